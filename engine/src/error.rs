@@ -1,0 +1,42 @@
+//! The engine crate's one error type.
+
+use std::path::PathBuf;
+
+/// Errors raised by the engine.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A file or directory could not be read or written.
+    #[error("{path}: {source}")]
+    Io {
+        /// The path involved.
+        path: PathBuf,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// Parquet writing failed.
+    #[error("parquet: {0}")]
+    Parquet(#[from] parquet::errors::ParquetError),
+    /// Arrow rejected data.
+    #[error("arrow: {0}")]
+    Arrow(#[from] arrow::error::ArrowError),
+    /// A SQL query failed to plan or run.
+    #[error("sql: {0}")]
+    Sql(#[from] datafusion::error::DataFusionError),
+    /// An error from the parsers crate.
+    #[error(transparent)]
+    Parse(#[from] canhgac_parsers::Error),
+    /// A broken invariant: a bug in canhgac, not a problem with the input.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl Error {
+    /// Wraps an I/O error with the path it concerns.
+    pub fn io(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> Error {
+        let path = path.into();
+        move |source| Error::Io { path, source }
+    }
+}
+
+/// Result alias for the engine crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

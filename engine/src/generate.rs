@@ -1,0 +1,350 @@
+//! Deterministic, realistic log generator for samples, demos and benchmarks.
+//!
+//! The same seed gives the same lines. The mix imitates a provincial data centre's Linux servers:
+//! mostly routine sshd, PAM, cron, sudo and kernel lines, with attacks woven in (SSH brute force from
+//! a few external addresses, password spraying, sudo by users outside sudoers, new accounts added to
+//! privileged groups) at a configurable share.
+
+use std::io::Write;
+
+/// Output formats the generator writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// `/var/log/auth.log`-style RFC 3164 lines with PRI (as relayed by rsyslog).
+    Auth3164,
+    /// RFC 5424 lines as a modern rsyslog/syslog-ng relay forwards them.
+    Syslog5424,
+    /// `audit.log` records.
+    Audit,
+    /// A mix of the above.
+    Mixed,
+}
+
+/// Generator settings.
+#[derive(Debug, Clone)]
+pub struct GenOptions {
+    /// What to write.
+    pub kind: Kind,
+    /// Number of lines.
+    pub lines: u64,
+    /// PRNG seed.
+    pub seed: u64,
+    /// Event time of the first line, seconds since the epoch (UTC).
+    pub start_secs: i64,
+    /// Mean seconds between lines.
+    pub mean_gap_secs: f64,
+    /// Share of attack lines, 0..1.
+    pub attack_share: f64,
+}
+
+impl Default for GenOptions {
+    fn default() -> Self {
+        GenOptions {
+            kind: Kind::Mixed,
+            lines: 1000,
+            seed: 1,
+            // 2026-11-02T00:00:00Z
+            start_secs: 1_793_577_600,
+            mean_gap_secs: 2.0,
+            attack_share: 0.15,
+        }
+    }
+}
+
+/// splitmix64: small, fast, and reproducible everywhere.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[self.below(items.len())]
+    }
+    fn unit(&mut self) -> f64 {
+        (self.next() >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
+const HOSTS: &[&str] = &[
+    "stttt-web01",
+    "stttt-web02",
+    "sotc-db01",
+    "skhdt-app01",
+    "ubnd-mail01",
+    "ubnd-dns01",
+    "syt-his01",
+    "sgtvt-gis01",
+];
+const USERS: &[&str] = &[
+    "nguyenvana",
+    "tranthib",
+    "lequangc",
+    "phamminhd",
+    "hoangthie",
+    "vuvanf",
+    "dangthig",
+    "buivanh",
+    "admin_soc",
+    "deploy",
+];
+const ADMINS: &[&str] = &["nguyenvana", "admin_soc", "deploy"];
+const INTERNAL: &[&str] = &[
+    "10.20.1.15",
+    "10.20.1.16",
+    "10.20.4.21",
+    "10.30.2.8",
+    "172.16.5.40",
+    "172.16.5.41",
+];
+const ATTACKERS: &[&str] = &[
+    "185.220.101.47",
+    "45.155.205.233",
+    "103.145.13.102",
+    "2a0d:5600:24:b0::7",
+];
+const SPRAY_USERS: &[&str] = &[
+    "admin", "root", "test", "oracle", "postgres", "ubuntu", "guest", "support", "user", "ftpuser",
+];
+const COMMANDS: &[&str] = &[
+    "/usr/bin/systemctl restart nginx",
+    "/usr/bin/apt-get update",
+    "/usr/bin/journalctl -u sshd",
+    "/bin/cat /var/log/syslog",
+    "/usr/bin/tail -n 100 /var/log/nginx/error.log",
+];
+
+/// Writes `options.lines` lines to `out`.
+pub fn generate(options: &GenOptions, out: &mut impl Write) -> std::io::Result<()> {
+    let mut rng = Rng(options.seed);
+    let mut t = options.start_secs as f64;
+    let mut line = String::with_capacity(256);
+    let mut burst: Option<(usize, u32)> = None;
+    for _ in 0..options.lines {
+        t += -options.mean_gap_secs * (1.0 - rng.unit()).max(1e-12).ln();
+        let kind = match options.kind {
+            Kind::Mixed => *rng.pick(&[
+                Kind::Auth3164,
+                Kind::Auth3164,
+                Kind::Auth3164,
+                Kind::Syslog5424,
+                Kind::Audit,
+            ]),
+            k => k,
+        };
+        let secs = t as i64;
+        let micros = ((t - secs as f64) * 1e6) as u32;
+        let host = *rng.pick(HOSTS);
+        let pid = 1000 + rng.below(60000);
+        line.clear();
+        let attack = rng.unit() < options.attack_share || burst.is_some();
+        let body = if attack {
+            attack_line(&mut rng, &mut burst)
+        } else {
+            routine_line(&mut rng)
+        };
+        let (app, msg) = (body.0, body.1);
+        match kind {
+            Kind::Auth3164 | Kind::Mixed => {
+                let stamp = chrono::DateTime::from_timestamp(secs, 0)
+                    .unwrap_or_default()
+                    .format("%b %e %H:%M:%S");
+                let pri = if app == "kernel" { 4 } else { 10 * 8 + 6 };
+                line.push_str(&format!("<{pri}>{stamp} {host} {app}[{pid}]: {msg}"));
+            }
+            Kind::Syslog5424 => {
+                let stamp = chrono::DateTime::from_timestamp(secs, micros * 1000)
+                    .unwrap_or_default()
+                    .format("%Y-%m-%dT%H:%M:%S%.6f+07:00");
+                // Local time in Vietnam written with its offset, as relays configured for +07:00 do.
+                let _ = stamp;
+                let local = chrono::DateTime::from_timestamp(secs + 7 * 3600, micros * 1000)
+                    .unwrap_or_default()
+                    .format("%Y-%m-%dT%H:%M:%S%.6f+07:00");
+                line.push_str(&format!("<86>1 {local} {host}.tinh.gov.vn {app} {pid} - [origin ip=\"{}\" software=\"rsyslogd\"] {msg}", rng.pick(INTERNAL)));
+            }
+            Kind::Audit => audit_line(&mut rng, secs, micros, &mut line),
+        }
+        line.push('\n');
+        out.write_all(line.as_bytes())?;
+    }
+    Ok(())
+}
+
+fn routine_line(rng: &mut Rng) -> (&'static str, String) {
+    let user = *rng.pick(USERS);
+    let ip = *rng.pick(INTERNAL);
+    let port = 40000 + rng.below(25000);
+    match rng.below(10) {
+        0 | 1 => (
+            "sshd",
+            format!(
+                "Accepted publickey for {user} from {ip} port {port} ssh2: ED25519 SHA256:q3TbVvX0{}",
+                rng.below(99999)
+            ),
+        ),
+        2 => (
+            "sshd",
+            format!("Accepted password for {user} from {ip} port {port} ssh2"),
+        ),
+        3 => (
+            "sshd",
+            format!(
+                "pam_unix(sshd:session): session opened for user {user}(uid={}) by (uid=0)",
+                1000 + rng.below(50)
+            ),
+        ),
+        4 => (
+            "sshd",
+            format!("Disconnected from user {user} {ip} port {port}"),
+        ),
+        5 => (
+            "CRON",
+            format!("pam_unix(cron:session): session opened for user root(uid=0) by (uid=0)"),
+        ),
+        6 => (
+            "CRON",
+            "(root) CMD (command -v debian-sa1 > /dev/null && debian-sa1 1 1)".to_owned(),
+        ),
+        7 => (
+            "sudo",
+            format!(
+                "{} : TTY=pts/{} ; PWD=/home/{0} ; USER=root ; COMMAND={}",
+                rng.pick(ADMINS),
+                rng.below(4),
+                rng.pick(COMMANDS)
+            ),
+        ),
+        8 => (
+            "kernel",
+            format!(
+                "[{}.{:06}] EXT4-fs (sda1): re-mounted. Opts: errors=remount-ro",
+                rng.below(900000),
+                rng.below(999999)
+            ),
+        ),
+        _ => (
+            "systemd-logind",
+            format!("New session {} of user {user}.", rng.below(90000)),
+        ),
+    }
+}
+
+fn attack_line(rng: &mut Rng, burst: &mut Option<(usize, u32)>) -> (&'static str, String) {
+    // Brute-force bursts: one attacker, many failures in a row.
+    let (attacker, left) = match *burst {
+        Some((a, n)) if n > 0 => (a, n),
+        _ => (rng.below(ATTACKERS.len()), 5 + rng.below(20) as u32),
+    };
+    *burst = if left > 1 {
+        Some((attacker, left - 1))
+    } else {
+        None
+    };
+    let ip = ATTACKERS[attacker];
+    let port = 30000 + rng.below(35000);
+    match rng.below(12) {
+        0..=4 => (
+            "sshd",
+            format!("Failed password for root from {ip} port {port} ssh2"),
+        ),
+        5 | 6 => {
+            let user = *rng.pick(SPRAY_USERS);
+            (
+                "sshd",
+                format!("Failed password for invalid user {user} from {ip} port {port} ssh2"),
+            )
+        }
+        7 => (
+            "sshd",
+            format!(
+                "Invalid user {} from {ip} port {port}",
+                rng.pick(SPRAY_USERS)
+            ),
+        ),
+        8 => (
+            "sshd",
+            format!("Connection closed by authenticating user root {ip} port {port} [preauth]"),
+        ),
+        9 => (
+            "sshd",
+            format!(
+                "error: maximum authentication attempts exceeded for root from {ip} port {port} ssh2 [preauth]"
+            ),
+        ),
+        10 => (
+            "sudo",
+            format!(
+                "{} : user NOT in sudoers ; TTY=pts/1 ; PWD=/tmp ; USER=root ; COMMAND=/bin/bash",
+                rng.pick(&["tranthib", "www-data", "vuvanf"])
+            ),
+        ),
+        _ => (
+            "sshd",
+            format!(
+                "pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost={ip}  user=root"
+            ),
+        ),
+    }
+}
+
+fn audit_line(rng: &mut Rng, secs: i64, micros: u32, line: &mut String) {
+    let serial = 100_000 + rng.below(900_000);
+    let stamp = format!("{secs}.{:03}:{serial}", micros / 1000);
+    let user = *rng.pick(USERS);
+    match rng.below(4) {
+        0 => line.push_str(&format!(
+            "type=USER_LOGIN msg=audit({stamp}): pid={} uid=0 auid={} ses={} msg='op=login acct=\"{user}\" exe=\"/usr/sbin/sshd\" hostname=? addr={} terminal=sshd res=success'",
+            1000 + rng.below(60000),
+            1000 + rng.below(50),
+            rng.below(900),
+            rng.pick(INTERNAL)
+        )),
+        1 => {
+            let ip = *rng.pick(ATTACKERS);
+            let hex: String = "(invalid user)".bytes().map(|b| format!("{b:02X}")).collect();
+            line.push_str(&format!(
+                "type=USER_LOGIN msg=audit({stamp}): pid={} uid=0 auid=4294967295 ses=4294967295 msg='op=login acct={hex} exe=\"/usr/sbin/sshd\" hostname=? addr={ip} terminal=sshd res=failed'",
+                1000 + rng.below(60000)
+            ))
+        }
+        2 => line.push_str(&format!(
+            "type=EXECVE msg=audit({stamp}): argc=3 a0=\"tail\" a1=\"-n\" a2=\"{}\"",
+            rng.below(500)
+        )),
+        _ => {
+            let title: String = "bash -c id".bytes().map(|b| format!("{b:02X}")).collect();
+            let title = title.replace("20", "00");
+            line.push_str(&format!("type=PROCTITLE msg=audit({stamp}): proctitle={title}"))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn same_seed_same_lines() {
+        let opts = GenOptions {
+            lines: 200,
+            ..GenOptions::default()
+        };
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        generate(&opts, &mut a).ok();
+        generate(&opts, &mut b).ok();
+        assert_eq!(a, b);
+        assert_eq!(a.iter().filter(|&&c| c == b'\n').count(), 200);
+        let other = GenOptions { seed: 2, ..opts };
+        let mut c = Vec::new();
+        generate(&other, &mut c).ok();
+        assert_ne!(a, c);
+    }
+}

@@ -1,0 +1,14 @@
+//! The canhgac runtime: ingestion, the Parquet event store and SQL over it.
+//!
+//! - [`ingest`]: files (plain or gzip) -> framing -> parsers -> Arrow batches -> store.
+//! - [`store`]: Parquet day partitions, written atomically.
+//! - [`sql`]: DataFusion over the store, read-only.
+//! - [`generate`]: deterministic realistic log generator for samples and benchmarks.
+
+mod error;
+pub mod generate;
+pub mod ingest;
+pub mod sql;
+pub mod store;
+
+pub use error::{Error, Result};

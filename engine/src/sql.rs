@@ -1,0 +1,91 @@
+//! SQL over the event store with DataFusion: the `events` table is the Parquet store, with the day
+//! partition available as the `date` column. Queries are read-only: DDL, DML and statements that
+//! change session state are refused.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use arrow::array::RecordBatch;
+use arrow::datatypes::DataType;
+use datafusion::datasource::file_format::parquet::ParquetFormat;
+use datafusion::datasource::listing::{
+    ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl,
+};
+use datafusion::execution::context::{SQLOptions, SessionContext};
+
+use crate::error::{Error, Result};
+use crate::store::{EVENTS_DIR, schema};
+
+/// Output formats of query results.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutputFormat {
+    /// An aligned text table.
+    Table,
+    /// CSV with a header row.
+    Csv,
+    /// One JSON object per row.
+    Json,
+}
+
+/// A session with the data directory's tables registered.
+pub async fn session(data_dir: &Path) -> Result<SessionContext> {
+    let ctx = SessionContext::new();
+    let events = data_dir.join(EVENTS_DIR);
+    std::fs::create_dir_all(&events).map_err(Error::io(&events))?;
+    let events = events.canonicalize().map_err(Error::io(&events))?;
+    let url = ListingTableUrl::parse(format!("{}/", events.display()))?;
+    let options = ListingOptions::new(Arc::new(ParquetFormat::default()))
+        .with_file_extension(".parquet")
+        .with_table_partition_cols(vec![("date".to_owned(), DataType::Utf8)]);
+    let config = ListingTableConfig::new(url)
+        .with_listing_options(options)
+        .with_schema(schema());
+    ctx.register_table("events", Arc::new(ListingTable::try_new(config)?))?;
+    Ok(ctx)
+}
+
+/// Runs one read-only query.
+pub async fn query(data_dir: &Path, sql: &str) -> Result<Vec<RecordBatch>> {
+    let ctx = session(data_dir).await?;
+    let options = SQLOptions::new()
+        .with_allow_ddl(false)
+        .with_allow_dml(false)
+        .with_allow_statements(false);
+    let frame = ctx.sql_with_options(sql, options).await?;
+    Ok(frame.collect().await?)
+}
+
+/// [`query`] on a runtime of its own, for synchronous callers such as the CLI.
+pub fn query_blocking(data_dir: &Path, sql: &str) -> Result<Vec<RecordBatch>> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(Error::io("<tokio runtime>"))?;
+    runtime.block_on(query(data_dir, sql))
+}
+
+/// Renders batches in a format.
+pub fn render(batches: &[RecordBatch], format: OutputFormat) -> Result<Vec<u8>> {
+    let mut out = Vec::new();
+    match format {
+        OutputFormat::Table => {
+            let table = arrow::util::pretty::pretty_format_batches(batches)?;
+            out.extend_from_slice(table.to_string().as_bytes());
+            out.push(b'\n');
+        }
+        OutputFormat::Csv => {
+            let mut writer = arrow::csv::WriterBuilder::new()
+                .with_header(true)
+                .build(&mut out);
+            for batch in batches {
+                writer.write(batch)?;
+            }
+        }
+        OutputFormat::Json => {
+            let mut writer = arrow::json::LineDelimitedWriter::new(&mut out);
+            writer.write_batches(&batches.iter().collect::<Vec<_>>())?;
+            writer.finish()?;
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,218 @@
+//! One parsed log record, borrowed from its input.
+//!
+//! Parsers fill an [`Event`] whose text fields borrow from the record's text, so the common case
+//! allocates nothing per record; values that must be rewritten (unescaped structured data, decoded
+//! hex, lower-cased protocol names) are `Cow::Owned`. The batch builder copies an event into Arrow
+//! columns and then clears it for the next record.
+
+use std::borrow::Cow;
+
+/// Text borrowed from the record where possible.
+pub type Text<'a> = Cow<'a, str>;
+
+/// Which format a record was recognised as. Its `as_str` is the `source_type` column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SourceType {
+    /// A syslog record whose payload no more specific parser claimed.
+    Syslog,
+    /// sshd, sudo, su, PAM, account management (useradd, passwd, ...).
+    LinuxAuth,
+    /// cron daemons.
+    LinuxCron,
+    /// Kernel messages (`kernel:` tag or klog).
+    LinuxKernel,
+    /// Linux audit records (`type=... msg=audit(...)`).
+    Auditd,
+    /// Nothing recognised the record; `raw` holds it.
+    Unknown,
+}
+
+impl SourceType {
+    /// Every source type, for listing and for parsing names.
+    pub const ALL: [SourceType; 6] = [
+        SourceType::Syslog,
+        SourceType::LinuxAuth,
+        SourceType::LinuxCron,
+        SourceType::LinuxKernel,
+        SourceType::Auditd,
+        SourceType::Unknown,
+    ];
+
+    /// The name stored in the `source_type` column.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SourceType::Syslog => "syslog",
+            SourceType::LinuxAuth => "linux_auth",
+            SourceType::LinuxCron => "linux_cron",
+            SourceType::LinuxKernel => "linux_kernel",
+            SourceType::Auditd => "auditd",
+            SourceType::Unknown => "unknown",
+        }
+    }
+
+    /// The source type with this column name.
+    pub fn from_name(name: &str) -> crate::Result<SourceType> {
+        SourceType::ALL
+            .into_iter()
+            .find(|t| t.as_str() == name)
+            .ok_or_else(|| crate::Error::SourceType(name.to_owned()))
+    }
+}
+
+/// How well a record was understood. The `parse_status` column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ParseStatus {
+    /// Every part of the record was understood.
+    Ok,
+    /// The header or payload was understood only in part; `parse_error` says what was not.
+    Partial,
+    /// Nothing was understood; only `raw` (and `message`) are filled.
+    Failed,
+}
+
+impl ParseStatus {
+    /// The name stored in the `parse_status` column.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ParseStatus::Ok => "ok",
+            ParseStatus::Partial => "partial",
+            ParseStatus::Failed => "failed",
+        }
+    }
+}
+
+/// `outcome` column value for a successful authentication or action.
+pub const SUCCESS: &str = "success";
+/// `outcome` column value for a failed authentication or action.
+pub const FAILURE: &str = "failure";
+
+/// One record's parsed values; column names follow the event schema.
+#[derive(Debug, Clone)]
+pub struct Event<'a> {
+    /// Event time, microseconds since the Unix epoch, UTC.
+    pub ts: Option<i64>,
+    /// The recognised format.
+    pub source_type: SourceType,
+    /// Syslog facility from PRI.
+    pub facility: Option<u8>,
+    /// Syslog severity from PRI.
+    pub severity: Option<u8>,
+    /// Sending host as written in the header.
+    pub host: Option<Text<'a>>,
+    /// Application name (syslog tag or APP-NAME).
+    pub app: Option<Text<'a>>,
+    /// Process id as written (may be non-numeric in RFC 5424).
+    pub pid: Option<Text<'a>>,
+    /// RFC 5424 MSGID.
+    pub msgid: Option<Text<'a>>,
+    /// Free text of the record.
+    pub message: Option<Text<'a>>,
+    /// Source address, canonical text form.
+    pub src_ip: Option<Text<'a>>,
+    /// Destination address, canonical text form.
+    pub dst_ip: Option<Text<'a>>,
+    /// Source address after NAT.
+    pub nat_src_ip: Option<Text<'a>>,
+    /// Destination address after NAT.
+    pub nat_dst_ip: Option<Text<'a>>,
+    /// Source port.
+    pub src_port: Option<u16>,
+    /// Destination port.
+    pub dst_port: Option<u16>,
+    /// Transport protocol, lower case.
+    pub protocol: Option<Text<'a>>,
+    /// Normalised action (`allow`, `deny`, `drop`, `reset`, ...).
+    pub action: Option<Text<'a>>,
+    /// Firewall rule or policy name.
+    pub rule_name: Option<Text<'a>>,
+    /// Ingress interface.
+    pub in_iface: Option<Text<'a>>,
+    /// Egress interface.
+    pub out_iface: Option<Text<'a>>,
+    /// Bytes received by the source.
+    pub bytes_in: Option<u64>,
+    /// Bytes sent by the source.
+    pub bytes_out: Option<u64>,
+    /// Packet count.
+    pub packets: Option<u64>,
+    /// User name the record is about.
+    pub user: Option<Text<'a>>,
+    /// `success` or `failure`.
+    pub outcome: Option<&'static str>,
+    /// Every other key/value the parsers found, in the order found.
+    pub fields: Vec<(Text<'a>, Text<'a>)>,
+    /// How much of the record was understood.
+    pub status: ParseStatus,
+    /// Why the status is not `ok`.
+    pub error: Option<Cow<'static, str>>,
+}
+
+impl Default for Event<'_> {
+    fn default() -> Self {
+        Event {
+            ts: None,
+            source_type: SourceType::Unknown,
+            facility: None,
+            severity: None,
+            host: None,
+            app: None,
+            pid: None,
+            msgid: None,
+            message: None,
+            src_ip: None,
+            dst_ip: None,
+            nat_src_ip: None,
+            nat_dst_ip: None,
+            src_port: None,
+            dst_port: None,
+            protocol: None,
+            action: None,
+            rule_name: None,
+            in_iface: None,
+            out_iface: None,
+            bytes_in: None,
+            bytes_out: None,
+            packets: None,
+            user: None,
+            outcome: None,
+            fields: Vec::new(),
+            status: ParseStatus::Ok,
+            error: None,
+        }
+    }
+}
+
+impl<'a> Event<'a> {
+    /// Adds a key/value to `fields`.
+    pub fn field(&mut self, key: impl Into<Text<'a>>, value: impl Into<Text<'a>>) {
+        self.fields.push((key.into(), value.into()));
+    }
+
+    /// The value of a `fields` key, if present.
+    pub fn get_field(&self, key: &str) -> Option<&str> {
+        self.fields
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_ref())
+    }
+
+    /// Lowers the status to `partial` (never raises it) and records why.
+    pub fn mark_partial(&mut self, why: &'static str) {
+        if self.status == ParseStatus::Ok {
+            self.status = ParseStatus::Partial;
+            self.error = Some(Cow::Borrowed(why));
+        }
+    }
+
+    /// Empties the event for reuse, handing back its `fields` allocation with a new lifetime.
+    pub fn recycle<'b>(mut self) -> Event<'b> {
+        self.fields.clear();
+        // An in-place collect of an empty vector keeps its allocation: no per-record allocation
+        // for the fields list once the builder has warmed up.
+        let fields = self.fields.into_iter().filter_map(|_| None).collect();
+        Event {
+            fields,
+            ..Event::default()
+        }
+    }
+}

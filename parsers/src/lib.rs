@@ -1,0 +1,92 @@
+//! Parsers for canhgac: bytes in, one normalized Arrow row per record out.
+//!
+//! This crate is pure and synchronous: no I/O, no threads. It holds
+//! - [`framing`]: splitting streams into records (RFC 6587 octet counting or newlines);
+//! - [`syslog`]: RFC 5424 and RFC 3164 headers;
+//! - [`payload`]: the registry of payload formats ([`linux`] today), one module per format;
+//! - [`schema`] and [`builder`]: the event schema and the reusable Arrow batch builder;
+//! - [`jsonl`]: JSON-lines rendering of batches for `canhgac parse`.
+//!
+//! Invariant: parsing never fails as a whole. Every record becomes exactly one row; what could not
+//! be understood is marked `partial` or `failed` with a reason, and `raw` keeps the exact bytes.
+
+pub mod builder;
+pub mod context;
+mod error;
+pub mod event;
+pub mod framing;
+pub mod jsonl;
+pub mod linux;
+pub mod pattern;
+pub mod payload;
+pub mod schema;
+pub mod syslog;
+pub mod time;
+
+use std::borrow::Cow;
+
+pub use builder::{BatchBuilder, Origin, ParseStats};
+pub use context::ParseContext;
+pub use error::{Error, Result};
+pub use event::{Event, ParseStatus, SourceType};
+
+use payload::{PayloadParser, REGISTRY, base_app};
+
+/// Parses one record's text into `ev` (which should be empty). Never fails: see the crate docs.
+pub fn parse_record<'a>(text: &'a str, ctx: &ParseContext, ev: &mut Event<'a>) {
+    let text = text.trim_end_matches(['\n', '\r', '\0']);
+    let forced = ctx.source_type;
+    let auditd = &linux::auditd::Auditd;
+
+    // Audit records usually arrive without any syslog header.
+    if matches!(forced, None | Some(SourceType::Auditd)) && auditd.claims(None, text) {
+        ev.message = Some(Cow::Borrowed(text));
+        run(auditd, text, ev);
+    } else {
+        let had_header = syslog::parse(text, ctx, ev);
+        let message: &'a str = match &ev.message {
+            Some(Cow::Borrowed(m)) => m,
+            _ => "",
+        };
+        let app: Option<&'a str> = match &ev.app {
+            Some(Cow::Borrowed(a)) => Some(base_app(a)),
+            _ => None,
+        };
+        let claimed = REGISTRY
+            .iter()
+            .filter(|p| forced.is_none_or(|f| p.source_type() == f))
+            .find(|p| p.claims(app, message))
+            .copied();
+        match (claimed, forced) {
+            (Some(parser), _) => run(parser, message, ev),
+            (None, Some(SourceType::Syslog) | None) if had_header => {
+                ev.source_type = SourceType::Syslog
+            }
+            (None, Some(f)) => {
+                ev.source_type = f;
+                ev.mark_partial("no payload of the configured source type recognised");
+            }
+            (None, None) => {
+                ev.source_type = SourceType::Unknown;
+                ev.status = ParseStatus::Failed;
+                ev.error = Some(Cow::Borrowed(
+                    "no syslog header or known payload recognised",
+                ));
+                if ev.message.is_none() && !text.is_empty() {
+                    ev.message = Some(Cow::Borrowed(text));
+                }
+            }
+        }
+    }
+    if ev.ts.is_none() {
+        ev.ts = Some(ctx.received_at);
+        ev.field("ts_source", "received");
+    }
+}
+
+fn run<'a>(parser: &dyn PayloadParser, message: &'a str, ev: &mut Event<'a>) {
+    ev.source_type = parser.source_type();
+    if let Err(why) = parser.parse(message, ev) {
+        ev.mark_partial(why);
+    }
+}

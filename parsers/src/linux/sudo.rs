@@ -1,0 +1,60 @@
+//! sudo: `alice : TTY=pts/0 ; PWD=/home/alice ; USER=root ; COMMAND=/bin/ls`, with the failures
+//! sudo puts before the pairs (`user NOT in sudoers`, `3 incorrect password attempts`).
+
+use std::borrow::Cow;
+
+use crate::event::{Event, FAILURE, SUCCESS, SourceType};
+use crate::payload::PayloadParser;
+
+/// sudo command records.
+pub struct Sudo;
+
+impl PayloadParser for Sudo {
+    fn source_type(&self) -> SourceType {
+        SourceType::LinuxAuth
+    }
+
+    fn claims(&self, app: Option<&str>, message: &str) -> bool {
+        match app {
+            Some(app) => app == "sudo" && !message.trim_start().starts_with("pam_"),
+            None => message.contains(" : TTY=") && message.contains(" ; COMMAND="),
+        }
+    }
+
+    fn parse<'a>(&self, message: &'a str, ev: &mut Event<'a>) -> Result<(), &'static str> {
+        let m = message.trim();
+        let Some((user, rest)) = m.split_once(" : ") else {
+            // sudo also logs free-text lines (e.g. "unable to resolve host"); keep them whole.
+            return Ok(());
+        };
+        if user.contains(' ') {
+            return Ok(());
+        }
+        ev.user = Some(Cow::Borrowed(user));
+        let mut failure: Option<&'a str> = None;
+        for part in rest.split(" ; ") {
+            match part.split_once('=') {
+                Some((key, value)) if key.bytes().all(|c| c.is_ascii_uppercase() || c == b'_') => {
+                    match key {
+                        "TTY" => ev.field("tty", value),
+                        "PWD" => ev.field("pwd", value),
+                        "USER" => ev.field("target_user", value),
+                        "GROUP" => ev.field("target_group", value),
+                        "COMMAND" => ev.field("command", value),
+                        _ => ev.field(key.to_ascii_lowercase(), value),
+                    }
+                }
+                _ => failure = Some(part.trim()),
+            }
+        }
+        ev.field("event", "sudo_command");
+        match failure {
+            Some(reason) => {
+                ev.outcome = Some(FAILURE);
+                ev.field("reason", reason);
+            }
+            None => ev.outcome = Some(SUCCESS),
+        }
+        Ok(())
+    }
+}

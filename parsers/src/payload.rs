@@ -1,0 +1,117 @@
+//! Payload parsers: what comes after the syslog header.
+//!
+//! Each format implements [`PayloadParser`] in a module of its own and is registered once in
+//! [`REGISTRY`]; nothing else changes when a format is added. The registry is asked in order, and
+//! the first parser that [claims](PayloadParser::claims) a record parses it, so more specific
+//! parsers come first.
+//!
+//! # Adding a format
+//! 1. Write `src/<family>/<format>.rs` with a unit struct implementing [`PayloadParser`].
+//! 2. Add it to [`REGISTRY`] (and a [`SourceType`] variant if it is a new source type).
+//! 3. Add fixtures and expected rows under `parsers/tests/fixtures/<format>/` (see `tests/fixtures.rs`).
+
+use std::borrow::Cow;
+use std::net::IpAddr;
+
+use crate::event::{Event, SourceType, Text};
+use crate::pattern::Captures;
+
+/// One payload format.
+pub trait PayloadParser: Sync {
+    /// The source type rows parsed by this parser get.
+    fn source_type(&self) -> SourceType;
+
+    /// Whether this parser is responsible for the record. Cheap: looks at the tag and at most a
+    /// prefix of the message. `app` is the syslog tag with any `(module)` suffix and path removed,
+    /// or `None` when the record had no header.
+    fn claims(&self, app: Option<&str>, message: &str) -> bool;
+
+    /// Fills the event's payload columns from `message`. An `Err` says what was not understood;
+    /// the record is then kept as `partial` with whatever was filled.
+    fn parse<'a>(&self, message: &'a str, ev: &mut Event<'a>) -> Result<(), &'static str>;
+}
+
+/// Every payload parser, most specific first.
+pub static REGISTRY: &[&dyn PayloadParser] = &[
+    &crate::linux::auditd::Auditd,
+    &crate::linux::sshd::Sshd,
+    &crate::linux::sudo::Sudo,
+    &crate::linux::su::Su,
+    &crate::linux::accounts::Accounts,
+    &crate::linux::cron::Cron,
+    &crate::linux::pam::Pam,
+    &crate::linux::kernel::Kernel,
+];
+
+/// The base name of a syslog tag: `sshd(pam_unix)` -> `sshd`, `/usr/sbin/cron` -> `cron`.
+pub fn base_app(app: &str) -> &str {
+    let app = app.rsplit('/').next().unwrap_or(app);
+    match app.find('(') {
+        Some(i) if i > 0 => &app[..i],
+        _ => app,
+    }
+}
+
+/// Canonical text of an address, borrowed when already canonical; `None` when not an address.
+pub fn canonical_ip(s: &str) -> Option<Text<'_>> {
+    let trimmed = s.trim_matches(|c| c == '[' || c == ']');
+    let ip: IpAddr = trimmed.parse().ok()?;
+    let mut buf = [0u8; 64];
+    let mut cursor = std::io::Cursor::new(&mut buf[..]);
+    std::io::Write::write_fmt(&mut cursor, format_args!("{ip}")).ok()?;
+    let n = usize::try_from(cursor.position()).ok()?;
+    let canonical = std::str::from_utf8(&buf[..n]).ok()?;
+    Some(if canonical == trimmed {
+        Cow::Borrowed(trimmed)
+    } else {
+        Cow::Owned(canonical.to_owned())
+    })
+}
+
+/// Applies template captures to an event: well-known names go to their columns (`user`, `src`,
+/// `src_port`, `dst`, `dst_port`), every other name to `fields`. `src`/`dst` that are not addresses
+/// become `src_host`/`dst_host`.
+pub fn apply<'a>(caps: &Captures<'a>, ev: &mut Event<'a>) {
+    for (name, value) in caps.iter() {
+        if value.is_empty() {
+            continue;
+        }
+        match name {
+            "user" => ev.user = Some(Cow::Borrowed(value)),
+            "src" | "dst" => {
+                let is_src = name == "src";
+                match canonical_ip(value) {
+                    Some(ip) if is_src => ev.src_ip = Some(ip),
+                    Some(ip) => ev.dst_ip = Some(ip),
+                    None => ev.field(if is_src { "src_host" } else { "dst_host" }, value),
+                }
+            }
+            "src_port" => ev.src_port = value.parse().ok(),
+            "dst_port" => ev.dst_port = value.parse().ok(),
+            _ => ev.field(name, value),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ip_canonical_forms() {
+        assert_eq!(canonical_ip("10.0.0.1").as_deref(), Some("10.0.0.1"));
+        assert_eq!(
+            canonical_ip("2001:DB8::0:1").as_deref(),
+            Some("2001:db8::1")
+        );
+        assert_eq!(canonical_ip("[::1]").as_deref(), Some("::1"));
+        assert_eq!(canonical_ip("host.example"), None);
+    }
+
+    #[test]
+    fn app_base_names() {
+        assert_eq!(base_app("sshd(pam_unix)"), "sshd");
+        assert_eq!(base_app("/usr/sbin/cron"), "cron");
+        assert_eq!(base_app("(weird)"), "(weird)");
+    }
+}

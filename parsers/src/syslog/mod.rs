@@ -1,0 +1,74 @@
+//! Syslog headers: RFC 5424, RFC 3164 as real devices send it, and the PRI they share.
+//!
+//! [`parse`] fills the header columns of an [`Event`] and leaves the payload in `message`; the
+//! payload parsers ([`crate::linux`] and friends) then look at `app` and `message`. A record with no
+//! recognisable header is not an error: its whole text becomes the message.
+
+pub mod rfc3164;
+pub mod rfc5424;
+
+use crate::context::ParseContext;
+use crate::event::Event;
+
+/// Splits `<PRI>` off the front of a record: `(facility, severity, rest)`.
+/// PRI is at most three digits and at most 191; anything else is not a PRI.
+pub fn parse_pri(s: &str) -> Option<(u8, u8, &str)> {
+    let b = s.as_bytes();
+    if b.first() != Some(&b'<') {
+        return None;
+    }
+    let close = b.iter().take(5).position(|&c| c == b'>')?;
+    let digits = &b[1..close];
+    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let pri = digits
+        .iter()
+        .fold(0u32, |acc, c| acc * 10 + u32::from(c - b'0'));
+    let pri = u8::try_from(pri).ok().filter(|p| *p <= 191)?;
+    Some((pri >> 3, pri & 7, &s[close + 1..]))
+}
+
+/// Parses a syslog header of either kind into `ev`; what follows the header becomes `message`.
+/// Returns whether any part of a header (PRI, timestamp, tag) was found.
+pub fn parse<'a>(text: &'a str, ctx: &ParseContext, ev: &mut Event<'a>) -> bool {
+    let rest = match parse_pri(text) {
+        Some((facility, severity, rest)) => {
+            ev.facility = Some(facility);
+            ev.severity = Some(severity);
+            rest
+        }
+        None => text,
+    };
+    if rfc5424::looks_like(rest) {
+        rfc5424::parse(rest, ctx, ev);
+        true
+    } else {
+        rfc3164::parse(rest, ctx, ev);
+        ev.facility.is_some() || ev.ts.is_some() || ev.app.is_some()
+    }
+}
+
+/// The next space-delimited token and what follows its single delimiting space.
+pub(crate) fn token(s: &str) -> (&str, &str) {
+    match memchr::memchr(b' ', s.as_bytes()) {
+        Some(i) => (&s[..i], &s[i + 1..]),
+        None => (s, ""),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pri_bounds() {
+        assert_eq!(parse_pri("<34>x"), Some((4, 2, "x")));
+        assert_eq!(parse_pri("<0>x"), Some((0, 0, "x")));
+        assert_eq!(parse_pri("<191>"), Some((23, 7, "")));
+        assert_eq!(parse_pri("<192>x"), None);
+        assert_eq!(parse_pri("<>x"), None);
+        assert_eq!(parse_pri("<1a>x"), None);
+        assert_eq!(parse_pri("<1234>x"), None);
+    }
+}

@@ -1,0 +1,319 @@
+//! RFC 3164 ("BSD syslog") as devices actually send it.
+//!
+//! The RFC describes `TIMESTAMP SP HOSTNAME SP TAG[PID]: MSG`; real senders add or drop almost every
+//! part: no PRI, no hostname, a year or an ISO 8601 timestamp, fractional seconds and a zone name
+//! (Cisco `*Mar  1 18:46:11.123 UTC:`), a Cisco sequence number in front, `host/relay` hostnames,
+//! tags without a colon. The rules here, in order:
+//! 1. optional Cisco-style `NNN:` sequence numbers, then an optional `*` or `.` clock-sync marker;
+//! 2. a timestamp: ISO 8601, or `Mmm dd [yyyy] hh:mm:ss[.fff] [ZONE][:]`; without one, nothing else
+//!    of the header is guessed except a leading tag, and the event time is the receive time;
+//! 3. a hostname, unless the next token is already a tag (ends in `:` or has `[pid]`);
+//! 4. a tag `app[pid]:` / `app:` / `app[pid]`; without one the rest is all message.
+
+use std::borrow::Cow;
+
+use nom::bytes::complete::take_while_m_n;
+use nom::character::complete::{char, digit1, space1};
+use nom::combinator::{map_res, opt};
+use nom::{IResult, Parser};
+
+use super::token;
+use crate::context::ParseContext;
+use crate::event::Event;
+use crate::time::{Zone, infer_year, month_from_abbrev, parse_iso8601};
+
+/// Parses the record after PRI.
+pub fn parse<'a>(s: &'a str, ctx: &ParseContext, ev: &mut Event<'a>) {
+    let mut rest = s.trim_start_matches(' ');
+
+    // Cisco IOS sequence numbers (`000123: `) and clock-sync markers precede the timestamp.
+    if let Some((seq, after)) = cisco_sequence(rest) {
+        ev.field("sequence", seq);
+        rest = after;
+    }
+    if let Some(after) = rest.strip_prefix(['*', '.']) {
+        ev.field(
+            "clock_unsynced",
+            if rest.starts_with('*') {
+                "true"
+            } else {
+                "false"
+            },
+        );
+        rest = after;
+    }
+
+    // Without a timestamp nothing else of the header is guessed but a leading tag.
+    if let Some((ts, after)) = timestamp(rest, ctx) {
+        ev.ts = Some(ts);
+        rest = after.trim_start_matches(' ');
+        rest = hostname(rest, ev);
+    }
+    rest = tag_and_pid(rest, ev);
+    if !rest.is_empty() {
+        ev.message = Some(Cow::Borrowed(rest));
+    }
+}
+
+/// `NNN: ` at the front, when followed by something that is not a time (`12:30:00` is a time).
+fn cisco_sequence(s: &str) -> Option<(&str, &str)> {
+    let (rest, seq) = digit1::<_, nom::error::Error<&str>>(s).ok()?;
+    let rest = rest.strip_prefix(": ")?;
+    Some((seq, rest.trim_start_matches(' ')))
+}
+
+/// Reads a timestamp at the front; returns micros UTC and the rest (after an optional `:`).
+fn timestamp<'a>(s: &'a str, ctx: &ParseContext) -> Option<(i64, &'a str)> {
+    let b = s.as_bytes();
+    if b.len() >= 19 && b[..4].iter().all(u8::is_ascii_digit) && b[4] == b'-' {
+        let (ts, used) = parse_iso8601(s, ctx.zone)?;
+        let rest = &s[used..];
+        return Some((ts, rest.strip_prefix(':').unwrap_or(rest)));
+    }
+    let (rest, (month, day, year, (h, m, sec, micros))) = bsd_stamp(s).ok()?;
+    let (rest, zone) = zone_name(rest, ctx.zone);
+    let year = match year {
+        Some(y) => y,
+        None => infer_year(month, day, ctx.year, ctx.received_at, zone)?,
+    };
+    let local =
+        chrono::NaiveDate::from_ymd_opt(year, month, day)?.and_hms_micro_opt(h, m, sec, micros)?;
+    let rest = rest.strip_prefix(':').unwrap_or(rest);
+    Some((zone.to_utc_micros(local), rest))
+}
+
+type Clock = (u32, u32, u32, u32);
+
+/// `Mmm dd [yyyy] hh:mm:ss[.fff]`, day padded with a space or a zero, or a trailing year.
+fn bsd_stamp(s: &str) -> IResult<&str, (u32, u32, Option<i32>, Clock)> {
+    let (s, month) = map_res(
+        take_while_m_n(3, 3, |c: char| c.is_ascii_alphabetic()),
+        |m: &str| month_from_abbrev(m.as_bytes()).ok_or(()),
+    )
+    .parse(s)?;
+    let (s, _) = space1(s)?;
+    let (s, day) = number(1, 2).parse(s)?;
+    let (s, _) = space1(s)?;
+    let (s, year) = opt((number(4, 4), space1)).parse(s)?;
+    let (s, clock) = clock(s)?;
+    let (s, year) = match year {
+        Some((y, _)) => (s, i32::try_from(y).ok()),
+        None => trailing_year(s),
+    };
+    if !(1..=31).contains(&day) {
+        return Err(nom::Err::Error(nom::error::Error::new(
+            s,
+            nom::error::ErrorKind::Verify,
+        )));
+    }
+    Ok((s, (month, day, year, clock)))
+}
+
+/// Some devices put the year after the time: `Mar  1 10:00:00 2024 host ...`.
+fn trailing_year(s: &str) -> (&str, Option<i32>) {
+    let b = s.as_bytes();
+    if b.len() > 5 && b[0] == b' ' && b[1..5].iter().all(u8::is_ascii_digit) && b[5] == b' ' {
+        let year = b[1..5]
+            .iter()
+            .fold(0i32, |acc, c| acc * 10 + i32::from(c - b'0'));
+        if (1990..=2100).contains(&year) {
+            return (&s[5..], Some(year));
+        }
+    }
+    (s, None)
+}
+
+fn clock(s: &str) -> IResult<&str, Clock> {
+    let (s, (h, _, m, _, sec)) = (
+        number(1, 2),
+        char(':'),
+        number(2, 2),
+        char(':'),
+        number(2, 2),
+    )
+        .parse(s)?;
+    let (s, frac) = opt((
+        char('.'),
+        take_while_m_n(1, 9, |c: char| c.is_ascii_digit()),
+    ))
+    .parse(s)?;
+    let micros = frac.map_or(0, |(_, f): (char, &str)| {
+        let mut v = 0u32;
+        for (i, c) in f.bytes().take(6).enumerate() {
+            v += u32::from(c - b'0') * 10u32.pow(5 - i as u32);
+        }
+        v
+    });
+    if h > 23 || m > 59 || sec > 60 {
+        return Err(nom::Err::Error(nom::error::Error::new(
+            s,
+            nom::error::ErrorKind::Verify,
+        )));
+    }
+    Ok((s, (h, m, sec.min(59), micros)))
+}
+
+fn number<'a>(
+    min: usize,
+    max: usize,
+) -> impl Parser<&'a str, Output = u32, Error = nom::error::Error<&'a str>> {
+    map_res(
+        take_while_m_n(min, max, |c: char| c.is_ascii_digit()),
+        |d: &str| d.parse::<u32>(),
+    )
+}
+
+/// An optional zone after the time: ` UTC`, ` GMT`, ` ICT` (Indochina Time), or ` +07:00`.
+fn zone_name(s: &str, default: Zone) -> (&str, Zone) {
+    let Some(after_space) = s.strip_prefix(' ') else {
+        return (s, default);
+    };
+    let (tok, _) = token(after_space);
+    let word = tok.strip_suffix(':').unwrap_or(tok);
+    let zone = match word {
+        "UTC" | "GMT" | "Z" => Some(Zone::Utc),
+        "ICT" => Zone::parse("+07:00").ok(),
+        _ if word.starts_with(['+', '-']) => crate::time::parse_offset(word).map(Zone::Fixed),
+        _ => None,
+    };
+    // The `:` that may follow the zone is left for the caller to strip.
+    match zone {
+        Some(z) => (&s[1 + word.len()..], z),
+        None => (s, default),
+    }
+}
+
+/// Takes a hostname token unless the token is already the tag.
+fn hostname<'a>(s: &'a str, ev: &mut Event<'a>) -> &'a str {
+    let (tok, rest) = token(s);
+    if tok.is_empty()
+        || is_tag(tok)
+        || rest.is_empty() && !tok.ends_with(':') && !looks_like_host(tok)
+    {
+        return s;
+    }
+    ev.host = Some(Cow::Borrowed(tok));
+    rest.trim_start_matches(' ')
+}
+
+fn looks_like_host(tok: &str) -> bool {
+    tok.bytes()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'-' | b'_' | b':' | b'/' | b'@'))
+}
+
+/// `app:`, `app[pid]:`, `app[pid]`: a token that can only be a tag.
+fn is_tag(tok: &str) -> bool {
+    tok.ends_with(':') || (tok.contains('[') && tok.contains(']'))
+}
+
+/// Splits `app[pid]:` off the front. Returns the message.
+fn tag_and_pid<'a>(s: &'a str, ev: &mut Event<'a>) -> &'a str {
+    let (tok, rest) = token(s);
+    if tok.is_empty() || !is_tag(tok) || tok.len() > 128 {
+        return s;
+    }
+    let name = tok.strip_suffix(':').unwrap_or(tok);
+    let (app, pid) = match (name.find('['), name.ends_with(']')) {
+        (Some(open), true) => (&name[..open], Some(&name[open + 1..name.len() - 1])),
+        (Some(_), false) if tok.ends_with(':') => (name, None),
+        (Some(_), false) => return s,
+        (None, _) => (name, None),
+    };
+    if app.is_empty() {
+        return s;
+    }
+    ev.app = Some(Cow::Borrowed(app));
+    if let Some(pid) = pid.filter(|p| !p.is_empty()) {
+        ev.pid = Some(Cow::Borrowed(pid));
+    }
+    rest
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::DateTime;
+
+    fn at(s: &str) -> i64 {
+        DateTime::parse_from_rfc3339(s)
+            .map(|t| t.timestamp_micros())
+            .unwrap_or(i64::MIN)
+    }
+
+    fn parse_at<'a>(s: &'a str, received: &str) -> Event<'a> {
+        let mut ev = Event::default();
+        crate::parse_record(s, &ParseContext::new(at(received)), &mut ev);
+        ev
+    }
+
+    #[test]
+    fn classic_line() {
+        let ev = parse_at(
+            "<34>Oct 11 22:14:15 mymachine su[42]: 'su root' failed for lonvick on /dev/pts/8",
+            "2025-10-12T00:00:00Z",
+        );
+        assert_eq!(ev.ts, Some(at("2025-10-11T22:14:15Z")));
+        assert_eq!(ev.host.as_deref(), Some("mymachine"));
+        assert_eq!(ev.app.as_deref(), Some("su"));
+        assert_eq!(ev.pid.as_deref(), Some("42"));
+        assert_eq!(
+            ev.message.as_deref(),
+            Some("'su root' failed for lonvick on /dev/pts/8")
+        );
+    }
+
+    #[test]
+    fn no_pri_no_host() {
+        let ev = parse_at("Feb  5 17:32:18 sshd[1]: hello", "2025-02-06T00:00:00Z");
+        assert_eq!(ev.facility, None);
+        assert_eq!(ev.host, None);
+        assert_eq!(ev.app.as_deref(), Some("sshd"));
+        assert_eq!(ev.message.as_deref(), Some("hello"));
+    }
+
+    #[test]
+    fn cisco_sequence_marker_fraction_and_zone() {
+        let ev = parse_at(
+            "<189>4711: *Mar  1 18:46:11.123 UTC: %SYS-5-CONFIG_I: Configured from console by vty0",
+            "2025-03-02T00:00:00Z",
+        );
+        assert_eq!(ev.get_field("sequence"), Some("4711"));
+        assert_eq!(ev.get_field("clock_unsynced"), Some("true"));
+        assert_eq!(ev.ts, Some(at("2025-03-01T18:46:11.123Z")));
+        assert_eq!(ev.host, None);
+        assert_eq!(ev.app.as_deref(), Some("%SYS-5-CONFIG_I"));
+        assert_eq!(
+            ev.message.as_deref(),
+            Some("Configured from console by vty0")
+        );
+    }
+
+    #[test]
+    fn year_in_header_and_iso() {
+        let ev = parse_at(
+            "<13>Mar 15 2019 10:00:00 fw01 app: x",
+            "2025-01-01T00:00:00Z",
+        );
+        assert_eq!(ev.ts, Some(at("2019-03-15T10:00:00Z")));
+        assert_eq!(ev.host.as_deref(), Some("fw01"));
+        let ev = parse_at(
+            "<13>2019-03-15T10:00:00+07:00 fw01 app[7]: x",
+            "2025-01-01T00:00:00Z",
+        );
+        assert_eq!(ev.ts, Some(at("2019-03-15T03:00:00Z")));
+        assert_eq!(ev.pid.as_deref(), Some("7"));
+    }
+
+    #[test]
+    fn december_record_received_in_january() {
+        let ev = parse_at("Dec 31 23:59:59 h app: x", "2026-01-01T00:00:03Z");
+        assert_eq!(ev.ts, Some(at("2025-12-31T23:59:59Z")));
+    }
+
+    #[test]
+    fn no_timestamp_uses_receive_time() {
+        let ev = parse_at("<13>just some text", "2026-01-01T00:00:03Z");
+        assert_eq!(ev.ts, Some(at("2026-01-01T00:00:03Z")));
+        assert_eq!(ev.message.as_deref(), Some("just some text"));
+    }
+}

@@ -1,0 +1,212 @@
+//! RFC 5424: `VERSION SP TIMESTAMP SP HOSTNAME SP APP-NAME SP PROCID SP MSGID SP SD [SP MSG]`.
+//!
+//! Strict where it costs nothing and lenient where real senders stray: extra spaces between header
+//! fields, spaces around `=` in structured data, unescaped quotes inside SD values. Structured data
+//! parameters go to `fields` as `SD-ID.NAME` with escapes resolved. A header that breaks down part way
+//! keeps what was read, marks the record `partial` and keeps the rest as the message.
+
+use std::borrow::Cow;
+
+use nom::bytes::complete::take_while1;
+use nom::character::complete::{char, space0};
+use nom::combinator::opt;
+use nom::sequence::delimited;
+use nom::{IResult, Parser};
+
+use super::token;
+use crate::context::ParseContext;
+use crate::event::Event;
+use crate::time::parse_iso8601;
+
+/// The UTF-8 byte order mark that may open MSG.
+const BOM: &str = "\u{feff}";
+
+/// Whether a record (after PRI) starts with an RFC 5424 version and a timestamp or NILVALUE.
+pub fn looks_like(s: &str) -> bool {
+    let b = s.as_bytes();
+    let digits = b.iter().take_while(|c| c.is_ascii_digit()).count();
+    (1..=2).contains(&digits)
+        && b[0] != b'0'
+        && b.get(digits) == Some(&b' ')
+        && matches!(b.get(digits + 1), Some(b'-' | b'0'..=b'9'))
+}
+
+fn nil(s: &str) -> Option<&str> {
+    (s != "-" && !s.is_empty()).then_some(s)
+}
+
+/// Parses the record after PRI. Call only when [`looks_like`] holds.
+pub fn parse<'a>(s: &'a str, ctx: &ParseContext, ev: &mut Event<'a>) {
+    let (version, rest) = token(s);
+    ev.field("syslog_version", version);
+    let rest = rest.trim_start_matches(' ');
+    let (stamp, rest) = token(rest);
+    if stamp != "-" {
+        match parse_iso8601(stamp, ctx.zone) {
+            Some((ts, used)) if used == stamp.len() => ev.ts = Some(ts),
+            _ => {
+                ev.mark_partial("rfc5424: invalid timestamp");
+                ev.field("timestamp_text", stamp);
+            }
+        }
+    }
+    let mut rest = rest;
+    let mut header = [None; 4];
+    for slot in &mut header {
+        if rest.is_empty() {
+            break;
+        }
+        let (tok, r) = token(rest.trim_start_matches(' '));
+        *slot = nil(tok);
+        rest = r;
+    }
+    let [host, app, pid, msgid] = header;
+    ev.host = host.map(Cow::Borrowed);
+    ev.app = app.map(Cow::Borrowed);
+    ev.pid = pid.map(Cow::Borrowed);
+    ev.msgid = msgid.map(Cow::Borrowed);
+
+    let rest = rest.trim_start_matches(' ');
+    let msg = if let Some(after) = rest.strip_prefix('-') {
+        after
+    } else if rest.starts_with('[') {
+        match structured_data(rest, ev) {
+            Ok(after) => after,
+            Err(()) => {
+                ev.mark_partial("rfc5424: malformed structured data");
+                rest
+            }
+        }
+    } else {
+        // No SD at all: a common sender bug; the text is the message.
+        if !rest.is_empty() {
+            ev.mark_partial("rfc5424: missing structured data");
+        }
+        rest
+    };
+    let msg = msg.strip_prefix(' ').unwrap_or(msg);
+    let msg = msg.strip_prefix(BOM).unwrap_or(msg);
+    if !msg.is_empty() {
+        ev.message = Some(Cow::Borrowed(msg));
+    }
+}
+
+/// Parses `[id k="v" ...][...]` into `fields`; returns what follows.
+fn structured_data<'a>(mut s: &'a str, ev: &mut Event<'a>) -> Result<&'a str, ()> {
+    while s.starts_with('[') {
+        let (rest, id) = sd_id(&s[1..]).map_err(|_| ())?;
+        s = rest;
+        loop {
+            let (rest, _) = space0::<_, nom::error::Error<&str>>(s).map_err(|_| ())?;
+            if let Some(after) = rest.strip_prefix(']') {
+                s = after;
+                break;
+            }
+            let (rest, (name, value)) = sd_param(rest).map_err(|_| ())?;
+            let key = if id.is_empty() {
+                Cow::Borrowed(name)
+            } else {
+                Cow::Owned(format!("{id}.{name}"))
+            };
+            ev.fields.push((key, value));
+            s = rest;
+        }
+    }
+    Ok(s)
+}
+
+fn sd_id(s: &str) -> IResult<&str, &str> {
+    take_while1(|c: char| c != ' ' && c != ']' && c != '=' && c != '"').parse(s)
+}
+
+/// `name="value"` with `\"`, `\\` and `\]` unescaped; spaces tolerated around `=`.
+fn sd_param(s: &str) -> IResult<&str, (&str, Cow<'_, str>)> {
+    let (s, name) = take_while1(|c: char| c != ' ' && c != ']' && c != '=' && c != '"').parse(s)?;
+    let (s, _) = (space0, char('='), space0).parse(s)?;
+    let (s, value) = delimited(char('"'), opt(sd_value), char('"')).parse(s)?;
+    Ok((s, (name, value.unwrap_or(Cow::Borrowed("")))))
+}
+
+fn sd_value(s: &str) -> IResult<&str, Cow<'_, str>> {
+    let b = s.as_bytes();
+    // Fast path: no escapes before the closing quote, so the value is borrowed.
+    let plain_len = memchr::memchr2(b'"', b'\\', b).unwrap_or(b.len());
+    if b.get(plain_len) != Some(&b'\\') {
+        return Ok((&s[plain_len..], Cow::Borrowed(&s[..plain_len])));
+    }
+    // RFC 5424 6.3.3: only `\"`, `\\` and `\]` are escapes; any other backslash stays as written.
+    let mut out = String::with_capacity(plain_len + 16);
+    out.push_str(&s[..plain_len]);
+    let mut chars = s[plain_len..].char_indices();
+    while let Some((i, c)) = chars.next() {
+        match c {
+            '"' => return Ok((&s[plain_len + i..], Cow::Owned(out))),
+            '\\' => match s[plain_len + i + 1..].chars().next() {
+                Some(e @ ('"' | '\\' | ']')) => {
+                    out.push(e);
+                    chars.next();
+                }
+                _ => out.push('\\'),
+            },
+            c => out.push(c),
+        }
+    }
+    Err(nom::Err::Error(nom::error::Error::new(
+        s,
+        nom::error::ErrorKind::Char,
+    )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::ParseStatus;
+
+    fn parse_str(s: &str) -> Event<'_> {
+        let mut ev = Event::default();
+        super::super::parse(s, &ParseContext::new(0), &mut ev);
+        ev
+    }
+
+    #[test]
+    fn rfc_example_with_sd_and_bom() {
+        let ev = parse_str(
+            "<165>1 2003-10-11T22:14:15.003Z mymachine.example.com evntslog - ID47 [exampleSDID@32473 iut=\"3\" eventSource=\"Application\" eventID=\"1011\"] \u{feff}An application event log entry...",
+        );
+        assert_eq!(ev.status, ParseStatus::Ok);
+        assert_eq!(ev.facility, Some(20));
+        assert_eq!(ev.severity, Some(5));
+        assert_eq!(ev.host.as_deref(), Some("mymachine.example.com"));
+        assert_eq!(ev.app.as_deref(), Some("evntslog"));
+        assert_eq!(ev.pid, None);
+        assert_eq!(ev.msgid.as_deref(), Some("ID47"));
+        assert_eq!(
+            ev.get_field("exampleSDID@32473.eventSource"),
+            Some("Application")
+        );
+        assert_eq!(
+            ev.message.as_deref(),
+            Some("An application event log entry...")
+        );
+    }
+
+    #[test]
+    fn sd_escapes_are_resolved() {
+        let ev = parse_str(r#"<13>1 - - - - - [a@1 x="q\"uo\\te\]d" y=""] msg"#);
+        assert_eq!(ev.get_field("a@1.x"), Some("q\"uo\\te]d"));
+        assert_eq!(ev.get_field("a@1.y"), Some(""));
+        assert_eq!(ev.message.as_deref(), Some("msg"));
+    }
+
+    #[test]
+    fn broken_sd_keeps_the_text() {
+        let ev = parse_str(r#"<13>1 - host app - - [a x="unterminated] msg"#);
+        assert_eq!(ev.status, ParseStatus::Partial);
+        assert_eq!(ev.host.as_deref(), Some("host"));
+        assert!(
+            ev.message
+                .as_deref()
+                .is_some_and(|m| m.contains("unterminated"))
+        );
+    }
+}

@@ -1,0 +1,317 @@
+//! Timestamps as devices write them, and the policy for what they leave out.
+//!
+//! RFC 3164 timestamps carry neither a year nor a zone. The year is inferred from the receive time
+//! (the latest year that does not put the record in the future, so a December record received in
+//! January is last year's, with two days' slack so a device clock slightly ahead on New Year's Eve
+//! gives next year), unless a fixed year is configured.
+//! The zone comes from the source's configuration and defaults to UTC.
+
+use chrono::{
+    DateTime, Datelike, FixedOffset, LocalResult, NaiveDate, NaiveDateTime, Offset, TimeZone, Utc,
+};
+
+/// The zone that zone-less timestamps are read in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Zone {
+    /// Coordinated Universal Time.
+    #[default]
+    Utc,
+    /// A fixed offset such as `+07:00`.
+    Fixed(FixedOffset),
+    /// An IANA zone with its daylight-saving rules.
+    Named(chrono_tz::Tz),
+}
+
+impl Zone {
+    /// Parses `UTC`, `Z`, `+07:00`, `+0700`, `-05` or an IANA name.
+    pub fn parse(spec: &str) -> crate::Result<Zone> {
+        let s = spec.trim();
+        if s.eq_ignore_ascii_case("utc") || s == "Z" || s.eq_ignore_ascii_case("gmt") {
+            return Ok(Zone::Utc);
+        }
+        if let Some(offset) = parse_offset(s) {
+            return Ok(Zone::Fixed(offset));
+        }
+        s.parse::<chrono_tz::Tz>()
+            .map(Zone::Named)
+            .map_err(|_| crate::Error::TimeZone(spec.to_owned()))
+    }
+
+    /// Converts a wall-clock time in this zone to microseconds since the epoch (UTC). In a DST
+    /// overlap the earlier instant wins; in a DST gap the time is read as standard time.
+    pub fn to_utc_micros(self, local: NaiveDateTime) -> i64 {
+        match self {
+            Zone::Utc => local.and_utc().timestamp_micros(),
+            Zone::Fixed(off) => resolve(
+                off.from_local_datetime(&local),
+                local,
+                off.local_minus_utc(),
+            ),
+            Zone::Named(tz) => {
+                let fallback = tz.offset_from_utc_datetime(&local).fix().local_minus_utc();
+                resolve(tz.from_local_datetime(&local), local, fallback)
+            }
+        }
+    }
+
+    /// The wall-clock date and time in this zone of a UTC instant.
+    pub fn local_of(self, utc_micros: i64) -> NaiveDateTime {
+        let utc = DateTime::<Utc>::from_timestamp_micros(utc_micros).unwrap_or_default();
+        match self {
+            Zone::Utc => utc.naive_utc(),
+            Zone::Fixed(off) => utc.with_timezone(&off).naive_local(),
+            Zone::Named(tz) => utc.with_timezone(&tz).naive_local(),
+        }
+    }
+}
+
+fn resolve<T: TimeZone>(
+    r: LocalResult<DateTime<T>>,
+    local: NaiveDateTime,
+    fallback_secs: i32,
+) -> i64 {
+    match r {
+        LocalResult::Single(t) | LocalResult::Ambiguous(t, _) => t.timestamp_micros(),
+        LocalResult::None => {
+            local.and_utc().timestamp_micros() - i64::from(fallback_secs) * 1_000_000
+        }
+    }
+}
+
+/// `+07:00`, `+0700`, `+07`, `-05:30`.
+pub fn parse_offset(s: &str) -> Option<FixedOffset> {
+    let b = s.as_bytes();
+    let sign = match b.first()? {
+        b'+' => 1,
+        b'-' => -1,
+        _ => return None,
+    };
+    let two = |i: usize| -> Option<i32> {
+        match (b.get(i)?, b.get(i + 1)?) {
+            (h @ b'0'..=b'9', l @ b'0'..=b'9') => {
+                Some(i32::from(h - b'0') * 10 + i32::from(l - b'0'))
+            }
+            _ => None,
+        }
+    };
+    let hours = two(1)?;
+    let minutes = match b.len() {
+        3 => 0,
+        5 => two(3)?,
+        6 if b[3] == b':' => two(4)?,
+        _ => return None,
+    };
+    if hours > 23 || minutes > 59 {
+        return None;
+    }
+    FixedOffset::east_opt(sign * (hours * 3600 + minutes * 60))
+}
+
+/// How the year of a year-less timestamp is chosen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum YearPolicy {
+    /// The year that puts the record closest to its receive time.
+    FromReceiveTime,
+    /// Always this year (replaying old files).
+    Fixed(i32),
+}
+
+/// Month number (1-12) of an English three-letter abbreviation, any case.
+pub fn month_from_abbrev(m: &[u8]) -> Option<u32> {
+    if m.len() != 3 {
+        return None;
+    }
+    let l = [
+        m[0].to_ascii_lowercase(),
+        m[1].to_ascii_lowercase(),
+        m[2].to_ascii_lowercase(),
+    ];
+    Some(match &l {
+        b"jan" => 1,
+        b"feb" => 2,
+        b"mar" => 3,
+        b"apr" => 4,
+        b"may" => 5,
+        b"jun" => 6,
+        b"jul" => 7,
+        b"aug" => 8,
+        b"sep" => 9,
+        b"oct" => 10,
+        b"nov" => 11,
+        b"dec" => 12,
+        _ => return None,
+    })
+}
+
+/// Resolves a year-less date: the year comes from `policy`, read against the receive time in `zone`.
+pub fn infer_year(
+    month: u32,
+    day: u32,
+    policy: YearPolicy,
+    received_micros: i64,
+    zone: Zone,
+) -> Option<i32> {
+    match policy {
+        YearPolicy::Fixed(y) => NaiveDate::from_ymd_opt(y, month, day).map(|_| y),
+        YearPolicy::FromReceiveTime => {
+            // Logs describe the past: the latest year that does not put the record more than two
+            // days after its receive time (the slack covers skewed device clocks and zone mistakes).
+            let now = zone.local_of(received_micros).date();
+            let latest = now + chrono::Days::new(2);
+            let y = now.year();
+            (y - 4..=y + 1).rev().find(|&cand| {
+                NaiveDate::from_ymd_opt(cand, month, day).is_some_and(|d| d <= latest)
+            })
+        }
+    }
+}
+
+/// Parses an RFC 3339 / ISO 8601 timestamp: `2024-03-01T10:00:00[.ffffff](Z|±hh:mm)`; a space may
+/// stand for `T`, and without a zone the time is read in `zone`. Returns micros and bytes consumed.
+pub fn parse_iso8601(s: &str, zone: Zone) -> Option<(i64, usize)> {
+    let b = s.as_bytes();
+    if b.len() < 19 {
+        return None;
+    }
+    let d = |i: usize, n: usize| -> Option<u32> {
+        let part = b.get(i..i + n)?;
+        if !part.iter().all(u8::is_ascii_digit) {
+            return None;
+        }
+        Some(
+            part.iter()
+                .fold(0u32, |acc, c| acc * 10 + u32::from(c - b'0')),
+        )
+    };
+    if b[4] != b'-'
+        || b[7] != b'-'
+        || !(b[10] == b'T' || b[10] == b't' || b[10] == b' ')
+        || b[13] != b':'
+        || b[16] != b':'
+    {
+        return None;
+    }
+    let date = NaiveDate::from_ymd_opt(i32::try_from(d(0, 4)?).ok()?, d(5, 2)?, d(8, 2)?)?;
+    let (h, mi, sec) = (d(11, 2)?, d(14, 2)?, d(17, 2)?);
+    let mut pos = 19;
+    let mut micros = 0u32;
+    if b.get(pos) == Some(&b'.') || b.get(pos) == Some(&b',') {
+        pos += 1;
+        let start = pos;
+        while pos < b.len() && b[pos].is_ascii_digit() {
+            if pos - start < 6 {
+                micros = micros * 10 + u32::from(b[pos] - b'0');
+            }
+            pos += 1;
+        }
+        if pos == start {
+            return None;
+        }
+        for _ in (pos - start)..6 {
+            micros *= 10;
+        }
+    }
+    // A leap second (60) is clamped to 59.999999 rather than rejected.
+    let (sec, micros) = if sec == 60 {
+        (59, 999_999)
+    } else {
+        (sec, micros)
+    };
+    let local = date.and_hms_micro_opt(h, mi, sec, micros)?;
+    match b.get(pos) {
+        Some(b'Z' | b'z') => Some((local.and_utc().timestamp_micros(), pos + 1)),
+        Some(b'+' | b'-') => {
+            let end = (pos + 1..b.len())
+                .find(|&i| !(b[i].is_ascii_digit() || b[i] == b':'))
+                .unwrap_or(b.len());
+            let off = parse_offset(&s[pos..end])?;
+            Some((
+                local.and_utc().timestamp_micros() - i64::from(off.local_minus_utc()) * 1_000_000,
+                end,
+            ))
+        }
+        _ => Some((zone.to_utc_micros(local), pos)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn micros(s: &str) -> i64 {
+        DateTime::parse_from_rfc3339(s)
+            .map(|t| t.timestamp_micros())
+            .unwrap_or(i64::MIN)
+    }
+
+    #[test]
+    fn year_rolls_back_for_december_records_received_in_january() {
+        let received = micros("2026-01-01T00:00:05Z");
+        assert_eq!(
+            infer_year(12, 31, YearPolicy::FromReceiveTime, received, Zone::Utc),
+            Some(2025)
+        );
+        assert_eq!(
+            infer_year(1, 1, YearPolicy::FromReceiveTime, received, Zone::Utc),
+            Some(2026)
+        );
+        let received = micros("2025-12-31T23:59:58Z");
+        assert_eq!(
+            infer_year(1, 1, YearPolicy::FromReceiveTime, received, Zone::Utc),
+            Some(2026)
+        );
+        assert_eq!(
+            infer_year(2, 29, YearPolicy::FromReceiveTime, received, Zone::Utc),
+            Some(2024)
+        );
+        assert_eq!(
+            infer_year(6, 1, YearPolicy::Fixed(2019), received, Zone::Utc),
+            Some(2019)
+        );
+    }
+
+    #[test]
+    fn year_is_read_in_the_configured_zone() {
+        // 2025-12-31T20:00Z is already 2026-01-01 03:00 in Hanoi.
+        let received = micros("2025-12-31T20:00:00Z");
+        let hanoi = Zone::parse("Asia/Ho_Chi_Minh").ok();
+        assert_eq!(
+            infer_year(
+                1,
+                1,
+                YearPolicy::FromReceiveTime,
+                received,
+                hanoi.unwrap_or_default()
+            ),
+            Some(2026)
+        );
+    }
+
+    #[test]
+    fn iso8601_variants() {
+        assert_eq!(
+            parse_iso8601("2003-10-11T22:14:15.003Z", Zone::Utc).map(|r| r.0),
+            Some(micros("2003-10-11T22:14:15.003Z"))
+        );
+        assert_eq!(
+            parse_iso8601("2003-08-24T05:14:15.000003-07:00 x", Zone::Utc),
+            Some((micros("2003-08-24T12:14:15.000003Z"), 32))
+        );
+        assert_eq!(
+            parse_iso8601(
+                "2003-08-24 05:14:15",
+                Zone::parse("+07:00").unwrap_or_default()
+            )
+            .map(|r| r.0),
+            Some(micros("2003-08-23T22:14:15Z"))
+        );
+        assert_eq!(parse_iso8601("2003-13-24T05:14:15Z", Zone::Utc), None);
+    }
+
+    #[test]
+    fn zones() {
+        assert!(Zone::parse("Asia/Ho_Chi_Minh").is_ok());
+        assert_eq!(Zone::parse("+0700").ok(), Zone::parse("+07:00").ok());
+        assert!(Zone::parse("Mars/Olympus").is_err());
+    }
+}

@@ -1,0 +1,258 @@
+//! `canhgac`: the command-line entry point. It only wires the crates together: parsing lives in
+//! `canhgac-parsers`, storage, ingestion and SQL in `canhgac-engine`.
+
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use canhgac_engine::generate::{GenOptions, Kind};
+use canhgac_engine::ingest::{IngestOptions, ingest_files, now_micros, read_frames};
+use canhgac_engine::sql::{OutputFormat, query_blocking, render};
+use canhgac_parsers::framing::{DEFAULT_MAX_FRAME, FrameDecoder};
+use canhgac_parsers::time::{YearPolicy, Zone};
+use canhgac_parsers::{BatchBuilder, Origin, ParseContext, SourceType};
+use clap::{Parser, Subcommand, ValueEnum};
+
+#[derive(Parser)]
+#[command(
+    name = "canhgac",
+    version,
+    about = "SOC log analysis: parse, store and query syslog, Linux and firewall logs"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Settings that say how records are parsed.
+#[derive(clap::Args, Clone)]
+struct ParseArgs {
+    /// `auto` to detect the format of each record, or a source type name (syslog, linux_auth, ...).
+    #[arg(long, default_value = "auto")]
+    source_type: String,
+    /// Zone for timestamps that carry none: UTC, an offset (+07:00) or an IANA name.
+    #[arg(long, default_value = "UTC")]
+    tz: String,
+    /// Year for timestamps that carry none (default: inferred from the receive time).
+    #[arg(long)]
+    year: Option<i32>,
+}
+
+impl ParseArgs {
+    fn context(&self) -> Result<ParseContext> {
+        let mut ctx = ParseContext::new(now_micros());
+        ctx.zone = Zone::parse(&self.tz)?;
+        ctx.year = self
+            .year
+            .map_or(YearPolicy::FromReceiveTime, YearPolicy::Fixed);
+        ctx.source_type = match self.source_type.as_str() {
+            "auto" => None,
+            name => Some(SourceType::from_name(name)?),
+        };
+        Ok(ctx)
+    }
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Parse records from stdin (one per line) and print one JSON object per record.
+    Parse {
+        #[command(flatten)]
+        parse: ParseArgs,
+    },
+    /// Parse log files (plain or .gz) and store them in the data directory.
+    Ingest {
+        /// Data directory.
+        #[arg(long, default_value = "./canhgac-data")]
+        data_dir: PathBuf,
+        #[command(flatten)]
+        parse: ParseArgs,
+        /// Files to ingest.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Run a read-only SQL query over the stored events (table `events`).
+    Sql {
+        /// Data directory.
+        #[arg(long, default_value = "./canhgac-data")]
+        data_dir: PathBuf,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+        /// The query.
+        query: String,
+    },
+    /// Write realistic generated logs (for samples and benchmarks).
+    #[command(hide = true)]
+    Generate {
+        /// Kind of log.
+        #[arg(long, value_enum, default_value_t = GenKind::Mixed)]
+        kind: GenKind,
+        /// Number of lines.
+        #[arg(long, default_value_t = 1000)]
+        lines: u64,
+        /// Random seed: the same seed writes the same lines.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Share of attack lines (0 to 1).
+        #[arg(long, default_value_t = 0.15)]
+        attack_share: f64,
+        /// Output file (default stdout).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    Table,
+    Csv,
+    Json,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum GenKind {
+    Auth,
+    Rfc5424,
+    Audit,
+    Mixed,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli.command) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("canhgac: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(command: Command) -> Result<()> {
+    match command {
+        Command::Parse { parse } => parse_stdin(&parse),
+        Command::Ingest {
+            data_dir,
+            parse,
+            files,
+        } => {
+            let options = IngestOptions {
+                parse: parse.context()?,
+                max_frame: DEFAULT_MAX_FRAME,
+            };
+            let summary = ingest_files(&data_dir, &files, &options)?;
+            let s = summary.stats;
+            println!(
+                "ingested {} records from {} file(s): {} ok, {} partial, {} failed, {} truncated; {} parquet file(s) written; {:.0} records/s, {:.1} MB/s",
+                s.records,
+                summary.inputs,
+                s.records - s.partial - s.failed,
+                s.partial,
+                s.failed,
+                summary.truncated,
+                summary.files_written.len(),
+                summary.rate(),
+                s.bytes as f64 / 1e6 / summary.elapsed.as_secs_f64().max(1e-9),
+            );
+            Ok(())
+        }
+        Command::Sql {
+            data_dir,
+            format,
+            query,
+        } => {
+            let batches = query_blocking(&data_dir, &query)?;
+            let format = match format {
+                Format::Table => OutputFormat::Table,
+                Format::Csv => OutputFormat::Csv,
+                Format::Json => OutputFormat::Json,
+            };
+            std::io::stdout()
+                .lock()
+                .write_all(&render(&batches, format)?)
+                .context("writing to stdout")?;
+            Ok(())
+        }
+        Command::Generate {
+            kind,
+            lines,
+            seed,
+            attack_share,
+            out,
+        } => {
+            let kind = match kind {
+                GenKind::Auth => Kind::Auth3164,
+                GenKind::Rfc5424 => Kind::Syslog5424,
+                GenKind::Audit => Kind::Audit,
+                GenKind::Mixed => Kind::Mixed,
+            };
+            let options = GenOptions {
+                kind,
+                lines,
+                seed,
+                attack_share,
+                ..GenOptions::default()
+            };
+            match out {
+                Some(path) => {
+                    let file = std::fs::File::create(&path)
+                        .with_context(|| format!("creating {}", path.display()))?;
+                    let mut w = BufWriter::new(file);
+                    canhgac_engine::generate::generate(&options, &mut w)?;
+                    w.flush()?;
+                }
+                None => {
+                    let mut w = BufWriter::new(std::io::stdout().lock());
+                    canhgac_engine::generate::generate(&options, &mut w)?;
+                    w.flush()?;
+                }
+            }
+            Ok(())
+        }
+    }
+}
+
+/// `canhgac parse`: stdin lines to JSON lines, flushing in batches so a pipe sees output promptly.
+fn parse_stdin(args: &ParseArgs) -> Result<()> {
+    let mut ctx = args.context()?;
+    let mut builder = BatchBuilder::new();
+    let mut out = BufWriter::new(std::io::stdout().lock());
+    let mut text = String::new();
+    let mut flush = |builder: &mut BatchBuilder, out: &mut BufWriter<_>| -> Result<()> {
+        let batch = builder.finish()?;
+        for row in 0..batch.num_rows() {
+            text.clear();
+            canhgac_parsers::jsonl::write_row(&batch, row, &mut text);
+            out.write_all(text.as_bytes())?;
+        }
+        Ok(())
+    };
+    let stdin = std::io::stdin().lock();
+    read_frames(
+        stdin,
+        Path::new("<stdin>"),
+        FrameDecoder::newline_only(DEFAULT_MAX_FRAME),
+        |frame| {
+            ctx.received_at = now_micros();
+            builder.push(
+                &frame.bytes,
+                &ctx,
+                Origin {
+                    collector: Some("stdin"),
+                    peer: None,
+                    truncated: frame.truncated,
+                },
+            );
+            if builder.len() >= 1024 {
+                flush(&mut builder, &mut out)
+                    .map_err(|e| canhgac_engine::Error::Internal(format!("{e:#}")))?;
+            }
+            Ok(())
+        },
+    )?;
+    flush(&mut builder, &mut out)?;
+    out.flush().context("writing to stdout")?;
+    Ok(())
+}
