@@ -49,6 +49,8 @@ pub fn parse_record<'a>(text: &'a str, ctx: &ParseContext, ev: &mut Event<'a>) {
             _ => "",
         };
         let app: Option<&'a str> = match &ev.app {
+            // Old PAM tagged its lines `sshd(pam_unix)[123]:`; dispatch them to the PAM parser.
+            Some(Cow::Borrowed(a)) if a.contains("(pam_") => Some("pam"),
             Some(Cow::Borrowed(a)) => Some(base_app(a)),
             _ => None,
         };

@@ -34,12 +34,12 @@ pub trait PayloadParser: Sync {
 /// Every payload parser, most specific first.
 pub static REGISTRY: &[&dyn PayloadParser] = &[
     &crate::linux::auditd::Auditd,
+    &crate::linux::pam::Pam,
     &crate::linux::sshd::Sshd,
     &crate::linux::sudo::Sudo,
     &crate::linux::su::Su,
     &crate::linux::accounts::Accounts,
     &crate::linux::cron::Cron,
-    &crate::linux::pam::Pam,
     &crate::linux::kernel::Kernel,
 ];
 

@@ -111,6 +111,20 @@ fn walk<'a>(list: &'a str, is_execve: bool, ev: &mut Event<'a>) {
             walk(v.trim_matches('\''), is_execve, ev);
             continue;
         }
+        // Old kernels wrote `(hostname=?, addr=?, terminal=? res=success)`.
+        let v = if v.starts_with('"') {
+            v
+        } else {
+            v.trim_end_matches(',')
+        };
+        let v = if v.ends_with(')') && !v.contains('(') {
+            &v[..v.len() - 1]
+        } else {
+            v
+        };
+        if k == "saddr" {
+            decode_saddr(v, ev);
+        }
         let value = decode_value(k, v, is_execve);
         match k {
             "pid" => ev.pid = Some(value.clone()),
@@ -135,6 +149,27 @@ fn walk<'a>(list: &'a str, is_execve: bool, ev: &mut Event<'a>) {
     }
 }
 
+/// `saddr=02000050A9FEA9FE...`: a hex `sockaddr`; IPv4 and IPv6 go to `dst_ip`/`dst_port` (the
+/// address a socket call named, usually the remote end).
+fn decode_saddr(v: &str, ev: &mut Event<'_>) {
+    let Some(bytes) = hex_decode(v) else { return };
+    let port = |b: &[u8]| u16::from_be_bytes([b[2], b[3]]);
+    match bytes.first() {
+        Some(2) if bytes.len() >= 8 => {
+            let ip = std::net::Ipv4Addr::new(bytes[4], bytes[5], bytes[6], bytes[7]);
+            ev.dst_ip = Some(Cow::Owned(ip.to_string()));
+            ev.dst_port = Some(port(&bytes));
+        }
+        Some(10) if bytes.len() >= 24 => {
+            let mut octets = [0u8; 16];
+            octets.copy_from_slice(&bytes[8..24]);
+            ev.dst_ip = Some(Cow::Owned(std::net::Ipv6Addr::from(octets).to_string()));
+            ev.dst_port = Some(port(&bytes));
+        }
+        _ => {}
+    }
+}
+
 /// `k=v` pairs separated by spaces, where `v` may be `"quoted"` or `'quoted'` with spaces inside.
 fn pairs(s: &str) -> impl Iterator<Item = (&str, &str)> {
     let mut rest = s;
@@ -145,7 +180,7 @@ fn pairs(s: &str) -> impl Iterator<Item = (&str, &str)> {
                 return None;
             }
             let key_end = rest.find(['=', ' ']).unwrap_or(rest.len());
-            let key = &rest[..key_end];
+            let key = rest[..key_end].trim_start_matches('(');
             if rest.as_bytes().get(key_end) != Some(&b'=') {
                 // A bare word (e.g. the kernel's `audit: backlog limit exceeded`): skip it.
                 rest = &rest[key_end..];

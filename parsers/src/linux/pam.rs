@@ -39,6 +39,7 @@ const SENTENCES: &[Sentence] = &[
         "password_changed",
         Some(SUCCESS),
     ),
+    s("User unknown", "auth_failure", Some(FAILURE)),
     s(
         "Consecutive login failures for user {user} account temporarily locked",
         "account_locked",
@@ -72,8 +73,12 @@ impl PayloadParser for Pam {
         SourceType::LinuxAuth
     }
 
-    fn claims(&self, _app: Option<&str>, message: &str) -> bool {
-        message.trim_start().starts_with("pam_")
+    fn claims(&self, app: Option<&str>, message: &str) -> bool {
+        let m = message.trim_start();
+        app == Some("pam")
+            || m.starts_with("pam_")
+            // sshd relays PAM's summary line.
+            || m.starts_with("PAM ") && m.contains(" more authentication failure")
     }
 
     fn parse<'a>(&self, message: &'a str, ev: &mut Event<'a>) -> Result<(), &'static str> {
@@ -100,9 +105,11 @@ impl PayloadParser for Pam {
 /// The text after the module prefix (or the whole message of `app(pam_x)` records).
 pub(crate) fn parse_text<'a>(text: &'a str, ev: &mut Event<'a>) {
     let text = text.trim();
+    // sshd relays PAM's summary as `PAM 2 more authentication failures; ...`.
+    let summary = text.strip_prefix("PAM ").unwrap_or(text);
     if let Some(pairs) = text
         .strip_prefix("authentication failure; ")
-        .or_else(|| more_failures(text, ev))
+        .or_else(|| more_failures(summary, ev))
     {
         if !ev.fields.iter().any(|(k, _)| k == "event") {
             ev.field("event", "auth_failure");

@@ -32,19 +32,19 @@ pub fn parse_pri(s: &str) -> Option<(u8, u8, &str)> {
 /// Parses a syslog header of either kind into `ev`; what follows the header becomes `message`.
 /// Returns whether any part of a header (PRI, timestamp, tag) was found.
 pub fn parse<'a>(text: &'a str, ctx: &ParseContext, ev: &mut Event<'a>) -> bool {
-    let rest = match parse_pri(text) {
+    let (had_pri, rest) = match parse_pri(text) {
         Some((facility, severity, rest)) => {
             ev.facility = Some(facility);
             ev.severity = Some(severity);
-            rest
+            (true, rest)
         }
-        None => text,
+        None => (false, text),
     };
     if rfc5424::looks_like(rest) {
         rfc5424::parse(rest, ctx, ev);
         true
     } else {
-        rfc3164::parse(rest, ctx, ev);
+        rfc3164::parse(rest, had_pri, ctx, ev);
         ev.facility.is_some() || ev.ts.is_some() || ev.app.is_some()
     }
 }

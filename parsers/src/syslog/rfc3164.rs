@@ -22,37 +22,87 @@ use crate::context::ParseContext;
 use crate::event::Event;
 use crate::time::{Zone, infer_year, month_from_abbrev, parse_iso8601};
 
-/// Parses the record after PRI.
-pub fn parse<'a>(s: &'a str, ctx: &ParseContext, ev: &mut Event<'a>) {
+/// Parses the record after PRI (`had_pri` says whether there was one).
+pub fn parse<'a>(s: &'a str, had_pri: bool, ctx: &ParseContext, ev: &mut Event<'a>) {
     let mut rest = s.trim_start_matches(' ');
-
+    // Cisco NX-OS (and IOS with an empty sequence field) put `: ` right after PRI.
+    if let Some(after) = rest.strip_prefix(": ") {
+        rest = after.trim_start_matches(' ');
+    }
     // Cisco IOS sequence numbers (`000123: `) and clock-sync markers precede the timestamp.
     if let Some((seq, after)) = cisco_sequence(rest) {
         ev.field("sequence", seq);
         rest = after;
+        // `NNN: router1: *Mar 1 ...`: IOS with the origin hostname ahead of the timestamp.
+        let (tok, after) = token(rest);
+        if let Some(host) = tok.strip_suffix(':').filter(|h| !h.is_empty()) {
+            let after = after.trim_start_matches(' ');
+            if timestamp(after.trim_start_matches(['*', '.']), ctx).is_some() {
+                ev.host = Some(Cow::Borrowed(host));
+                rest = after;
+            }
+        }
     }
     if let Some(after) = rest.strip_prefix(['*', '.']) {
-        ev.field(
-            "clock_unsynced",
-            if rest.starts_with('*') {
-                "true"
-            } else {
-                "false"
-            },
-        );
+        let unsynced = if rest.starts_with('*') {
+            "true"
+        } else {
+            "false"
+        };
+        ev.field("clock_unsynced", unsynced);
         rest = after;
     }
 
-    // Without a timestamp nothing else of the header is guessed but a leading tag.
-    if let Some((ts, after)) = timestamp(rest, ctx) {
-        ev.ts = Some(ts);
-        rest = after.trim_start_matches(' ');
-        rest = hostname(rest, ev);
+    match timestamp(rest, ctx) {
+        Some((ts, after)) => {
+            ev.ts = Some(ts);
+            rest = after.trim_start_matches(' ');
+            // AIX relays write `Message forwarded from HOST: ` where the hostname goes.
+            rest = match rest.strip_prefix("Message forwarded from ") {
+                Some(after) => {
+                    let (host, after) = token(after);
+                    ev.host = Some(Cow::Borrowed(host.trim_end_matches(':')));
+                    after
+                }
+                None if ev.host.is_some() => rest,
+                None => hostname(rest, ev),
+            };
+            rest = tag_and_pid(rest.trim_start_matches(' '), TagRule::WordAfterHeader, ev);
+        }
+        // Without a timestamp only an unmistakable tag is taken.
+        None => {
+            let rule = if had_pri {
+                TagRule::Colon
+            } else {
+                TagRule::PidOnly
+            };
+            rest = tag_and_pid(rest, rule, ev);
+        }
     }
-    rest = tag_and_pid(rest, ev);
+    // Relays such as liblogging put an RFC 5424 structured-data block at the start of a BSD message.
+    if rest.trim_start().starts_with('[') {
+        let trimmed = rest.trim_start();
+        let before = ev.fields.len();
+        match super::rfc5424::structured_data(trimmed, ev) {
+            Ok(after) if ev.fields.len() > before => rest = after.trim_start_matches(' '),
+            _ => ev.fields.truncate(before),
+        }
+    }
     if !rest.is_empty() {
         ev.message = Some(Cow::Borrowed(rest));
     }
+}
+
+/// How willing [`tag_and_pid`] is to read the next word as the tag.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum TagRule {
+    /// After timestamp and hostname: any plain word is the tag, as rsyslog, syslog-ng and
+    /// Vector read it (`-- MARK --` has the tag `--`).
+    WordAfterHeader,
+    /// `app:` or `app[pid]:` (after a PRI but no timestamp).
+    Colon,
+    /// Only `app[pid]:` (a headerless line, where `error:` is text, not a tag).
+    PidOnly,
 }
 
 /// `NNN: ` at the front, when followed by something that is not a time (`12:30:00` is a time).
@@ -70,9 +120,16 @@ fn timestamp<'a>(s: &'a str, ctx: &ParseContext) -> Option<(i64, &'a str)> {
         let rest = &s[used..];
         return Some((ts, rest.strip_prefix(':').unwrap_or(rest)));
     }
+    // Cisco NX-OS writes the year first: `2017 Mar  6 12:53:10 UTC:`.
+    let (s, leading_year) = match (b.get(..4), b.get(4)) {
+        (Some(y), Some(b' ')) if y.iter().all(u8::is_ascii_digit) => {
+            (&s[5..], s[..4].parse::<i32>().ok())
+        }
+        _ => (s, None),
+    };
     let (rest, (month, day, year, (h, m, sec, micros))) = bsd_stamp(s).ok()?;
     let (rest, zone) = zone_name(rest, ctx.zone);
-    let year = match year {
+    let year = match leading_year.or(year) {
         Some(y) => y,
         None => infer_year(month, day, ctx.year, ctx.received_at, zone)?,
     };
@@ -170,7 +227,7 @@ fn zone_name(s: &str, default: Zone) -> (&str, Zone) {
     };
     let (tok, _) = token(after_space);
     let word = tok.strip_suffix(':').unwrap_or(tok);
-    let zone = match word {
+    let zone = match word.to_ascii_uppercase().as_str() {
         "UTC" | "GMT" | "Z" => Some(Zone::Utc),
         "ICT" => Zone::parse("+07:00").ok(),
         _ if word.starts_with(['+', '-']) => crate::time::parse_offset(word).map(Zone::Fixed),
@@ -183,13 +240,12 @@ fn zone_name(s: &str, default: Zone) -> (&str, Zone) {
     }
 }
 
-/// Takes a hostname token unless the token is already the tag.
+/// Takes a hostname token unless the token is already the tag. A lone last word is the program
+/// (as syslog-ng and rsyslog read `Jan 10 01:00:00 prg0`); an IPv6 address ending in `::` is a host.
 fn hostname<'a>(s: &'a str, ev: &mut Event<'a>) -> &'a str {
     let (tok, rest) = token(s);
-    if tok.is_empty()
-        || is_tag(tok)
-        || rest.is_empty() && !tok.ends_with(':') && !looks_like_host(tok)
-    {
+    let is_ip = tok.parse::<std::net::IpAddr>().is_ok();
+    if tok.is_empty() || rest.trim().is_empty() || (is_tag(tok) && !is_ip) {
         return s;
     }
     ev.host = Some(Cow::Borrowed(tok));
@@ -207,17 +263,28 @@ fn is_tag(tok: &str) -> bool {
 }
 
 /// Splits `app[pid]:` off the front. Returns the message.
-fn tag_and_pid<'a>(s: &'a str, ev: &mut Event<'a>) -> &'a str {
+fn tag_and_pid<'a>(s: &'a str, rule: TagRule, ev: &mut Event<'a>) -> &'a str {
     let (tok, rest) = token(s);
-    if tok.is_empty() || !is_tag(tok) || tok.len() > 128 {
+    if tok.is_empty() || tok.len() > 128 {
+        return s;
+    }
+    let has_pid = tok.contains('[') && (tok.ends_with(']') || tok.ends_with("]:"));
+    let accepted = match rule {
+        TagRule::PidOnly => has_pid && tok.ends_with(':'),
+        TagRule::Colon => has_pid || tok.ends_with(':'),
+        TagRule::WordAfterHeader => {
+            has_pid
+                || tok.ends_with(':')
+                || (tok.len() <= 48 && !tok.contains(['=', '"', '[', ']']))
+        }
+    };
+    if !accepted {
         return s;
     }
     let name = tok.strip_suffix(':').unwrap_or(tok);
     let (app, pid) = match (name.find('['), name.ends_with(']')) {
         (Some(open), true) => (&name[..open], Some(&name[open + 1..name.len() - 1])),
-        (Some(_), false) if tok.ends_with(':') => (name, None),
-        (Some(_), false) => return s,
-        (None, _) => (name, None),
+        _ => (name, None),
     };
     if app.is_empty() {
         return s;

@@ -25,8 +25,9 @@ const BOM: &str = "\u{feff}";
 pub fn looks_like(s: &str) -> bool {
     let b = s.as_bytes();
     let digits = b.iter().take_while(|c| c.is_ascii_digit()).count();
-    (1..=2).contains(&digits)
-        && b[0] != b'0'
+    // VERSION is `1` today; `0` is a common sender bug that is otherwise well formed.
+    (1..=3).contains(&digits)
+        && (b[0] != b'0' || digits == 1)
         && b.get(digits) == Some(&b' ')
         && matches!(b.get(digits + 1), Some(b'-' | b'0'..=b'9'))
 }
@@ -92,7 +93,7 @@ pub fn parse<'a>(s: &'a str, ctx: &ParseContext, ev: &mut Event<'a>) {
 }
 
 /// Parses `[id k="v" ...][...]` into `fields`; returns what follows.
-fn structured_data<'a>(mut s: &'a str, ev: &mut Event<'a>) -> Result<&'a str, ()> {
+pub(crate) fn structured_data<'a>(mut s: &'a str, ev: &mut Event<'a>) -> Result<&'a str, ()> {
     while s.starts_with('[') {
         let (rest, id) = sd_id(&s[1..]).map_err(|_| ())?;
         s = rest;
