@@ -112,7 +112,6 @@ impl FrameDecoder {
                     let truncated = len > take;
                     if truncated {
                         self.skip_octets = len - take;
-                        self.discarded += (len - take) as u64;
                     }
                     return Some(Frame {
                         bytes,
@@ -166,8 +165,6 @@ impl FrameDecoder {
             return Some(frame);
         }
         if !self.skip_pending() {
-            self.discarded += (self.buf.len() - self.start) as u64;
-            self.start = self.buf.len();
             return None;
         }
         let avail = &self.buf[self.start..];
@@ -196,6 +193,7 @@ impl FrameDecoder {
             let n = self.skip_octets.min(self.buf.len() - self.start);
             self.start += n;
             self.skip_octets -= n;
+            self.discarded += n as u64;
             if self.skip_octets > 0 {
                 return false;
             }

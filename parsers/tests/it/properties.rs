@@ -1,1 +1,121 @@
-//! Placeholder replaced below.
+//! Property tests: arbitrary bytes never panic a parser or the framing, and every record becomes
+//! exactly one row whatever its content or the forced source type.
+
+use canhgac_parsers::framing::FrameDecoder;
+use canhgac_parsers::{BatchBuilder, Event, Origin, ParseContext, SourceType, parse_record};
+use proptest::prelude::*;
+
+/// Bytes that look enough like logs to reach deep into the parsers, mixed with noise.
+fn loggy_bytes() -> impl Strategy<Value = Vec<u8>> {
+    let pieces = prop::sample::select(vec![
+        "<34>",
+        "<13>1 ",
+        "<999>",
+        "Oct 11 22:14:15 ",
+        "2026-11-27T08:15:01.123+07:00 ",
+        "host ",
+        "sshd[12]: ",
+        "app: ",
+        "- ",
+        "[a@1 x=\"y\\\"z\"] ",
+        "[",
+        "]",
+        "\"",
+        "=",
+        "Accepted password for root from 10.0.0.1 port 22 ssh2",
+        "Failed password for invalid user ",
+        " from ",
+        " port ",
+        "pam_unix(sshd:auth): authentication failure; rhost=",
+        "type=SYSCALL msg=audit(1.2:3): ",
+        "a0=414243 ",
+        "proctitle=00FF ",
+        "msg='op=x res=failed'",
+        " : TTY=pts/0 ; COMMAND=",
+        "new user: name=x, UID=1",
+        "\u{feff}",
+        "đà nẵng",
+        "\t",
+        "\r",
+        "*",
+        ": ",
+        "123: ",
+        "2001:db8::1 ",
+    ]);
+    (
+        prop::collection::vec(pieces, 0..12),
+        prop::collection::vec(any::<u8>(), 0..40),
+        any::<bool>(),
+    )
+        .prop_map(|(parts, noise, noise_first)| {
+            let text: Vec<u8> = parts.concat().into_bytes();
+            if noise_first {
+                [noise, text].concat()
+            } else {
+                [text, noise].concat()
+            }
+        })
+}
+
+fn all_contexts() -> Vec<ParseContext> {
+    let mut out = vec![ParseContext::new(1_767_312_000_000_000)];
+    for st in SourceType::ALL {
+        let mut ctx = ParseContext::new(1_767_312_000_000_000);
+        ctx.source_type = Some(st);
+        out.push(ctx);
+    }
+    out
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
+
+    #[test]
+    fn every_record_is_one_row_for_every_parser(records in prop::collection::vec(prop_oneof![loggy_bytes(), prop::collection::vec(any::<u8>(), 0..200)], 1..20)) {
+        for ctx in all_contexts() {
+            let mut builder = BatchBuilder::new();
+            for r in &records {
+                builder.push(r, &ctx, Origin::default());
+            }
+            let batch = builder.finish().map_err(|e| TestCaseError::fail(e.to_string()))?;
+            prop_assert_eq!(batch.num_rows(), records.len());
+            let raw = batch.column_by_name("raw").ok_or_else(|| TestCaseError::fail("no raw column"))?;
+            let raw = arrow::array::AsArray::as_binary::<i32>(raw);
+            for (i, r) in records.iter().enumerate() {
+                prop_assert_eq!(raw.value(i), r.as_slice(), "raw must keep the exact bytes");
+            }
+        }
+    }
+
+    #[test]
+    fn parse_record_never_panics_on_text(text in "\\PC{0,300}") {
+        for ctx in all_contexts() {
+            let mut ev = Event::default();
+            parse_record(&text, &ctx, &mut ev);
+            prop_assert!(ev.ts.is_some(), "every row has an event time");
+        }
+    }
+
+    #[test]
+    fn framing_loses_no_bytes(stream in prop::collection::vec(prop_oneof![loggy_bytes(), Just(b"\n".to_vec()), Just(b"12 <1>".to_vec())], 0..30), chunk in 1usize..64, max in 1usize..300) {
+        let input = stream.concat();
+        let mut decoder = FrameDecoder::new(max);
+        let mut frames = Vec::new();
+        for part in input.chunks(chunk) {
+            decoder.push(part);
+            while let Some(f) = decoder.next_frame() {
+                frames.push(f);
+            }
+            // Buffering stays bounded by the frame cap plus one chunk (plus an octet-count header).
+            prop_assert!(decoder.pending() <= max + chunk + 16, "pending {} with max {max}", decoder.pending());
+        }
+        frames.extend(decoder.finish());
+        for f in &frames {
+            prop_assert!(f.bytes.len() <= max);
+            prop_assert!(!f.bytes.is_empty());
+        }
+        // Every byte is in a frame, a delimiter, an octet-count header, or counted as discarded.
+        let kept: usize = frames.iter().map(|f| f.bytes.len()).sum();
+        prop_assert!(kept as u64 + decoder.discarded_bytes() <= input.len() as u64);
+    }
+}
