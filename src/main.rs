@@ -83,6 +83,15 @@ enum Command {
         /// The query.
         query: String,
     },
+    /// Ingest the bundled samples into a demo data directory and show what they contain.
+    Demo {
+        /// Demo data directory (recreated on each run).
+        #[arg(long, default_value = "./canhgac-demo")]
+        data_dir: PathBuf,
+        /// Directory of sample logs.
+        #[arg(long, default_value = "samples")]
+        samples: PathBuf,
+    },
     /// Write realistic generated logs (for samples and benchmarks).
     #[command(hide = true)]
     Generate {
@@ -175,6 +184,7 @@ fn run(command: Command) -> Result<()> {
                 .context("writing to stdout")?;
             Ok(())
         }
+        Command::Demo { data_dir, samples } => demo(&data_dir, &samples),
         Command::Generate {
             kind,
             lines,
@@ -254,5 +264,98 @@ fn parse_stdin(args: &ParseArgs) -> Result<()> {
     )?;
     flush(&mut builder, &mut out)?;
     out.flush().context("writing to stdout")?;
+    Ok(())
+}
+
+/// Marks a directory as the demo's own, so `demo` only ever clears a directory it created.
+const DEMO_MARKER: &str = ".canhgac-demo";
+
+/// Queries the demo shows, with a heading each.
+const DEMO_QUERIES: &[(&str, &str)] = &[
+    (
+        "Events by source type and parse status",
+        "SELECT source_type, parse_status, count(*) AS events FROM events GROUP BY source_type, parse_status ORDER BY events DESC",
+    ),
+    (
+        "SSH brute force: failed logins by source address",
+        "SELECT src_ip, count(*) AS failures, count(DISTINCT \"user\") AS users_tried, count(DISTINCT host) AS hosts_hit, min(ts) AS first_seen, max(ts) AS last_seen \
+         FROM events WHERE source_type = 'linux_auth' AND outcome = 'failure' AND src_ip IS NOT NULL \
+         GROUP BY src_ip ORDER BY failures DESC LIMIT 10",
+    ),
+    (
+        "sudo abuse: refused sudo attempts",
+        "SELECT host, \"user\", fields['target_user'] AS target_user, fields['command'] AS command, count(*) AS attempts \
+         FROM events WHERE app = 'sudo' AND outcome = 'failure' AND fields['reason'] IS NOT NULL \
+         GROUP BY host, \"user\", fields['target_user'], fields['command'] ORDER BY attempts DESC LIMIT 10",
+    ),
+];
+
+/// `canhgac demo`: a fresh data directory with the samples in it, and a few questions answered.
+fn demo(data_dir: &Path, samples: &Path) -> Result<()> {
+    match std::fs::read_dir(data_dir) {
+        Ok(mut entries) => {
+            let is_demo = data_dir.join(DEMO_MARKER).try_exists().unwrap_or(false);
+            if entries.next().is_some() && !is_demo {
+                anyhow::bail!(
+                    "{} exists and was not made by `canhgac demo`; choose another --data-dir",
+                    data_dir.display()
+                );
+            }
+            std::fs::remove_dir_all(data_dir)
+                .with_context(|| format!("clearing {}", data_dir.display()))?;
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e).with_context(|| format!("reading {}", data_dir.display())),
+    }
+    std::fs::create_dir_all(data_dir)
+        .with_context(|| format!("creating {}", data_dir.display()))?;
+    std::fs::write(data_dir.join(DEMO_MARKER), b"made by canhgac demo\n")?;
+
+    let mut files = Vec::new();
+    collect_logs(samples, &mut files)
+        .with_context(|| format!("reading samples from {}", samples.display()))?;
+    files.sort();
+    anyhow::ensure!(
+        !files.is_empty(),
+        "no .log or .gz files under {}",
+        samples.display()
+    );
+    let options = IngestOptions {
+        parse: ParseContext::new(now_micros()),
+        max_frame: DEFAULT_MAX_FRAME,
+    };
+    let summary = ingest_files(data_dir, &files, &options)?;
+    println!(
+        "canhgac demo: ingested {} records from {} sample files into {} ({} partial, {} failed, kept raw)\n",
+        summary.stats.records,
+        summary.inputs,
+        data_dir.display(),
+        summary.stats.partial,
+        summary.stats.failed
+    );
+    for (title, query) in DEMO_QUERIES {
+        println!("== {title}");
+        let batches = query_blocking(data_dir, query)?;
+        std::io::stdout()
+            .lock()
+            .write_all(&render(&batches, OutputFormat::Table)?)?;
+        println!();
+    }
+    println!(
+        "Try your own: cargo run --release -- sql --data-dir {} \"SELECT host, count(*) FROM events GROUP BY host\"",
+        data_dir.display()
+    );
+    Ok(())
+}
+
+fn collect_logs(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_dir() {
+            collect_logs(&path, out)?;
+        } else if path.extension().is_some_and(|x| x == "log" || x == "gz") {
+            out.push(path);
+        }
+    }
     Ok(())
 }

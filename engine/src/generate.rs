@@ -144,7 +144,8 @@ pub fn generate(options: &GenOptions, out: &mut impl Write) -> std::io::Result<(
         let host = *rng.pick(HOSTS);
         let pid = 1000 + rng.below(60000);
         line.clear();
-        let attack = rng.unit() < options.attack_share || burst.is_some();
+        // Attacks come in bursts averaging about 15 lines, so bursts start at share/15.
+        let attack = burst.is_some() || rng.unit() < options.attack_share / 15.0;
         let body = if attack {
             attack_line(&mut rng, &mut burst)
         } else {
@@ -156,19 +157,24 @@ pub fn generate(options: &GenOptions, out: &mut impl Write) -> std::io::Result<(
                 let stamp = chrono::DateTime::from_timestamp(secs, 0)
                     .unwrap_or_default()
                     .format("%b %e %H:%M:%S");
-                let pri = if app == "kernel" { 4 } else { 10 * 8 + 6 };
-                line.push_str(&format!("<{pri}>{stamp} {host} {app}[{pid}]: {msg}"));
+                // kernel and sudo lines carry no pid in their tag.
+                match app {
+                    "kernel" => line.push_str(&format!("<4>{stamp} {host} kernel: {msg}")),
+                    "sudo" => line.push_str(&format!("<85>{stamp} {host} sudo: {msg}")),
+                    _ => line.push_str(&format!("<86>{stamp} {host} {app}[{pid}]: {msg}")),
+                }
             }
             Kind::Syslog5424 => {
-                let stamp = chrono::DateTime::from_timestamp(secs, micros * 1000)
-                    .unwrap_or_default()
-                    .format("%Y-%m-%dT%H:%M:%S%.6f+07:00");
                 // Local time in Vietnam written with its offset, as relays configured for +07:00 do.
-                let _ = stamp;
                 let local = chrono::DateTime::from_timestamp(secs + 7 * 3600, micros * 1000)
                     .unwrap_or_default()
                     .format("%Y-%m-%dT%H:%M:%S%.6f+07:00");
-                line.push_str(&format!("<86>1 {local} {host}.tinh.gov.vn {app} {pid} - [origin ip=\"{}\" software=\"rsyslogd\"] {msg}", rng.pick(INTERNAL)));
+                let procid = if app == "kernel" {
+                    "-".to_owned()
+                } else {
+                    pid.to_string()
+                };
+                line.push_str(&format!("<86>1 {local} {host}.tinh.gov.vn {app} {procid} - [origin ip=\"{}\" software=\"rsyslogd\"] {msg}", rng.pick(INTERNAL)));
             }
             Kind::Audit => audit_line(&mut rng, secs, micros, &mut line),
         }

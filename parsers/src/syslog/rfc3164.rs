@@ -252,11 +252,6 @@ fn hostname<'a>(s: &'a str, ev: &mut Event<'a>) -> &'a str {
     rest.trim_start_matches(' ')
 }
 
-fn looks_like_host(tok: &str) -> bool {
-    tok.bytes()
-        .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'-' | b'_' | b':' | b'/' | b'@'))
-}
-
 /// `app:`, `app[pid]:`, `app[pid]`: a token that can only be a tag.
 fn is_tag(tok: &str) -> bool {
     tok.ends_with(':') || (tok.contains('[') && tok.contains(']'))
