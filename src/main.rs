@@ -133,7 +133,12 @@ fn main() -> ExitCode {
     match run(cli.command) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("canhgac: {e:#}");
+            // One line, so scripts and log collectors see the whole error.
+            let message = format!("{e:#}");
+            eprintln!(
+                "canhgac: {}",
+                message.split_whitespace().collect::<Vec<_>>().join(" ")
+            );
             ExitCode::FAILURE
         }
     }

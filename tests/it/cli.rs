@@ -1,0 +1,251 @@
+//! The CLI as a script would use it: `parse`, `ingest`, `sql`, `demo`, exit codes and messages.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+fn canhgac(args: &[&str], stdin: Option<&[u8]>) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_canhgac"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("spawning canhgac: {e}"));
+    if let Some(mut input) = child.stdin.take() {
+        input
+            .write_all(stdin.unwrap_or_default())
+            .unwrap_or_else(|e| panic!("writing stdin: {e}"));
+    }
+    child
+        .wait_with_output()
+        .unwrap_or_else(|e| panic!("waiting for canhgac: {e}"))
+}
+
+fn ok(args: &[&str]) -> String {
+    let out = canhgac(args, None);
+    assert!(
+        out.status.success(),
+        "canhgac {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn sample(path: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("samples")
+        .join(path)
+}
+
+/// Hosts counted straight from the sample text, independently of the parsers: the 4th word of an
+/// RFC 3164 line (`<PRI>Mmm dd hh:mm:ss host`), the 3rd of an RFC 5424 line (`<PRI>1 ts host`).
+fn expected_hosts() -> BTreeMap<String, u64> {
+    let mut counts = BTreeMap::new();
+    let auth = std::fs::read_to_string(sample("linux/auth.log")).unwrap_or_default();
+    for line in auth.lines() {
+        if let Some(host) = line.split_whitespace().nth(3) {
+            *counts.entry(host.to_owned()).or_default() += 1;
+        }
+    }
+    let relay = std::fs::read_to_string(sample("syslog/relay-rfc5424.log")).unwrap_or_default();
+    for line in relay.lines() {
+        if let Some(host) = line.split_whitespace().nth(2) {
+            *counts.entry(host.to_owned()).or_default() += 1;
+        }
+    }
+    counts
+}
+
+#[test]
+fn sql_host_counts_match_the_samples() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let data = dir.path().to_string_lossy().into_owned();
+    let auth = sample("linux/auth.log").to_string_lossy().into_owned();
+    let relay = sample("syslog/relay-rfc5424.log")
+        .to_string_lossy()
+        .into_owned();
+    let summary = ok(&["ingest", "--data-dir", &data, &auth, &relay]);
+    assert!(
+        summary.contains("ingested 3800 records from 2 file(s)"),
+        "{summary}"
+    );
+    assert!(summary.contains("0 failed"), "{summary}");
+
+    let csv = ok(&[
+        "sql",
+        "--data-dir",
+        &data,
+        "--format",
+        "csv",
+        "SELECT host, count(*) AS n FROM events GROUP BY host ORDER BY host",
+    ]);
+    let got: BTreeMap<String, u64> = csv
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split_once(','))
+        .map(|(h, n)| (h.to_owned(), n.parse().unwrap_or(0)))
+        .collect();
+    let expected = expected_hosts();
+    assert!(expected.len() >= 8, "sample content changed: {expected:?}");
+    assert_eq!(got, expected);
+
+    // Partitions are by day and files are published atomically (no temp files left).
+    let events = dir.path().join("events");
+    let days: Vec<_> = std::fs::read_dir(&events)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(days.iter().all(|d| d.starts_with("date=")), "{days:?}");
+    for day in &days {
+        for f in std::fs::read_dir(events.join(day))
+            .unwrap_or_else(|e| panic!("{e}"))
+            .flatten()
+        {
+            let name = f.file_name().to_string_lossy().into_owned();
+            assert!(
+                name.ends_with(".parquet") && !name.starts_with('.'),
+                "unexpected file {name}"
+            );
+        }
+    }
+}
+
+#[test]
+fn sql_sees_the_linux_columns_and_the_fields_map() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let data = dir.path().to_string_lossy().into_owned();
+    let auth = sample("linux/auth.log").to_string_lossy().into_owned();
+    ok(&["ingest", "--data-dir", &data, &auth]);
+    let text = std::fs::read_to_string(&auth).unwrap_or_default();
+    let refused = text
+        .lines()
+        .filter(|l| l.contains("user NOT in sudoers"))
+        .count();
+    let failed_pw = text
+        .lines()
+        .filter(|l| l.contains("Failed password for"))
+        .count();
+    let csv = ok(&[
+        "sql",
+        "--data-dir",
+        &data,
+        "--format",
+        "csv",
+        "SELECT (SELECT count(*) FROM events WHERE app = 'sudo' AND fields['reason'] = 'user NOT in sudoers' AND fields['target_user'] = 'root') AS refused, \
+                (SELECT count(*) FROM events WHERE fields['event'] = 'ssh_login' AND outcome = 'failure' AND fields['method'] = 'password') AS failed_pw",
+    ]);
+    assert_eq!(
+        csv.lines().nth(1),
+        Some(format!("{refused},{failed_pw}").as_str())
+    );
+    assert!(refused > 0 && failed_pw > 0);
+}
+
+#[test]
+fn ingest_reads_gzip_and_keeps_unparseable_lines() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let gz = dir.path().join("mixed.log.1.gz");
+    {
+        let file = std::fs::File::create(&gz).unwrap_or_else(|e| panic!("{e}"));
+        let mut enc = flate2::write::GzEncoder::new(file, flate2::Compression::default());
+        enc.write_all(b"<86>Nov 27 08:00:02 web01 sshd[1]: Failed password for root from 185.220.101.47 port 40001 ssh2\n\xff\xfe binary \x00 junk\n\nno header here\n")
+            .unwrap_or_else(|e| panic!("{e}"));
+        enc.finish().unwrap_or_else(|e| panic!("{e}"));
+    }
+    let data = dir.path().join("data");
+    let summary = ok(&[
+        "ingest",
+        "--data-dir",
+        &data.to_string_lossy(),
+        &gz.to_string_lossy(),
+    ]);
+    assert!(summary.contains("ingested 3 records"), "{summary}");
+    assert!(summary.contains("2 failed"), "{summary}");
+    let csv = ok(&[
+        "sql",
+        "--data-dir",
+        &data.to_string_lossy(),
+        "--format",
+        "csv",
+        "SELECT parse_status, length(encode(raw, 'hex')) / 2 AS bytes FROM events ORDER BY bytes",
+    ]);
+    assert_eq!(
+        csv.lines().collect::<Vec<_>>(),
+        vec!["parse_status,bytes", "failed,14", "failed,16", "ok,95"]
+    );
+}
+
+#[test]
+fn parse_prints_one_json_object_per_record() {
+    let input = b"<34>Oct 11 22:14:15 mymachine su: 'su root' failed for lonvick on /dev/pts/8\n\xff\xfe not utf-8\nFeb 20 08:35:22 slave22 sshd[5774]: Failed password for root from 89.160.20.156 port 29160 ssh2\n";
+    let out = canhgac(&["parse", "--tz", "+07:00", "--year", "2026"], Some(input));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let rows: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    assert_eq!(rows.len(), 3);
+    assert_eq!(rows[0]["ts"], "2026-10-11T15:14:15Z", "read in +07:00");
+    assert_eq!(rows[0]["user"], "lonvick");
+    assert!(rows[0].get("pid").is_none(), "nulls are left out");
+    assert_eq!(rows[1]["parse_status"], "failed");
+    use base64::Engine as _;
+    let raw = base64::engine::general_purpose::STANDARD
+        .decode(rows[1]["raw_b64"].as_str().unwrap_or(""))
+        .unwrap_or_default();
+    assert_eq!(raw, b"\xff\xfe not utf-8");
+    assert_eq!(rows[2]["src_ip"], "89.160.20.156");
+    assert_eq!(rows[2]["src_port"], 29160);
+    assert_eq!(rows[2]["fields"]["event"], "ssh_login");
+}
+
+#[test]
+fn errors_are_one_line_and_exit_non_zero() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let data = dir.path().to_string_lossy().into_owned();
+    for args in [
+        vec!["sql", "--data-dir", &data, "SELEC nonsense"],
+        vec!["sql", "--data-dir", &data, "CREATE TABLE x AS SELECT 1"],
+        vec![
+            "sql",
+            "--data-dir",
+            &data,
+            "INSERT INTO events (host) VALUES ('x')",
+        ],
+        vec!["ingest", "--data-dir", &data, "/nonexistent/file.log"],
+        vec!["parse", "--tz", "Mars/Olympus"],
+        vec!["parse", "--source-type", "no_such_type"],
+    ] {
+        let out = canhgac(&args, Some(b""));
+        assert!(!out.status.success(), "{args:?} should fail");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.starts_with("canhgac: "), "{args:?}: {stderr}");
+        assert_eq!(stderr.trim_end().lines().count(), 1, "{args:?}: {stderr}");
+    }
+}
+
+#[test]
+fn demo_runs_on_the_samples() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let data = dir.path().join("demo");
+    let out = ok(&["demo", "--data-dir", &data.to_string_lossy()]);
+    assert!(out.contains("SSH brute force"), "{out}");
+    assert!(out.contains("185.220.101.47"), "{out}");
+    // A second run replaces the first instead of doubling it.
+    let again = ok(&["demo", "--data-dir", &data.to_string_lossy()]);
+    assert_eq!(out.lines().next(), again.lines().next());
+    // It refuses to clear a directory it did not make.
+    let foreign = dir.path().join("foreign");
+    std::fs::create_dir_all(foreign.join("events")).unwrap_or_else(|e| panic!("{e}"));
+    let refused = canhgac(&["demo", "--data-dir", &foreign.to_string_lossy()], None);
+    assert!(!refused.status.success());
+}
