@@ -7,14 +7,14 @@
 use std::sync::Arc;
 
 use arrow::array::{
-    ArrayRef, BinaryBuilder, MapBuilder, MapFieldNames, RecordBatch, StringBuilder,
-    StringDictionaryBuilder, TimestampMicrosecondBuilder, UInt8Builder, UInt16Builder,
-    UInt64Builder,
+    ArrayRef, BinaryBuilder, DictionaryArray, Int32Builder, MapBuilder, MapFieldNames,
+    PrimitiveBuilder, RecordBatch, StringArray, StringBuilder, TimestampMicrosecondBuilder,
+    UInt8Builder, UInt16Builder, UInt64Builder,
 };
-use arrow::datatypes::Int32Type;
+use arrow::datatypes::{ArrowPrimitiveType, Int32Type};
 
 use crate::context::ParseContext;
-use crate::event::{Event, ParseStatus, Text};
+use crate::event::{Event, ParseStatus, SourceType, Text};
 use crate::schema::event_schema;
 
 /// Where a record came from, as the collector knows it.
@@ -134,40 +134,120 @@ fn recycle<'a, 'b>(mut v: Vec<(Text<'a>, Text<'a>)>) -> Vec<(Text<'b>, Text<'b>)
     v.into_iter().filter_map(|_| None).collect()
 }
 
+/// An optional column that is mostly null: values are appended when set and the nulls in between
+/// are filled in bulk, so a row that leaves the column empty costs nothing.
+struct Sparse<B> {
+    builder: B,
+    len: usize,
+}
+
+impl<B: Default> Default for Sparse<B> {
+    fn default() -> Self {
+        Sparse {
+            builder: B::default(),
+            len: 0,
+        }
+    }
+}
+
+impl Sparse<StringBuilder> {
+    fn set(&mut self, row: usize, value: Option<&str>) {
+        if let Some(v) = value {
+            self.builder.append_nulls(row - self.len);
+            self.builder.append_value(v);
+            self.len = row + 1;
+        }
+    }
+
+    fn finish(&mut self, rows: usize) -> ArrayRef {
+        self.builder.append_nulls(rows - self.len);
+        self.len = 0;
+        // The next batch is likely the same size: reserve that up front instead of regrowing.
+        let bytes = self.builder.values_slice().len();
+        let array = std::mem::replace(&mut self.builder, StringBuilder::with_capacity(rows, bytes))
+            .finish();
+        Arc::new(array)
+    }
+}
+
+impl<T: ArrowPrimitiveType> Sparse<PrimitiveBuilder<T>> {
+    fn set(&mut self, row: usize, value: Option<T::Native>) {
+        if let Some(v) = value {
+            self.builder.append_nulls(row - self.len);
+            self.builder.append_value(v);
+            self.len = row + 1;
+        }
+    }
+
+    fn finish(&mut self, rows: usize) -> ArrayRef {
+        self.builder.append_nulls(rows - self.len);
+        self.len = 0;
+        Arc::new(self.builder.finish())
+    }
+}
+
+/// A dictionary column over a fixed list of values: appending is pushing a key.
+struct FixedDictionary {
+    keys: Int32Builder,
+    values: ArrayRef,
+}
+
+impl FixedDictionary {
+    fn new(values: &[&str]) -> Self {
+        FixedDictionary {
+            keys: Int32Builder::new(),
+            values: Arc::new(StringArray::from(values.to_vec())),
+        }
+    }
+
+    fn push(&mut self, key: usize) {
+        self.keys.append_value(i32::try_from(key).unwrap_or(0));
+    }
+
+    fn finish(&mut self) -> crate::Result<ArrayRef> {
+        Ok(Arc::new(DictionaryArray::<Int32Type>::try_new(
+            self.keys.finish(),
+            self.values.clone(),
+        )?))
+    }
+}
+
+const STATUSES: [ParseStatus; 3] = [ParseStatus::Ok, ParseStatus::Partial, ParseStatus::Failed];
+
 struct Columns {
     rows: usize,
     ts: TimestampMicrosecondBuilder,
     received_at: TimestampMicrosecondBuilder,
-    source_type: StringDictionaryBuilder<Int32Type>,
-    collector: StringBuilder,
-    peer: StringBuilder,
-    facility: UInt8Builder,
-    severity: UInt8Builder,
-    host: StringBuilder,
-    app: StringBuilder,
-    pid: StringBuilder,
-    msgid: StringBuilder,
-    message: StringBuilder,
-    src_ip: StringBuilder,
-    dst_ip: StringBuilder,
-    nat_src_ip: StringBuilder,
-    nat_dst_ip: StringBuilder,
-    src_port: UInt16Builder,
-    dst_port: UInt16Builder,
-    protocol: StringBuilder,
-    action: StringBuilder,
-    rule_name: StringBuilder,
-    in_iface: StringBuilder,
-    out_iface: StringBuilder,
-    bytes_in: UInt64Builder,
-    bytes_out: UInt64Builder,
-    packets: UInt64Builder,
-    user: StringBuilder,
-    outcome: StringBuilder,
+    source_type: FixedDictionary,
+    collector: Sparse<StringBuilder>,
+    peer: Sparse<StringBuilder>,
+    facility: Sparse<UInt8Builder>,
+    severity: Sparse<UInt8Builder>,
+    host: Sparse<StringBuilder>,
+    app: Sparse<StringBuilder>,
+    pid: Sparse<StringBuilder>,
+    msgid: Sparse<StringBuilder>,
+    message: Sparse<StringBuilder>,
+    src_ip: Sparse<StringBuilder>,
+    dst_ip: Sparse<StringBuilder>,
+    nat_src_ip: Sparse<StringBuilder>,
+    nat_dst_ip: Sparse<StringBuilder>,
+    src_port: Sparse<UInt16Builder>,
+    dst_port: Sparse<UInt16Builder>,
+    protocol: Sparse<StringBuilder>,
+    action: Sparse<StringBuilder>,
+    rule_name: Sparse<StringBuilder>,
+    in_iface: Sparse<StringBuilder>,
+    out_iface: Sparse<StringBuilder>,
+    bytes_in: Sparse<UInt64Builder>,
+    bytes_out: Sparse<UInt64Builder>,
+    packets: Sparse<UInt64Builder>,
+    user: Sparse<StringBuilder>,
+    outcome: Sparse<StringBuilder>,
     fields: MapBuilder<StringBuilder, StringBuilder>,
     raw: BinaryBuilder,
-    parse_status: StringDictionaryBuilder<Int32Type>,
-    parse_error: StringBuilder,
+    parse_status: FixedDictionary,
+    parse_error: Sparse<StringBuilder>,
 }
 
 impl Columns {
@@ -177,73 +257,81 @@ impl Columns {
             key: "keys".into(),
             value: "values".into(),
         };
+        let source_types: Vec<&str> = SourceType::ALL.iter().map(|t| t.as_str()).collect();
+        let statuses: Vec<&str> = STATUSES.iter().map(|s| s.as_str()).collect();
         Columns {
             rows: 0,
             ts: TimestampMicrosecondBuilder::new().with_timezone("UTC"),
             received_at: TimestampMicrosecondBuilder::new().with_timezone("UTC"),
-            source_type: StringDictionaryBuilder::new(),
-            collector: StringBuilder::new(),
-            peer: StringBuilder::new(),
-            facility: UInt8Builder::new(),
-            severity: UInt8Builder::new(),
-            host: StringBuilder::new(),
-            app: StringBuilder::new(),
-            pid: StringBuilder::new(),
-            msgid: StringBuilder::new(),
-            message: StringBuilder::new(),
-            src_ip: StringBuilder::new(),
-            dst_ip: StringBuilder::new(),
-            nat_src_ip: StringBuilder::new(),
-            nat_dst_ip: StringBuilder::new(),
-            src_port: UInt16Builder::new(),
-            dst_port: UInt16Builder::new(),
-            protocol: StringBuilder::new(),
-            action: StringBuilder::new(),
-            rule_name: StringBuilder::new(),
-            in_iface: StringBuilder::new(),
-            out_iface: StringBuilder::new(),
-            bytes_in: UInt64Builder::new(),
-            bytes_out: UInt64Builder::new(),
-            packets: UInt64Builder::new(),
-            user: StringBuilder::new(),
-            outcome: StringBuilder::new(),
+            source_type: FixedDictionary::new(&source_types),
+            collector: Sparse::default(),
+            peer: Sparse::default(),
+            facility: Sparse::default(),
+            severity: Sparse::default(),
+            host: Sparse::default(),
+            app: Sparse::default(),
+            pid: Sparse::default(),
+            msgid: Sparse::default(),
+            message: Sparse::default(),
+            src_ip: Sparse::default(),
+            dst_ip: Sparse::default(),
+            nat_src_ip: Sparse::default(),
+            nat_dst_ip: Sparse::default(),
+            src_port: Sparse::default(),
+            dst_port: Sparse::default(),
+            protocol: Sparse::default(),
+            action: Sparse::default(),
+            rule_name: Sparse::default(),
+            in_iface: Sparse::default(),
+            out_iface: Sparse::default(),
+            bytes_in: Sparse::default(),
+            bytes_out: Sparse::default(),
+            packets: Sparse::default(),
+            user: Sparse::default(),
+            outcome: Sparse::default(),
             fields: MapBuilder::new(Some(names), StringBuilder::new(), StringBuilder::new()),
             raw: BinaryBuilder::new(),
-            parse_status: StringDictionaryBuilder::new(),
-            parse_error: StringBuilder::new(),
+            parse_status: FixedDictionary::new(&statuses),
+            parse_error: Sparse::default(),
         }
     }
 
     fn append(&mut self, ev: &Event<'_>, raw: &[u8], received_at: i64, origin: Origin<'_>) {
+        let row = self.rows;
         self.rows += 1;
         self.ts.append_option(ev.ts);
         self.received_at.append_value(received_at);
-        self.source_type.append_value(ev.source_type.as_str());
-        self.collector.append_option(origin.collector);
-        self.peer.append_option(origin.peer);
-        self.facility.append_option(ev.facility);
-        self.severity.append_option(ev.severity);
-        self.host.append_option(ev.host.as_deref());
-        self.app.append_option(ev.app.as_deref());
-        self.pid.append_option(ev.pid.as_deref());
-        self.msgid.append_option(ev.msgid.as_deref());
-        self.message.append_option(ev.message.as_deref());
-        self.src_ip.append_option(ev.src_ip.as_deref());
-        self.dst_ip.append_option(ev.dst_ip.as_deref());
-        self.nat_src_ip.append_option(ev.nat_src_ip.as_deref());
-        self.nat_dst_ip.append_option(ev.nat_dst_ip.as_deref());
-        self.src_port.append_option(ev.src_port);
-        self.dst_port.append_option(ev.dst_port);
-        self.protocol.append_option(ev.protocol.as_deref());
-        self.action.append_option(ev.action.as_deref());
-        self.rule_name.append_option(ev.rule_name.as_deref());
-        self.in_iface.append_option(ev.in_iface.as_deref());
-        self.out_iface.append_option(ev.out_iface.as_deref());
-        self.bytes_in.append_option(ev.bytes_in);
-        self.bytes_out.append_option(ev.bytes_out);
-        self.packets.append_option(ev.packets);
-        self.user.append_option(ev.user.as_deref());
-        self.outcome.append_option(ev.outcome);
+        self.source_type.push(
+            SourceType::ALL
+                .iter()
+                .position(|t| *t == ev.source_type)
+                .unwrap_or(0),
+        );
+        self.collector.set(row, origin.collector);
+        self.peer.set(row, origin.peer);
+        self.facility.set(row, ev.facility);
+        self.severity.set(row, ev.severity);
+        self.host.set(row, ev.host.as_deref());
+        self.app.set(row, ev.app.as_deref());
+        self.pid.set(row, ev.pid.as_deref());
+        self.msgid.set(row, ev.msgid.as_deref());
+        self.message.set(row, ev.message.as_deref());
+        self.src_ip.set(row, ev.src_ip.as_deref());
+        self.dst_ip.set(row, ev.dst_ip.as_deref());
+        self.nat_src_ip.set(row, ev.nat_src_ip.as_deref());
+        self.nat_dst_ip.set(row, ev.nat_dst_ip.as_deref());
+        self.src_port.set(row, ev.src_port);
+        self.dst_port.set(row, ev.dst_port);
+        self.protocol.set(row, ev.protocol.as_deref());
+        self.action.set(row, ev.action.as_deref());
+        self.rule_name.set(row, ev.rule_name.as_deref());
+        self.in_iface.set(row, ev.in_iface.as_deref());
+        self.out_iface.set(row, ev.out_iface.as_deref());
+        self.bytes_in.set(row, ev.bytes_in);
+        self.bytes_out.set(row, ev.bytes_out);
+        self.packets.set(row, ev.packets);
+        self.user.set(row, ev.user.as_deref());
+        self.outcome.set(row, ev.outcome);
         for (k, v) in &ev.fields {
             self.fields.keys().append_value(k);
             self.fields.values().append_value(v);
@@ -251,45 +339,53 @@ impl Columns {
         // A map entry is always valid; appending cannot fail for a non-null entry.
         let _ = self.fields.append(true);
         self.raw.append_value(raw);
-        self.parse_status.append_value(ev.status.as_str());
-        self.parse_error.append_option(ev.error.as_deref());
+        self.parse_status
+            .push(STATUSES.iter().position(|s| *s == ev.status).unwrap_or(0));
+        self.parse_error.set(row, ev.error.as_deref());
     }
 
     fn finish(&mut self) -> crate::Result<RecordBatch> {
+        let n = self.rows;
         self.rows = 0;
         let columns: Vec<ArrayRef> = vec![
             Arc::new(self.ts.finish()),
             Arc::new(self.received_at.finish()),
-            Arc::new(self.source_type.finish()),
-            Arc::new(self.collector.finish()),
-            Arc::new(self.peer.finish()),
-            Arc::new(self.facility.finish()),
-            Arc::new(self.severity.finish()),
-            Arc::new(self.host.finish()),
-            Arc::new(self.app.finish()),
-            Arc::new(self.pid.finish()),
-            Arc::new(self.msgid.finish()),
-            Arc::new(self.message.finish()),
-            Arc::new(self.src_ip.finish()),
-            Arc::new(self.dst_ip.finish()),
-            Arc::new(self.nat_src_ip.finish()),
-            Arc::new(self.nat_dst_ip.finish()),
-            Arc::new(self.src_port.finish()),
-            Arc::new(self.dst_port.finish()),
-            Arc::new(self.protocol.finish()),
-            Arc::new(self.action.finish()),
-            Arc::new(self.rule_name.finish()),
-            Arc::new(self.in_iface.finish()),
-            Arc::new(self.out_iface.finish()),
-            Arc::new(self.bytes_in.finish()),
-            Arc::new(self.bytes_out.finish()),
-            Arc::new(self.packets.finish()),
-            Arc::new(self.user.finish()),
-            Arc::new(self.outcome.finish()),
+            self.source_type.finish()?,
+            self.collector.finish(n),
+            self.peer.finish(n),
+            self.facility.finish(n),
+            self.severity.finish(n),
+            self.host.finish(n),
+            self.app.finish(n),
+            self.pid.finish(n),
+            self.msgid.finish(n),
+            self.message.finish(n),
+            self.src_ip.finish(n),
+            self.dst_ip.finish(n),
+            self.nat_src_ip.finish(n),
+            self.nat_dst_ip.finish(n),
+            self.src_port.finish(n),
+            self.dst_port.finish(n),
+            self.protocol.finish(n),
+            self.action.finish(n),
+            self.rule_name.finish(n),
+            self.in_iface.finish(n),
+            self.out_iface.finish(n),
+            self.bytes_in.finish(n),
+            self.bytes_out.finish(n),
+            self.packets.finish(n),
+            self.user.finish(n),
+            self.outcome.finish(n),
             Arc::new(self.fields.finish()),
-            Arc::new(self.raw.finish()),
-            Arc::new(self.parse_status.finish()),
-            Arc::new(self.parse_error.finish()),
+            {
+                let bytes = self.raw.values_slice().len();
+                Arc::new(
+                    std::mem::replace(&mut self.raw, BinaryBuilder::with_capacity(n, bytes))
+                        .finish(),
+                )
+            },
+            self.parse_status.finish()?,
+            self.parse_error.finish(n),
         ];
         Ok(RecordBatch::try_new(event_schema(), columns)?)
     }

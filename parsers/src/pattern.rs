@@ -1,9 +1,15 @@
-//! Message templates such as `Accepted {method} for {user} from {src} port {src_port} {proto}`.
+//! Message templates such as `Accepted {method} for {user} from {src} port {src_port} {protocol}`.
 //!
 //! Many payloads (sshd, PAM, sudo, Cisco messages) are fixed English sentences with values in known
 //! places. Writing each as a template keeps the parsers data-like and reviewable. A placeholder
 //! captures text up to the first occurrence of the literal that follows it, or the rest of the text
-//! when it is last; a placeholder name ending in `?` may capture nothing. Matching allocates nothing.
+//! when it is last; a placeholder name ending in `?` may capture nothing.
+//!
+//! Templates are compiled once ([`Template::new`]): literals get a precompiled substring searcher,
+//! and a [`TemplateSet`] indexes its templates by the first byte they can start with, so a message
+//! meets only the few templates that could match it. Matching allocates nothing.
+
+use memchr::memmem::Finder;
 
 /// Most placeholders a template may hold.
 pub const MAX_CAPTURES: usize = 8;
@@ -27,53 +33,158 @@ impl<'a> Captures<'a> {
     }
 }
 
-/// Matches `text` against `template` as a whole.
-pub fn match_template<'a>(template: &'static str, text: &'a str) -> Option<Captures<'a>> {
-    let mut caps = Captures::default();
-    let mut t = template;
-    let mut pos = 0usize;
-    while !t.is_empty() {
-        if let Some(after_open) = t.strip_prefix('{') {
-            let close = after_open.find('}')?;
-            let raw_name = &after_open[..close];
-            let (name, may_be_empty) = match raw_name.strip_suffix('?') {
-                Some(n) => (n, true),
-                None => (raw_name, false),
-            };
-            t = &after_open[close + 1..];
-            let literal_end = t.find('{').unwrap_or(t.len());
-            let literal = &t[..literal_end];
-            let rest = &text[pos..];
-            let value_len = if literal.is_empty() {
-                if !t.is_empty() {
-                    // Two placeholders in a row are a template bug; refuse to guess.
+#[derive(Debug)]
+enum Part {
+    Literal(&'static str),
+    Capture {
+        name: &'static str,
+        may_be_empty: bool,
+        /// Searcher for the literal that ends the capture; `None` when the capture is last.
+        until: Option<Finder<'static>>,
+    },
+}
+
+/// A compiled template.
+#[derive(Debug)]
+pub struct Template {
+    parts: Vec<Part>,
+    /// The byte every match starts with, when the template starts with a literal.
+    first_byte: Option<u8>,
+}
+
+impl Template {
+    /// Compiles a template; `None` if it is malformed (unclosed `{`, two placeholders in a row,
+    /// more than [`MAX_CAPTURES`] placeholders).
+    pub fn new(template: &'static str) -> Option<Template> {
+        let mut parts = Vec::new();
+        let mut t = template;
+        while !t.is_empty() {
+            if let Some(after_open) = t.strip_prefix('{') {
+                let close = after_open.find('}')?;
+                let raw = &after_open[..close];
+                let (name, may_be_empty) = match raw.strip_suffix('?') {
+                    Some(n) => (n, true),
+                    None => (raw, false),
+                };
+                t = &after_open[close + 1..];
+                let literal = &t[..t.find('{').unwrap_or(t.len())];
+                if literal.is_empty() && !t.is_empty() {
                     return None;
                 }
-                rest.len()
+                let until = (!literal.is_empty()).then(|| Finder::new(literal.as_bytes()));
+                parts.push(Part::Capture {
+                    name,
+                    may_be_empty,
+                    until,
+                });
             } else {
-                rest.find(literal)?
-            };
-            let value = &rest[..value_len];
-            if value.is_empty() && !may_be_empty {
-                return None;
+                let end = t.find('{').unwrap_or(t.len());
+                parts.push(Part::Literal(&t[..end]));
+                t = &t[end..];
             }
-            if caps.len == MAX_CAPTURES {
-                return None;
+        }
+        let captures = parts
+            .iter()
+            .filter(|p| matches!(p, Part::Capture { .. }))
+            .count();
+        if captures > MAX_CAPTURES {
+            return None;
+        }
+        let first_byte = match parts.first() {
+            Some(Part::Literal(l)) => l.bytes().next(),
+            _ => None,
+        };
+        Some(Template { parts, first_byte })
+    }
+
+    /// Matches `text` as a whole.
+    pub fn captures<'a>(&self, text: &'a str) -> Option<Captures<'a>> {
+        let mut caps = Captures::default();
+        let mut pos = 0usize;
+        for part in &self.parts {
+            let rest = &text[pos..];
+            match part {
+                Part::Literal(l) => {
+                    if !rest.starts_with(l) {
+                        return None;
+                    }
+                    pos += l.len();
+                }
+                Part::Capture {
+                    name,
+                    may_be_empty,
+                    until,
+                } => {
+                    let len = match until {
+                        Some(finder) => finder.find(rest.as_bytes())?,
+                        None => rest.len(),
+                    };
+                    if len == 0 && !may_be_empty {
+                        return None;
+                    }
+                    caps.items[caps.len] = (name, &rest[..len]);
+                    caps.len += 1;
+                    pos += len;
+                }
             }
-            caps.items[caps.len] = (name, value);
-            caps.len += 1;
-            pos += value_len;
-        } else {
-            let literal_end = t.find('{').unwrap_or(t.len());
-            let literal = &t[..literal_end];
-            if !text[pos..].starts_with(literal) {
-                return None;
+        }
+        (pos == text.len()).then_some(caps)
+    }
+}
+
+/// Matches `text` against a template compiled on the spot (for tests and one-off use).
+pub fn match_template<'a>(template: &'static str, text: &'a str) -> Option<Captures<'a>> {
+    Template::new(template)?.captures(text)
+}
+
+/// Templates tried in order, indexed by the first byte a match can start with.
+#[derive(Debug)]
+pub struct TemplateSet {
+    templates: Vec<Template>,
+    /// For each first byte, the indices of the templates that can match, in order.
+    by_first_byte: Vec<Vec<u16>>,
+}
+
+impl TemplateSet {
+    /// Compiles templates; malformed ones are left out (a unit test per set checks there are none).
+    pub fn new<'t>(templates: impl IntoIterator<Item = &'t &'static str>) -> TemplateSet {
+        let templates: Vec<Template> = templates
+            .into_iter()
+            .filter_map(|t| Template::new(t))
+            .collect();
+        let mut by_first_byte = vec![Vec::new(); 256];
+        for (i, t) in templates.iter().enumerate() {
+            let i = u16::try_from(i).unwrap_or(u16::MAX);
+            match t.first_byte {
+                Some(b) => by_first_byte[usize::from(b)].push(i),
+                None => by_first_byte.iter_mut().for_each(|v| v.push(i)),
             }
-            pos += literal.len();
-            t = &t[literal_end..];
+        }
+        TemplateSet {
+            templates,
+            by_first_byte,
         }
     }
-    (pos == text.len()).then_some(caps)
+
+    /// How many templates compiled.
+    pub fn len(&self) -> usize {
+        self.templates.len()
+    }
+
+    /// Whether the set is empty.
+    pub fn is_empty(&self) -> bool {
+        self.templates.is_empty()
+    }
+
+    /// The first template (in order) that matches, with its index, among the first `limit`.
+    pub fn find<'a>(&self, text: &'a str, limit: usize) -> Option<(usize, Captures<'a>)> {
+        let first = *text.as_bytes().first()?;
+        self.by_first_byte[usize::from(first)]
+            .iter()
+            .map(|&i| usize::from(i))
+            .take_while(|&i| i < limit)
+            .find_map(|i| self.templates.get(i)?.captures(text).map(|c| (i, c)))
+    }
 }
 
 #[cfg(test)]
@@ -117,5 +228,18 @@ mod tests {
             )
             .is_none()
         );
+        assert!(Template::new("{a}{b}").is_none());
+        assert!(Template::new("x {unclosed").is_none());
+    }
+
+    #[test]
+    fn set_keeps_order_across_first_bytes() {
+        let set = TemplateSet::new(&["({user}) CMD ({cmd})", "{anything}", "(x) {y}"]);
+        assert_eq!(set.find("(x) z", usize::MAX).map(|(i, _)| i), Some(1));
+        assert_eq!(
+            set.find("(root) CMD (ls)", usize::MAX).map(|(i, _)| i),
+            Some(0)
+        );
+        assert_eq!(set.find("(x) z", 1).map(|(i, _)| i), None);
     }
 }

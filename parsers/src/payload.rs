@@ -55,6 +55,10 @@ pub fn base_app(app: &str) -> &str {
 /// Canonical text of an address, borrowed when already canonical; `None` when not an address.
 pub fn canonical_ip(s: &str) -> Option<Text<'_>> {
     let trimmed = s.trim_matches(|c| c == '[' || c == ']');
+    // The standard parser refuses leading zeros, so a parsed IPv4 address is already canonical.
+    if trimmed.parse::<std::net::Ipv4Addr>().is_ok() {
+        return Some(Cow::Borrowed(trimmed));
+    }
     let ip: IpAddr = trimmed.parse().ok()?;
     let mut buf = [0u8; 64];
     let mut cursor = std::io::Cursor::new(&mut buf[..]);

@@ -54,6 +54,49 @@ impl Zone {
         }
     }
 
+    /// Converts a wall-clock date and time in this zone to microseconds since the epoch (UTC);
+    /// `None` for an invalid date or time. Fixed zones take an integer-only fast path.
+    #[allow(clippy::too_many_arguments)]
+    pub fn civil_to_utc_micros(
+        self,
+        year: i32,
+        month: u32,
+        day: u32,
+        hour: u32,
+        minute: u32,
+        second: u32,
+        micros: u32,
+    ) -> Option<i64> {
+        if hour > 23 || minute > 59 || second > 59 || micros > 999_999 {
+            return None;
+        }
+        let offset_secs = match self {
+            Zone::Utc => 0,
+            Zone::Fixed(off) => i64::from(off.local_minus_utc()),
+            Zone::Named(_) => {
+                let local = NaiveDate::from_ymd_opt(year, month, day)?
+                    .and_hms_micro_opt(hour, minute, second, micros)?;
+                return Some(self.to_utc_micros(local));
+            }
+        };
+        let days = days_from_civil(year, month, day)?;
+        let secs = days * 86_400 + i64::from(hour * 3600 + minute * 60 + second) - offset_secs;
+        Some(secs * 1_000_000 + i64::from(micros))
+    }
+
+    /// Days since the epoch of the local date of a UTC instant in this zone.
+    fn local_days(self, utc_micros: i64) -> i64 {
+        match self {
+            Zone::Utc => utc_micros.div_euclid(86_400_000_000),
+            Zone::Fixed(off) => (utc_micros + i64::from(off.local_minus_utc()) * 1_000_000)
+                .div_euclid(86_400_000_000),
+            Zone::Named(_) => {
+                let local = self.local_of(utc_micros).date();
+                days_from_civil(local.year(), local.month(), local.day()).unwrap_or(0)
+            }
+        }
+    }
+
     /// The wall-clock date and time in this zone of a UTC instant.
     pub fn local_of(self, utc_micros: i64) -> NaiveDateTime {
         let utc = DateTime::<Utc>::from_timestamp_micros(utc_micros).unwrap_or_default();
@@ -156,14 +199,51 @@ pub fn infer_year(
         YearPolicy::FromReceiveTime => {
             // Logs describe the past: the latest year that does not put the record more than two
             // days after its receive time (the slack covers skewed device clocks and zone mistakes).
-            let now = zone.local_of(received_micros).date();
-            let latest = now + chrono::Days::new(2);
-            let y = now.year();
-            (y - 4..=y + 1).rev().find(|&cand| {
-                NaiveDate::from_ymd_opt(cand, month, day).is_some_and(|d| d <= latest)
-            })
+            let now = zone.local_days(received_micros);
+            let latest = now + 2;
+            let y = year_of_days(now);
+            (y - 4..=y + 1)
+                .rev()
+                .find(|&cand| days_from_civil(cand, month, day).is_some_and(|d| d <= latest))
         }
     }
+}
+
+/// Days in a month of the proleptic Gregorian calendar.
+fn days_in_month(year: i32, month: u32) -> u32 {
+    match month {
+        2 if year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+/// Days since 1970-01-01 of a civil date, `None` when the date does not exist (integer arithmetic
+/// after Howard Hinnant's `days_from_civil`).
+pub fn days_from_civil(year: i32, month: u32, day: u32) -> Option<i64> {
+    if !(1..=12).contains(&month) || day == 0 || day > days_in_month(year, month) {
+        return None;
+    }
+    let y = i64::from(year) - i64::from(month <= 2);
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let m = i64::from(month);
+    let doy = (153 * if m > 2 { m - 3 } else { m + 9 } + 2) / 5 + i64::from(day) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    Some(era * 146_097 + doe - 719_468)
+}
+
+/// The year of a day number since the epoch.
+fn year_of_days(days: i64) -> i32 {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let year = yoe + era * 400 + i64::from(mp >= 10);
+    i32::try_from(year).unwrap_or(i32::MAX)
 }
 
 /// Parses an RFC 3339 / ISO 8601 timestamp: `2024-03-01T10:00:00[.ffffff](Z|±hh:mm)`; a space may
@@ -191,7 +271,7 @@ pub fn parse_iso8601(s: &str, zone: Zone) -> Option<(i64, usize)> {
     {
         return None;
     }
-    let date = NaiveDate::from_ymd_opt(i32::try_from(d(0, 4)?).ok()?, d(5, 2)?, d(8, 2)?)?;
+    let (year, month, day) = (i32::try_from(d(0, 4)?).ok()?, d(5, 2)?, d(8, 2)?);
     let (h, mi, sec) = (d(11, 2)?, d(14, 2)?, d(17, 2)?);
     let mut pos = 19;
     let mut micros = 0u32;
@@ -217,21 +297,20 @@ pub fn parse_iso8601(s: &str, zone: Zone) -> Option<(i64, usize)> {
     } else {
         (sec, micros)
     };
-    let local = date.and_hms_micro_opt(h, mi, sec, micros)?;
-    match b.get(pos) {
-        Some(b'Z' | b'z') => Some((local.and_utc().timestamp_micros(), pos + 1)),
+    let (zone, end) = match b.get(pos) {
+        Some(b'Z' | b'z') => (Zone::Utc, pos + 1),
         Some(b'+' | b'-') => {
             let end = (pos + 1..b.len())
                 .find(|&i| !(b[i].is_ascii_digit() || b[i] == b':'))
                 .unwrap_or(b.len());
-            let off = parse_offset(&s[pos..end])?;
-            Some((
-                local.and_utc().timestamp_micros() - i64::from(off.local_minus_utc()) * 1_000_000,
-                end,
-            ))
+            (Zone::Fixed(parse_offset(&s[pos..end])?), end)
         }
-        _ => Some((zone.to_utc_micros(local), pos)),
-    }
+        _ => (zone, pos),
+    };
+    Some((
+        zone.civil_to_utc_micros(year, month, day, h, mi, sec, micros)?,
+        end,
+    ))
 }
 
 #[cfg(test)]
@@ -306,6 +385,25 @@ mod tests {
             Some(micros("2003-08-23T22:14:15Z"))
         );
         assert_eq!(parse_iso8601("2003-13-24T05:14:15Z", Zone::Utc), None);
+    }
+
+    #[test]
+    fn civil_arithmetic_agrees_with_chrono() {
+        for (y, m, d) in [
+            (1970, 1, 1),
+            (2000, 2, 29),
+            (1969, 12, 31),
+            (2026, 11, 28),
+            (2100, 3, 1),
+            (1600, 2, 29),
+        ] {
+            let chrono_days =
+                NaiveDate::from_ymd_opt(y, m, d).map(|nd| (nd - NaiveDate::default()).num_days());
+            assert_eq!(days_from_civil(y, m, d), chrono_days, "{y}-{m}-{d}");
+            assert_eq!(days_from_civil(y, m, d).map(year_of_days), Some(y));
+        }
+        assert_eq!(days_from_civil(2026, 2, 29), None);
+        assert_eq!(days_from_civil(2026, 13, 1), None);
     }
 
     #[test]

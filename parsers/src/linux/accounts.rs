@@ -4,7 +4,9 @@
 use std::borrow::Cow;
 
 use crate::event::{Event, FAILURE, SUCCESS, SourceType};
-use crate::linux::{Sentence, match_sentences, s};
+use std::sync::LazyLock;
+
+use crate::linux::{Sentence, Sentences, s};
 use crate::payload::PayloadParser;
 
 /// Shadow-utils account and group changes.
@@ -15,7 +17,7 @@ const PROGRAMS: &[&str] = &[
     "chage", "gpasswd", "adduser", "deluser", "addgroup", "delgroup", "chsh", "chfn",
 ];
 
-const SENTENCES: &[Sentence] = &[
+pub(crate) const SENTENCES: &[Sentence] = &[
     s(
         "add '{user}' to group '{group}'",
         "user_added_to_group",
@@ -111,6 +113,8 @@ const SENTENCES: &[Sentence] = &[
     ),
 ];
 
+pub(crate) static SET: LazyLock<Sentences> = LazyLock::new(|| Sentences::new(SENTENCES));
+
 impl PayloadParser for Accounts {
     fn source_type(&self) -> SourceType {
         SourceType::LinuxAuth
@@ -137,7 +141,7 @@ impl PayloadParser for Accounts {
                 return Ok(());
             }
         }
-        match_sentences(SENTENCES, m, ev);
+        SET.apply(m, ev);
         Ok(())
     }
 }

@@ -1,13 +1,15 @@
 //! cron daemons: `(root) CMD (run-parts /etc/cron.hourly)` and friends.
 
 use crate::event::{Event, SourceType};
-use crate::linux::{Sentence, match_sentences, s};
+use std::sync::LazyLock;
+
+use crate::linux::{Sentence, Sentences, s};
 use crate::payload::PayloadParser;
 
 /// cron, crond, anacron.
 pub struct Cron;
 
-const SENTENCES: &[Sentence] = &[
+pub(crate) const SENTENCES: &[Sentence] = &[
     s("({user}) CMD ({command})", "cron_command", None),
     s("({user}) RELOAD ({file})", "cron_reload", None),
     s("({user}) REPLACE ({target})", "cron_replace", None),
@@ -17,6 +19,8 @@ const SENTENCES: &[Sentence] = &[
     s("({user}) DELETE ({target})", "cron_delete", None),
     s("({user}) MAIL ({detail})", "cron_mail", None),
 ];
+
+pub(crate) static SET: LazyLock<Sentences> = LazyLock::new(|| Sentences::new(SENTENCES));
 
 impl PayloadParser for Cron {
     fn source_type(&self) -> SourceType {
@@ -30,7 +34,7 @@ impl PayloadParser for Cron {
     }
 
     fn parse<'a>(&self, message: &'a str, ev: &mut Event<'a>) -> Result<(), &'static str> {
-        match_sentences(SENTENCES, message.trim(), ev);
+        SET.apply(message.trim(), ev);
         Ok(())
     }
 }

@@ -14,7 +14,7 @@ pub mod su;
 pub mod sudo;
 
 use crate::event::Event;
-use crate::pattern::match_template;
+use crate::pattern::TemplateSet;
 use crate::payload::apply;
 
 /// A sentence a parser recognises: the template, the kind of event, and its outcome.
@@ -36,21 +36,65 @@ pub(crate) const fn s(
     }
 }
 
-/// Tries each sentence in order; the first that matches fills the event.
-pub(crate) fn match_sentences<'a>(
-    sentences: &[Sentence],
-    message: &'a str,
-    ev: &mut Event<'a>,
-) -> bool {
-    for sentence in sentences {
-        if let Some(caps) = match_template(sentence.template, message) {
-            apply(&caps, ev);
-            ev.field("event", sentence.event);
-            if let Some(outcome) = sentence.outcome {
-                ev.outcome = Some(outcome);
-            }
-            return true;
+/// A parser's sentences, compiled (each parser holds them in a `LazyLock`, so once on first use).
+pub(crate) struct Sentences {
+    sentences: &'static [Sentence],
+    set: TemplateSet,
+}
+
+impl Sentences {
+    pub(crate) fn new(sentences: &'static [Sentence]) -> Self {
+        Sentences {
+            sentences,
+            set: TemplateSet::new(sentences.iter().map(|s| &s.template)),
         }
     }
-    false
+
+    /// Whether one of the first `limit` sentences matches.
+    pub(crate) fn matches(&self, message: &str, limit: usize) -> bool {
+        self.set.find(message, limit).is_some()
+    }
+
+    /// The first sentence that matches fills the event; false when none does.
+    pub(crate) fn apply<'a>(&self, message: &'a str, ev: &mut Event<'a>) -> bool {
+        let Some((i, caps)) = self.set.find(message, usize::MAX) else {
+            return false;
+        };
+        let Some(sentence) = self.sentences.get(i) else {
+            return false;
+        };
+        apply(&caps, ev);
+        ev.field("event", sentence.event);
+        if let Some(outcome) = sentence.outcome {
+            ev.outcome = Some(outcome);
+        }
+        true
+    }
+
+    /// How many sentences compiled (all of them, unless one is malformed).
+    #[cfg(test)]
+    pub(crate) fn compiled(&self) -> usize {
+        self.set.len()
+    }
+}
+
+/// Checks every parser's sentence table compiles whole.
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_sentence_compiles() {
+        for (name, table, len) in [
+            ("sshd", &*super::sshd::SET, super::sshd::SENTENCES.len()),
+            ("pam", &*super::pam::SET, super::pam::SENTENCES.len()),
+            ("su", &*super::su::SET, super::su::SENTENCES.len()),
+            (
+                "accounts",
+                &*super::accounts::SET,
+                super::accounts::SENTENCES.len(),
+            ),
+            ("cron", &*super::cron::SET, super::cron::SENTENCES.len()),
+        ] {
+            assert_eq!(table.compiled(), len, "a {name} sentence is malformed");
+        }
+    }
 }

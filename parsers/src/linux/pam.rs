@@ -5,13 +5,15 @@
 use std::borrow::Cow;
 
 use crate::event::{Event, FAILURE, SUCCESS, SourceType};
-use crate::linux::{Sentence, match_sentences, s};
+use std::sync::LazyLock;
+
+use crate::linux::{Sentence, Sentences, s};
 use crate::payload::{PayloadParser, canonical_ip};
 
 /// PAM messages.
 pub struct Pam;
 
-const SENTENCES: &[Sentence] = &[
+pub(crate) const SENTENCES: &[Sentence] = &[
     s(
         "session opened for user {user} by {by?}",
         "session_opened",
@@ -68,6 +70,8 @@ const SENTENCES: &[Sentence] = &[
     ),
 ];
 
+pub(crate) static SET: LazyLock<Sentences> = LazyLock::new(|| Sentences::new(SENTENCES));
+
 impl PayloadParser for Pam {
     fn source_type(&self) -> SourceType {
         SourceType::LinuxAuth
@@ -118,7 +122,7 @@ pub(crate) fn parse_text<'a>(text: &'a str, ev: &mut Event<'a>) {
         auth_pairs(pairs, ev);
         return;
     }
-    if match_sentences(SENTENCES, text, ev) {
+    if SET.apply(text, ev) {
         // `session opened for user alice(uid=1000) by (uid=0)` (newer PAM) names the uid too.
         if let Some(Cow::Borrowed(user)) = &ev.user {
             let user: &'a str = user;

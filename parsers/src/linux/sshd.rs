@@ -1,15 +1,16 @@
 //! OpenSSH server messages: logins, failures, invalid users, disconnects, brute-force symptoms.
 
 use crate::event::{Event, FAILURE, SUCCESS, SourceType};
-use crate::linux::{Sentence, match_sentences, s};
-use crate::pattern::match_template;
+use std::sync::LazyLock;
+
+use crate::linux::{Sentence, Sentences, s};
 use crate::payload::PayloadParser;
 
 /// sshd (also `sshd-session`, `sshd-auth` of OpenSSH 9.8+).
 pub struct Sshd;
 
 #[rustfmt::skip]
-const SENTENCES: &[Sentence] = &[
+pub(crate) const SENTENCES: &[Sentence] = &[
     s("Accepted {method} for {user} from {src} port {src_port} {protocol}: {key}", "ssh_login", Some(SUCCESS)),
     s("Accepted {method} for {user} from {src} port {src_port} {protocol}", "ssh_login", Some(SUCCESS)),
     s("Accepted {method} for {user} from {src}", "ssh_login", Some(SUCCESS)),
@@ -83,6 +84,8 @@ const SENTENCES: &[Sentence] = &[
     s("error: {reason}", "ssh_error", None),
 ];
 
+pub(crate) static SET: LazyLock<Sentences> = LazyLock::new(|| Sentences::new(SENTENCES));
+
 /// How many catch-all sentences end [`SENTENCES`].
 const GENERIC: usize = 2;
 
@@ -101,9 +104,7 @@ impl PayloadParser for Sshd {
             None => {
                 let m = message.trim();
                 let m = m.strip_suffix("[preauth]").map_or(m, str::trim_end);
-                SENTENCES[..SENTENCES.len() - GENERIC]
-                    .iter()
-                    .any(|s| match_template(s.template, m).is_some())
+                SET.matches(m, SENTENCES.len() - GENERIC)
             }
         }
     }
@@ -115,7 +116,7 @@ impl PayloadParser for Sshd {
             m = stripped.trim_end();
         }
         // An sshd sentence we have no template for is still a known source, kept whole.
-        match_sentences(SENTENCES, m, ev);
+        SET.apply(m, ev);
         Ok(())
     }
 }

@@ -4,13 +4,15 @@
 use std::borrow::Cow;
 
 use crate::event::{Event, FAILURE, SUCCESS, SourceType};
-use crate::linux::{Sentence, match_sentences, s};
+use std::sync::LazyLock;
+
+use crate::linux::{Sentence, Sentences, s};
 use crate::payload::PayloadParser;
 
 /// su records.
 pub struct Su;
 
-const SENTENCES: &[Sentence] = &[
+pub(crate) const SENTENCES: &[Sentence] = &[
     s(
         "FAILED SU (to {target_user}) {user} on {tty}",
         "su",
@@ -35,6 +37,8 @@ const SENTENCES: &[Sentence] = &[
     ),
 ];
 
+pub(crate) static SET: LazyLock<Sentences> = LazyLock::new(|| Sentences::new(SENTENCES));
+
 impl PayloadParser for Su {
     fn source_type(&self) -> SourceType {
         SourceType::LinuxAuth
@@ -46,7 +50,7 @@ impl PayloadParser for Su {
 
     fn parse<'a>(&self, message: &'a str, ev: &mut Event<'a>) -> Result<(), &'static str> {
         let m = message.trim();
-        if match_sentences(SENTENCES, m, ev) {
+        if SET.apply(m, ev) {
             return Ok(());
         }
         // `+ pts/0 alice:root` (success) or `- pts/0 alice-root` (failure).

@@ -133,10 +133,11 @@ fn timestamp<'a>(s: &'a str, ctx: &ParseContext) -> Option<(i64, &'a str)> {
         Some(y) => y,
         None => infer_year(month, day, ctx.year, ctx.received_at, zone)?,
     };
-    let local =
-        chrono::NaiveDate::from_ymd_opt(year, month, day)?.and_hms_micro_opt(h, m, sec, micros)?;
     let rest = rest.strip_prefix(':').unwrap_or(rest);
-    Some((zone.to_utc_micros(local), rest))
+    Some((
+        zone.civil_to_utc_micros(year, month, day, h, m, sec, micros)?,
+        rest,
+    ))
 }
 
 type Clock = (u32, u32, u32, u32);

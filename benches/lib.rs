@@ -1,0 +1,1 @@
+//! Criterion benchmarks for canhgac; see the `[[bench]]` targets in this crate's `Cargo.toml`.
