@@ -5,6 +5,9 @@
 //! `cargo bench --bench parse`. Each group reports records/s; the line prints bytes per record so
 //! MB/s follows.
 
+// criterion_group! generates undocumented functions.
+#![allow(missing_docs)]
+
 use std::hint::black_box;
 
 use canhgac_parsers::{BatchBuilder, Origin, ParseContext};

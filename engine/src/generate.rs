@@ -213,7 +213,7 @@ fn routine_line(rng: &mut Rng) -> (&'static str, String) {
         ),
         5 => (
             "CRON",
-            format!("pam_unix(cron:session): session opened for user root(uid=0) by (uid=0)"),
+            "pam_unix(cron:session): session opened for user root(uid=0) by (uid=0)".to_owned(),
         ),
         6 => (
             "CRON",

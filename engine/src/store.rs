@@ -112,10 +112,8 @@ impl EventWriter {
             }
             None => return Err(Error::Internal("partition file vanished".into())),
         };
-        if full {
-            if let Some(file) = self.open.remove(&day) {
-                self.publish(file)?;
-            }
+        if full && let Some(file) = self.open.remove(&day) {
+            self.publish(file)?;
         }
         Ok(())
     }

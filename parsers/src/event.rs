@@ -203,16 +203,4 @@ impl<'a> Event<'a> {
             self.error = Some(Cow::Borrowed(why));
         }
     }
-
-    /// Empties the event for reuse, handing back its `fields` allocation with a new lifetime.
-    pub fn recycle<'b>(mut self) -> Event<'b> {
-        self.fields.clear();
-        // An in-place collect of an empty vector keeps its allocation: no per-record allocation
-        // for the fields list once the builder has warmed up.
-        let fields = self.fields.into_iter().filter_map(|_| None).collect();
-        Event {
-            fields,
-            ..Event::default()
-        }
-    }
 }

@@ -40,7 +40,7 @@ enum Part {
         name: &'static str,
         may_be_empty: bool,
         /// Searcher for the literal that ends the capture; `None` when the capture is last.
-        until: Option<Finder<'static>>,
+        until: Option<Box<Finder<'static>>>,
     },
 }
 
@@ -71,7 +71,8 @@ impl Template {
                 if literal.is_empty() && !t.is_empty() {
                     return None;
                 }
-                let until = (!literal.is_empty()).then(|| Finder::new(literal.as_bytes()));
+                let until =
+                    (!literal.is_empty()).then(|| Box::new(Finder::new(literal.as_bytes())));
                 parts.push(Part::Capture {
                     name,
                     may_be_empty,

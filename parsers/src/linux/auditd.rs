@@ -90,15 +90,14 @@ impl PayloadParser for Auditd {
                 ev.field(k, unquote(v));
             }
         }
-        if ev.user.is_none() {
-            if let Some(acct) = ev
+        if ev.user.is_none()
+            && let Some(acct) = ev
                 .fields
                 .iter()
                 .find(|(k, _)| k == "acct")
                 .map(|(_, v)| v.clone())
-            {
-                ev.user = Some(acct);
-            }
+        {
+            ev.user = Some(acct);
         }
         Ok(())
     }
@@ -219,11 +218,14 @@ fn decode_value<'a>(key: &str, v: &'a str, is_execve: bool) -> Cow<'a, str> {
             && key[1..]
                 .bytes()
                 .all(|c| c.is_ascii_digit() || c == b'[' || c == b']'));
-    if encodable && v.len() >= 2 && v.len() % 2 == 0 && v.bytes().all(|c| c.is_ascii_hexdigit()) {
-        if let Some(bytes) = hex_decode(v) {
-            let text = String::from_utf8_lossy(&bytes).replace('\0', " ");
-            return Cow::Owned(text.trim_end().to_owned());
-        }
+    if encodable
+        && v.len() >= 2
+        && v.len().is_multiple_of(2)
+        && v.bytes().all(|c| c.is_ascii_hexdigit())
+        && let Some(bytes) = hex_decode(v)
+    {
+        let text = String::from_utf8_lossy(&bytes).replace('\0', " ");
+        return Cow::Owned(text.trim_end().to_owned());
     }
     Cow::Borrowed(v)
 }

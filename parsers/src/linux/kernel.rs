@@ -20,13 +20,13 @@ impl PayloadParser for Kernel {
 
     fn parse<'a>(&self, message: &'a str, ev: &mut Event<'a>) -> Result<(), &'static str> {
         let m = message.trim_start();
-        if let Some(inner) = m.strip_prefix('[') {
-            if let Some((stamp, rest)) = inner.split_once(']') {
-                let stamp = stamp.trim();
-                if !stamp.is_empty() && stamp.bytes().all(|c| c.is_ascii_digit() || c == b'.') {
-                    ev.field("kernel_uptime", stamp);
-                    ev.message = Some(Cow::Borrowed(rest.trim_start()));
-                }
+        if let Some(inner) = m.strip_prefix('[')
+            && let Some((stamp, rest)) = inner.split_once(']')
+        {
+            let stamp = stamp.trim();
+            if !stamp.is_empty() && stamp.bytes().all(|c| c.is_ascii_digit() || c == b'.') {
+                ev.field("kernel_uptime", stamp);
+                ev.message = Some(Cow::Borrowed(rest.trim_start()));
             }
         }
         Ok(())

@@ -257,14 +257,12 @@ impl Report {
             for e in &case.expects {
                 let ours = got(&ev, &e.field, case.zone).unwrap_or_default();
                 let ok = ours == e.value;
-                if !ok {
-                    if let Some(why) = known_difference(&case, &e.field, &e.value, &ours) {
-                        self.excused.push(format!(
-                            "{} {} {}: expected {:?}, ours {:?} ({why})",
-                            case.corpus, case.id, e.field, e.value, ours
-                        ));
-                        continue;
-                    }
+                if !ok && let Some(why) = known_difference(&case, &e.field, &e.value, &ours) {
+                    self.excused.push(format!(
+                        "{} {} {}: expected {:?}, ours {:?} ({why})",
+                        case.corpus, case.id, e.field, e.value, ours
+                    ));
+                    continue;
                 }
                 let tally = self.per_corpus.entry((case.corpus, e.cat)).or_default();
                 tally.checked += 1;
@@ -496,14 +494,13 @@ fn syslog_ng(root: &Path) -> Vec<Case> {
         if let (Some(sec), Some(usec)) = (
             e["stamp_sec"].as_i64(),
             e["stamp_usec"].as_i64().or(Some(0)),
-        ) {
-            if let Some(t) = DateTime::from_timestamp(sec, 0) {
-                c.expect(
-                    "ts",
-                    Cat::Header,
-                    format!("{}.{usec:06}Z", t.format("%Y-%m-%dT%H:%M:%S")),
-                );
-            }
+        ) && let Some(t) = DateTime::from_timestamp(sec, 0)
+        {
+            c.expect(
+                "ts",
+                Cat::Header,
+                format!("{}.{usec:06}Z", t.format("%Y-%m-%dT%H:%M:%S")),
+            );
         }
         // Without LP_EXPECT_HOSTNAME (or RFC 5424) syslog-ng reads no hostname: a configuration we do not have.
         let expects_host = flags
@@ -625,12 +622,12 @@ fn graylog(root: &Path) -> Vec<Case> {
         if let Some(f) = e.get("facility_num") {
             c.expect_json("facility", Cat::Header, Some(f));
         }
-        if let Some(ts) = e.get("timestamp").and_then(Value::as_str) {
-            if !ts.contains("JVM") && !ts.contains('{') {
-                if let Some(value) = instant(ts) {
-                    c.expect("ts", Cat::Header, value);
-                }
-            }
+        if let Some(ts) = e.get("timestamp").and_then(Value::as_str)
+            && !ts.contains("JVM")
+            && !ts.contains('{')
+            && let Some(value) = instant(ts)
+        {
+            c.expect("ts", Cat::Header, value);
         }
         cases.push(c);
     }
@@ -733,10 +730,9 @@ fn rsyslog(root: &Path) -> Vec<Case> {
                         let mut parts = value.split_whitespace();
                         if let (Some(m), Some(d), Some(t)) =
                             (parts.next(), parts.next(), parts.next())
+                            && let Some(v) = month_day_time(m, d, t)
                         {
-                            if let Some(v) = month_day_time(m, d, t) {
-                                c.expect("ts_local_noyear", Cat::Header, v);
-                            }
+                            c.expect("ts_local_noyear", Cat::Header, v);
                         }
                     }
                     _ => {}
@@ -842,10 +838,10 @@ fn elastic_auth(root: &Path) -> Vec<Case> {
             format!("test-auth.log:{}", i + 1),
             line,
         );
-        if let Some(ts) = e["@timestamp"].as_str() {
-            if let Some(v) = noyear(ts.trim_end_matches('Z')) {
-                c.expect("ts_local_noyear", Cat::Header, v);
-            }
+        if let Some(ts) = e["@timestamp"].as_str()
+            && let Some(v) = noyear(ts.trim_end_matches('Z'))
+        {
+            c.expect("ts_local_noyear", Cat::Header, v);
         }
         c.expect_json("host", Cat::Header, e.pointer("/host/hostname"));
         c.expect_json("app", Cat::Header, e.pointer("/process/name"));
@@ -896,10 +892,10 @@ fn go_libaudit(root: &Path) -> Vec<Case> {
                 c.expect("ts", Cat::Header, ts);
             }
             c.expect_json("field:sequence", Cat::Extra, g.get("sequence"));
-            if let Some(t) = g["record_type"].as_str() {
-                if !t.starts_with("unknown") {
-                    c.expect("field:type", Cat::Extra, t.to_ascii_uppercase());
-                }
+            if let Some(t) = g["record_type"].as_str()
+                && !t.starts_with("unknown")
+            {
+                c.expect("field:type", Cat::Extra, t.to_ascii_uppercase());
             }
             let data = &g["data"];
             c.expect_json("user", Cat::Linux, data.get("acct"));
@@ -932,10 +928,10 @@ fn go_libaudit(root: &Path) -> Vec<Case> {
                 "a2",
                 "cmd",
             ] {
-                if line.contains(&format!(" {key}=")) {
-                    if let Some(v) = data[key].as_str() {
-                        c.expect(&format!("field:{key}"), Cat::Extra, v);
-                    }
+                if line.contains(&format!(" {key}="))
+                    && let Some(v) = data[key].as_str()
+                {
+                    c.expect(&format!("field:{key}"), Cat::Extra, v);
                 }
             }
             cases.push(c);
