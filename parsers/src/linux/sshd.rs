@@ -21,6 +21,10 @@ pub(crate) const SENTENCES: &[Sentence] = &[
     s("Failed {method} for {user} from {src}", "ssh_login", Some(FAILURE)),
     s("Invalid user {user?} from {src} port {src_port}", "ssh_invalid_user", Some(FAILURE)),
     s("Invalid user {user?} from {src}", "ssh_invalid_user", Some(FAILURE)),
+    // OpenSSH before 3.8 said "illegal" where it now says "invalid".
+    s("Illegal user {user?} from {src} port {src_port}", "ssh_invalid_user", Some(FAILURE)),
+    s("Illegal user {user?} from {src}", "ssh_invalid_user", Some(FAILURE)),
+    s("Failed {method} for illegal user {user?} from {src} port {src_port} {protocol}", "ssh_login", Some(FAILURE)),
     s("input_userauth_request: invalid user {user?}", "ssh_invalid_user", Some(FAILURE)),
     s("User {user} from {src} not allowed because {reason}", "ssh_login", Some(FAILURE)),
     s("User {user} not allowed because {reason}", "ssh_login", Some(FAILURE)),

@@ -1008,6 +1008,63 @@ fn wazuh(root: &Path) -> Vec<Case> {
     cases
 }
 
+/// Wazuh's raw sample logs carry no parsed fields; the expectations here are read off the text
+/// by simple splitting, independently of our parsers: the hostname of BSD lines whose fifth word
+/// is a tag, and the address after ` from ` in sshd lines.
+fn wazuh_log_entries(root: &Path) -> Vec<Case> {
+    let dir = root.join("wazuh-ruleset/rules/log-entries");
+    let mut cases = Vec::new();
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return cases;
+    };
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_file())
+        .collect();
+    files.sort();
+    for file in files {
+        let name = file
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let Ok(text) = std::fs::read(&file) else {
+            continue;
+        };
+        let text = String::from_utf8_lossy(&text).into_owned();
+        for (i, line) in text
+            .lines()
+            .enumerate()
+            .filter(|(_, l)| !l.trim().is_empty())
+        {
+            let mut c = Case::new("wazuh-log-entries", format!("{name}:{}", i + 1), line);
+            let words: Vec<&str> = line.split_whitespace().collect();
+            let bsd = words
+                .first()
+                .is_some_and(|m| canhgac_parsers::time::month_from_abbrev(m.as_bytes()).is_some())
+                && words
+                    .get(2)
+                    .is_some_and(|t| t.len() == 8 && t.as_bytes().get(2) == Some(&b':'));
+            if bsd
+                && words
+                    .get(4)
+                    .is_some_and(|t| t.ends_with(':') && t.len() > 1)
+            {
+                c.expect("host", Cat::Header, words[3]);
+            }
+            if line.contains(" sshd[") {
+                if let Some(after) = line.split(" from ").nth(1) {
+                    let ip = after.split_whitespace().next().unwrap_or("");
+                    if ip.parse::<std::net::Ipv4Addr>().is_ok() {
+                        c.expect("src_ip", Cat::Linux, ip);
+                    }
+                }
+            }
+            cases.push(c);
+        }
+    }
+    cases
+}
+
 #[test]
 fn conformance_against_corpora() {
     let Some(root) = corpora() else {
@@ -1026,6 +1083,7 @@ fn conformance_against_corpora() {
         go_libaudit,
         sekoia_openssh,
         wazuh,
+        wazuh_log_entries,
     ] {
         let cases = adapter(&root);
         assert!(
