@@ -45,7 +45,10 @@ pub static REGISTRY: &[&dyn PayloadParser] = &[
 
 /// The base name of a syslog tag: `sshd(pam_unix)` -> `sshd`, `/usr/sbin/cron` -> `cron`.
 pub fn base_app(app: &str) -> &str {
-    let app = app.rsplit('/').next().unwrap_or(app);
+    let app = match memchr::memrchr(b'/', app.as_bytes()) {
+        Some(i) => &app[i + 1..],
+        None => app,
+    };
     match app.find('(') {
         Some(i) if i > 0 => &app[..i],
         _ => app,

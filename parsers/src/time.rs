@@ -202,9 +202,12 @@ pub fn infer_year(
             let now = zone.local_days(received_micros);
             let latest = now + 2;
             let y = year_of_days(now);
-            (y - 4..=y + 1)
-                .rev()
-                .find(|&cand| days_from_civil(cand, month, day).is_some_and(|d| d <= latest))
+            // Usually this year; next year only in the last days of December; earlier years
+            // for dates still ahead this year (and February 29 of non-leap years).
+            let fits = |cand: i32| days_from_civil(cand, month, day).is_some_and(|d| d <= latest);
+            [y + 1, y, y - 1, y - 2, y - 3, y - 4]
+                .into_iter()
+                .find(|&cand| fits(cand))
         }
     }
 }

@@ -14,7 +14,7 @@ use std::borrow::Cow;
 
 use nom::bytes::complete::take_while_m_n;
 use nom::character::complete::{char, digit1, space1};
-use nom::combinator::{map_res, opt};
+use nom::combinator::opt;
 use nom::{IResult, Parser};
 
 use super::token;
@@ -144,11 +144,7 @@ type Clock = (u32, u32, u32, u32);
 
 /// `Mmm dd [yyyy] hh:mm:ss[.fff]`, day padded with a space or a zero, or a trailing year.
 fn bsd_stamp(s: &str) -> IResult<&str, (u32, u32, Option<i32>, Clock)> {
-    let (s, month) = map_res(
-        take_while_m_n(3, 3, |c: char| c.is_ascii_alphabetic()),
-        |m: &str| month_from_abbrev(m.as_bytes()).ok_or(()),
-    )
-    .parse(s)?;
+    let (s, month) = month(s)?;
     let (s, _) = space1(s)?;
     let (s, day) = number(1, 2).parse(s)?;
     let (s, _) = space1(s)?;
@@ -211,14 +207,35 @@ fn clock(s: &str) -> IResult<&str, Clock> {
     Ok((s, (h, m, sec.min(59), micros)))
 }
 
+/// `min` to `max` ASCII digits as a number (written by hand: this runs for every record).
 fn number<'a>(
     min: usize,
     max: usize,
 ) -> impl Parser<&'a str, Output = u32, Error = nom::error::Error<&'a str>> {
-    map_res(
-        take_while_m_n(min, max, |c: char| c.is_ascii_digit()),
-        |d: &str| d.parse::<u32>(),
-    )
+    move |s: &'a str| {
+        let digits = s.bytes().take(max).take_while(u8::is_ascii_digit).count();
+        if digits < min {
+            return Err(nom::Err::Error(nom::error::Error::new(
+                s,
+                nom::error::ErrorKind::Digit,
+            )));
+        }
+        let value = s.as_bytes()[..digits]
+            .iter()
+            .fold(0u32, |acc, c| acc * 10 + u32::from(c - b'0'));
+        Ok((&s[digits..], value))
+    }
+}
+
+/// A three-letter English month abbreviation, any case.
+fn month(s: &str) -> IResult<&str, u32> {
+    match s.get(..3).and_then(|m| month_from_abbrev(m.as_bytes())) {
+        Some(m) => Ok((&s[3..], m)),
+        None => Err(nom::Err::Error(nom::error::Error::new(
+            s,
+            nom::error::ErrorKind::Tag,
+        ))),
+    }
 }
 
 /// An optional zone after the time: ` UTC`, ` GMT`, ` ICT` (Indochina Time), or ` +07:00`.
@@ -228,11 +245,16 @@ fn zone_name(s: &str, default: Zone) -> (&str, Zone) {
     };
     let (tok, _) = token(after_space);
     let word = tok.strip_suffix(':').unwrap_or(tok);
-    let zone = match word.to_ascii_uppercase().as_str() {
-        "UTC" | "GMT" | "Z" => Some(Zone::Utc),
-        "ICT" => Zone::parse("+07:00").ok(),
-        _ if word.starts_with(['+', '-']) => crate::time::parse_offset(word).map(Zone::Fixed),
-        _ => None,
+    let is = |name: &str| word.eq_ignore_ascii_case(name);
+    let zone = if is("UTC") || is("GMT") || is("Z") {
+        Some(Zone::Utc)
+    } else if is("ICT") {
+        // Indochina Time, UTC+7: Vietnam, Laos, Cambodia, Thailand.
+        chrono::FixedOffset::east_opt(7 * 3600).map(Zone::Fixed)
+    } else if word.starts_with(['+', '-']) {
+        crate::time::parse_offset(word).map(Zone::Fixed)
+    } else {
+        None
     };
     // The `:` that may follow the zone is left for the caller to strip.
     match zone {
