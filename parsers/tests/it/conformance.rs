@@ -1051,12 +1051,12 @@ fn wazuh_log_entries(root: &Path) -> Vec<Case> {
             {
                 c.expect("host", Cat::Header, words[3]);
             }
-            if line.contains(" sshd[") {
-                if let Some(after) = line.split(" from ").nth(1) {
-                    let ip = after.split_whitespace().next().unwrap_or("");
-                    if ip.parse::<std::net::Ipv4Addr>().is_ok() {
-                        c.expect("src_ip", Cat::Linux, ip);
-                    }
+            if line.contains(" sshd[")
+                && let Some(after) = line.split(" from ").nth(1)
+            {
+                let ip = after.split_whitespace().next().unwrap_or("");
+                if ip.parse::<std::net::Ipv4Addr>().is_ok() {
+                    c.expect("src_ip", Cat::Linux, ip);
                 }
             }
             cases.push(c);
