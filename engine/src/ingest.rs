@@ -72,9 +72,10 @@ pub fn ingest_files(
     for path in inputs {
         let reader = open_maybe_gzip(path)?;
         let collector = format!("file:{}", path.display());
+        // One context per file; only the receive time changes from record to record.
+        let mut ctx = options.parse.clone();
         let mut sink =
             |frame: Frame, builder: &mut BatchBuilder, writer: &mut EventWriter| -> Result<()> {
-                let mut ctx = options.parse.clone();
                 ctx.received_at = now_micros();
                 if frame.truncated {
                     summary.truncated += 1;

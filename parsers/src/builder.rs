@@ -214,8 +214,6 @@ impl FixedDictionary {
     }
 }
 
-const STATUSES: [ParseStatus; 3] = [ParseStatus::Ok, ParseStatus::Partial, ParseStatus::Failed];
-
 struct Columns {
     rows: usize,
     ts: TimestampMicrosecondBuilder,
@@ -260,7 +258,7 @@ impl Columns {
             value: "values".into(),
         };
         let source_types: Vec<&str> = SourceType::ALL.iter().map(|t| t.as_str()).collect();
-        let statuses: Vec<&str> = STATUSES.iter().map(|s| s.as_str()).collect();
+        let statuses: Vec<&str> = ParseStatus::ALL.iter().map(|s| s.as_str()).collect();
         Columns {
             rows: 0,
             ts: TimestampMicrosecondBuilder::new().with_timezone("UTC"),
@@ -303,12 +301,7 @@ impl Columns {
         self.rows += 1;
         self.ts.append_option(ev.ts);
         self.received_at.append_value(received_at);
-        self.source_type.push(
-            SourceType::ALL
-                .iter()
-                .position(|t| *t == ev.source_type)
-                .unwrap_or(0),
-        );
+        self.source_type.push(ev.source_type.index());
         self.collector.set(row, origin.collector);
         self.peer.set(row, origin.peer);
         self.facility.set(row, ev.facility);
@@ -341,8 +334,7 @@ impl Columns {
         // A map entry is always valid; appending cannot fail for a non-null entry.
         let _ = self.fields.append(true);
         self.raw.append_value(raw);
-        self.parse_status
-            .push(STATUSES.iter().position(|s| *s == ev.status).unwrap_or(0));
+        self.parse_status.push(ev.status.index());
         self.parse_error.set(row, ev.error.as_deref());
     }
 

@@ -50,6 +50,11 @@ impl SourceType {
         }
     }
 
+    /// Position in [`SourceType::ALL`] (the key in the `source_type` dictionary column).
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
     /// The source type with this column name.
     pub fn from_name(name: &str) -> crate::Result<SourceType> {
         SourceType::ALL
@@ -71,6 +76,14 @@ pub enum ParseStatus {
 }
 
 impl ParseStatus {
+    /// Every status, in dictionary-key order.
+    pub const ALL: [ParseStatus; 3] = [ParseStatus::Ok, ParseStatus::Partial, ParseStatus::Failed];
+
+    /// Position in [`ParseStatus::ALL`] (the key in the `parse_status` dictionary column).
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
     /// The name stored in the `parse_status` column.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -201,6 +214,21 @@ impl<'a> Event<'a> {
         if self.status == ParseStatus::Ok {
             self.status = ParseStatus::Partial;
             self.error = Some(Cow::Borrowed(why));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dictionary_keys_follow_the_all_lists() {
+        for (i, t) in SourceType::ALL.iter().enumerate() {
+            assert_eq!(t.index(), i, "{t:?}");
+        }
+        for (i, s) in ParseStatus::ALL.iter().enumerate() {
+            assert_eq!(s.index(), i, "{s:?}");
         }
     }
 }

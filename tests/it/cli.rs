@@ -34,6 +34,11 @@ fn ok(args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
+/// `canhgac sql --format csv` on a data directory.
+fn sql_csv(data: &str, query: &str) -> String {
+    ok(&["sql", "--data-dir", data, "--format", "csv", query])
+}
+
 fn sample(path: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("samples")
@@ -74,14 +79,10 @@ fn sql_host_counts_match_the_samples() {
     );
     assert!(summary.contains("0 failed"), "{summary}");
 
-    let csv = ok(&[
-        "sql",
-        "--data-dir",
+    let csv = sql_csv(
         &data,
-        "--format",
-        "csv",
         "SELECT host, count(*) AS n FROM events GROUP BY host ORDER BY host",
-    ]);
+    );
     let got: BTreeMap<String, u64> = csv
         .lines()
         .skip(1)
@@ -129,15 +130,11 @@ fn sql_sees_the_linux_columns_and_the_fields_map() {
         .lines()
         .filter(|l| l.contains("Failed password for"))
         .count();
-    let csv = ok(&[
-        "sql",
-        "--data-dir",
+    let csv = sql_csv(
         &data,
-        "--format",
-        "csv",
         "SELECT (SELECT count(*) FROM events WHERE app = 'sudo' AND fields['reason'] = 'user NOT in sudoers' AND fields['target_user'] = 'root') AS refused, \
                 (SELECT count(*) FROM events WHERE fields['event'] = 'ssh_login' AND outcome = 'failure' AND fields['method'] = 'password') AS failed_pw",
-    ]);
+    );
     assert_eq!(
         csv.lines().nth(1),
         Some(format!("{refused},{failed_pw}").as_str())
@@ -165,14 +162,10 @@ fn ingest_reads_gzip_and_keeps_unparseable_lines() {
     ]);
     assert!(summary.contains("ingested 3 records"), "{summary}");
     assert!(summary.contains("2 failed"), "{summary}");
-    let csv = ok(&[
-        "sql",
-        "--data-dir",
+    let csv = sql_csv(
         &data.to_string_lossy(),
-        "--format",
-        "csv",
         "SELECT parse_status, length(encode(raw, 'hex')) / 2 AS bytes FROM events ORDER BY bytes",
-    ]);
+    );
     assert_eq!(
         csv.lines().collect::<Vec<_>>(),
         vec!["parse_status,bytes", "failed,14", "failed,16", "ok,95"]
