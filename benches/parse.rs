@@ -2,8 +2,8 @@
 //! on the same lines as the baseline. Ours builds every Arrow column (and the payload fields);
 //! syslog_loose only splits the syslog header.
 //!
-//! `cargo bench --bench parse`. Each group reports records/s; the line prints bytes per record so
-//! MB/s follows.
+//! `cargo bench --bench parse`. The syslog groups report records/s (the line prints bytes per
+//! record so MB/s follows); the `firewall/*` groups report bytes/s of input directly.
 
 // criterion_group! generates undocumented functions.
 #![allow(missing_docs)]
@@ -81,6 +81,56 @@ fn bench_format(c: &mut Criterion, name: &str, lines: &[String]) {
     group.finish();
 }
 
+/// Firewall formats: MB/s of input with every column built (Throughput::Bytes), on the generated
+/// samples (FortiGate, Cisco ASA, iptables) and on each vendor's fixture lines.
+fn bench_vendor(c: &mut Criterion, name: &str, lines: &[String]) {
+    let bytes: usize = lines.iter().map(String::len).sum();
+    println!(
+        "{name}: {} records, {:.1} bytes/record",
+        lines.len(),
+        bytes as f64 / lines.len() as f64
+    );
+    let mut group = c.benchmark_group(format!("firewall/{name}"));
+    group.throughput(Throughput::Bytes(bytes as u64));
+    let ctx = ParseContext::new(1_795_000_000_000_000);
+    let mut builder = BatchBuilder::new();
+    group.bench_function("canhgac_arrow", |b| {
+        b.iter(|| to_batches(&mut builder, lines, &ctx))
+    });
+    group.finish();
+}
+
+/// A vendor's fixture lines, repeated to about a thousand records.
+fn fixture(name: &str) -> Vec<String> {
+    let full = format!(
+        "{}/../parsers/tests/fixtures/firewall/{name}.log",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let text = std::fs::read_to_string(&full).unwrap_or_else(|e| panic!("{full}: {e}"));
+    let one: Vec<String> = text.lines().map(str::to_owned).collect();
+    one.iter().cycle().take(1000).cloned().collect()
+}
+
+fn firewalls(c: &mut Criterion) {
+    bench_vendor(c, "fortigate", &lines("firewall/fortigate.log", |_| true));
+    bench_vendor(c, "cisco_asa", &lines("firewall/cisco-asa.log", |_| true));
+    bench_vendor(c, "iptables", &lines("firewall/iptables.log", |_| true));
+    for vendor in [
+        "panos",
+        "cef_leef",
+        "checkpoint",
+        "cisco_ios",
+        "filterlog",
+        "huawei",
+        "juniper",
+        "sonicwall",
+        "sophos",
+        "stormshield",
+    ] {
+        bench_vendor(c, &format!("fixtures_{vendor}"), &fixture(vendor));
+    }
+}
+
 fn parse(c: &mut Criterion) {
     bench_format(c, "rfc3164", &lines("linux/auth.log", |_| true));
     bench_format(c, "rfc5424", &lines("syslog/relay-rfc5424.log", |_| true));
@@ -91,5 +141,5 @@ fn parse(c: &mut Criterion) {
     );
 }
 
-criterion_group!(benches, parse);
+criterion_group!(benches, parse, firewalls);
 criterion_main!(benches);

@@ -126,6 +126,9 @@ enum GenKind {
     Rfc5424,
     Audit,
     Mixed,
+    Fortigate,
+    CiscoAsa,
+    Iptables,
 }
 
 fn main() -> ExitCode {
@@ -202,6 +205,9 @@ fn run(command: Command) -> Result<()> {
                 GenKind::Rfc5424 => Kind::Syslog5424,
                 GenKind::Audit => Kind::Audit,
                 GenKind::Mixed => Kind::Mixed,
+                GenKind::Fortigate => Kind::FortiGate,
+                GenKind::CiscoAsa => Kind::CiscoAsa,
+                GenKind::Iptables => Kind::Iptables,
             };
             let options = GenOptions {
                 kind,

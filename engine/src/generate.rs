@@ -3,7 +3,8 @@
 //! The same seed gives the same lines. The mix imitates a provincial data centre's Linux servers:
 //! mostly routine sshd, PAM, cron, sudo and kernel lines, with attacks woven in (SSH brute force from
 //! a few external addresses, password spraying, sudo by users outside sudoers, new accounts added to
-//! privileged groups) at a configurable share.
+//! privileged groups) at a configurable share. The firewall kinds imitate the perimeter: FortiGate,
+//! Cisco ASA and iptables traffic, with port scans and RDP/SSH probing from the same attackers.
 
 use std::io::Write;
 
@@ -18,6 +19,12 @@ pub enum Kind {
     Audit,
     /// A mix of the above.
     Mixed,
+    /// FortiGate traffic and event logs (key=value, PRI without a BSD header).
+    FortiGate,
+    /// Cisco ASA connection, deny and AAA messages.
+    CiscoAsa,
+    /// iptables / UFW kernel LOG lines.
+    Iptables,
 }
 
 /// Generator settings.
@@ -177,11 +184,104 @@ pub fn generate(options: &GenOptions, out: &mut impl Write) -> std::io::Result<(
                 line.push_str(&format!("<86>1 {local} {host}.tinh.gov.vn {app} {procid} - [origin ip=\"{}\" software=\"rsyslogd\"] {msg}", rng.pick(INTERNAL)));
             }
             Kind::Audit => audit_line(&mut rng, secs, micros, &mut line),
+            Kind::FortiGate | Kind::CiscoAsa | Kind::Iptables => {
+                firewall_line(kind, &mut rng, secs, attack, &mut line)
+            }
         }
         line.push('\n');
         out.write_all(line.as_bytes())?;
     }
     Ok(())
+}
+
+/// Services the data centre publishes, and the ports attackers probe.
+const SERVICES: &[(u16, &str)] = &[(443, "HTTPS"), (80, "HTTP"), (53, "DNS"), (25, "SMTP")];
+const PROBED: &[u16] = &[22, 23, 445, 1433, 3306, 3389, 5900, 8080];
+const OUTSIDE: &[&str] = &["203.113.131.1", "14.225.7.33", "8.8.8.8", "172.217.24.110"];
+
+fn firewall_line(kind: Kind, rng: &mut Rng, secs: i64, attack: bool, line: &mut String) {
+    let inside = *rng.pick(INTERNAL);
+    let outside = *rng.pick(OUTSIDE);
+    let sport = 1024 + rng.below(60000);
+    let (port, service) = *rng.pick(SERVICES);
+    let bytes_out = 200 + rng.below(20000);
+    let bytes_in = 500 + rng.below(900_000);
+    let stamp = chrono::DateTime::from_timestamp(secs, 0).unwrap_or_default();
+    match kind {
+        Kind::FortiGate => {
+            let (date, time) = (stamp.format("%Y-%m-%d"), stamp.format("%H:%M:%S"));
+            let head = format!(
+                "<189>date={date} time={time} devname=\"FGT-TTDL\" devid=\"FG200F0000000001\" eventtime={secs}000000000 tz=\"+0700\""
+            );
+            if attack {
+                let attacker = *rng.pick(ATTACKERS);
+                let probe = *rng.pick(PROBED);
+                line.push_str(&format!(
+                    "{head} logid=\"0000000013\" type=\"traffic\" subtype=\"forward\" level=\"warning\" vd=\"root\" srcip={attacker} srcport={sport} srcintf=\"wan1\" srcintfrole=\"wan\" dstip={inside} dstport={probe} dstintf=\"dmz\" dstintfrole=\"dmz\" proto=6 action=\"deny\" policyid=0 policytype=\"policy\" service=\"tcp/{probe}\" trandisp=\"noop\" duration=0 sentbyte=0 rcvdbyte=0 sentpkt=0 crscore=30 craction=131072 crlevel=\"high\""
+                ));
+            } else {
+                line.push_str(&format!(
+                    "{head} logid=\"0000000013\" type=\"traffic\" subtype=\"forward\" level=\"notice\" vd=\"root\" srcip={inside} srcport={sport} srcintf=\"lan\" srcintfrole=\"lan\" dstip={outside} dstport={port} dstintf=\"wan1\" dstintfrole=\"wan\" proto=6 action=\"close\" policyid=12 policyname=\"LAN-Internet\" service=\"{service}\" trandisp=\"snat\" transip=14.241.0.10 transport={} duration={} sentbyte={bytes_out} rcvdbyte={bytes_in} sentpkt={} rcvdpkt={} appcat=\"unscanned\"",
+                    20000 + rng.below(40000),
+                    rng.below(300),
+                    bytes_out / 500 + 1,
+                    bytes_in / 1200 + 1,
+                ));
+            }
+        }
+        Kind::CiscoAsa => {
+            let head = format!("<166>{}: ", stamp.format("%b %d %Y %H:%M:%S"));
+            let conn = 100_000 + rng.below(9_000_000);
+            if attack {
+                let attacker = *rng.pick(ATTACKERS);
+                if rng.below(4) == 0 {
+                    let user = *rng.pick(SPRAY_USERS);
+                    line.push_str(&format!(
+                        "{head}%ASA-6-113005: AAA user authentication Rejected : reason = AAA failure : server = 10.20.0.10 : user = {user} : user IP = {attacker}"
+                    ));
+                } else {
+                    let probe = *rng.pick(PROBED);
+                    line.push_str(&format!(
+                        "{head}%ASA-4-106023: Deny tcp src outside:{attacker}/{sport} dst dmz:{inside}/{probe} by access-group \"OUTSIDE_IN\" [0x0, 0x0]"
+                    ));
+                }
+            } else if rng.below(2) == 0 {
+                line.push_str(&format!(
+                    "{head}%ASA-6-302013: Built outbound TCP connection {conn} for outside:{outside}/{port} ({outside}/{port}) to inside:{inside}/{sport} (14.241.0.11/{})",
+                    20000 + rng.below(40000)
+                ));
+            } else {
+                line.push_str(&format!(
+                    "{head}%ASA-6-302014: Teardown TCP connection {conn} for outside:{outside}/{port} to inside:{inside}/{sport} duration 0:00:{:02} bytes {} TCP FINs",
+                    rng.below(60),
+                    bytes_out + bytes_in
+                ));
+            }
+        }
+        _ => {
+            let host = *rng.pick(HOSTS);
+            let head = format!(
+                "<4>{} {host} kernel: [{}.{:06}]",
+                stamp.format("%b %e %H:%M:%S"),
+                secs % 9_000_000,
+                rng.below(1_000_000)
+            );
+            let mac = "00:50:56:9a:11:22:00:1c:73:00:00:99:08:00";
+            if attack {
+                let attacker = *rng.pick(ATTACKERS);
+                let probe = *rng.pick(PROBED);
+                line.push_str(&format!(
+                    "{head} [UFW BLOCK] IN=ens160 OUT= MAC={mac} SRC={attacker} DST={inside} LEN=44 TOS=0x00 PREC=0x00 TTL=243 ID={} PROTO=TCP SPT={sport} DPT={probe} WINDOW=1024 RES=0x00 SYN URGP=0",
+                    rng.below(65535)
+                ));
+            } else {
+                line.push_str(&format!(
+                    "{head} [UFW ALLOW] IN=ens160 OUT= MAC={mac} SRC={outside} DST={inside} LEN=60 TOS=0x00 PREC=0x00 TTL=57 ID={} DF PROTO=TCP SPT={sport} DPT={port} WINDOW=64240 RES=0x00 SYN URGP=0",
+                    rng.below(65535)
+                ));
+            }
+        }
+    }
 }
 
 fn routine_line(rng: &mut Rng) -> (&'static str, String) {

@@ -23,18 +23,60 @@ pub enum SourceType {
     LinuxKernel,
     /// Linux audit records (`type=... msg=audit(...)`).
     Auditd,
+    /// iptables / nftables / firewalld kernel LOG lines (`IN= OUT= SRC= ...`).
+    Netfilter,
+    /// FortiGate / FortiOS key=value logs.
+    FortiGate,
+    /// Cisco ASA and FTD `%ASA-n-NNNNNN:` messages.
+    CiscoAsa,
+    /// Cisco IOS / IOS XE / NX-OS `%FACILITY-n-MNEMONIC:` messages.
+    CiscoIos,
+    /// pfSense / OPNsense / OpenBSD pf `filterlog` CSV.
+    Filterlog,
+    /// Palo Alto PAN-OS CSV logs (TRAFFIC, THREAT, SYSTEM, CONFIG, ...).
+    PanOs,
+    /// ArcSight Common Event Format, any vendor (`fields.device_vendor` says whose).
+    Cef,
+    /// IBM LEEF 1.0/2.0, any vendor.
+    Leef,
+    /// Juniper SRX / Junos `RT_FLOW` and other Junos events.
+    JuniperSrx,
+    /// Sophos XG / SFOS and UTM key=value logs.
+    Sophos,
+    /// Stormshield SNS key=value logs.
+    Stormshield,
+    /// SonicWall key=value logs.
+    SonicWall,
+    /// Check Point syslog (key:"value"; lists and positional exports).
+    CheckPoint,
+    /// Huawei USG / Eudemon `%%01POLICY/6/...` messages.
+    HuaweiUsg,
     /// Nothing recognised the record; `raw` holds it.
     Unknown,
 }
 
 impl SourceType {
     /// Every source type, for listing and for parsing names.
-    pub const ALL: [SourceType; 6] = [
+    pub const ALL: [SourceType; 20] = [
         SourceType::Syslog,
         SourceType::LinuxAuth,
         SourceType::LinuxCron,
         SourceType::LinuxKernel,
         SourceType::Auditd,
+        SourceType::Netfilter,
+        SourceType::FortiGate,
+        SourceType::CiscoAsa,
+        SourceType::CiscoIos,
+        SourceType::Filterlog,
+        SourceType::PanOs,
+        SourceType::Cef,
+        SourceType::Leef,
+        SourceType::JuniperSrx,
+        SourceType::Sophos,
+        SourceType::Stormshield,
+        SourceType::SonicWall,
+        SourceType::CheckPoint,
+        SourceType::HuaweiUsg,
         SourceType::Unknown,
     ];
 
@@ -46,6 +88,20 @@ impl SourceType {
             SourceType::LinuxCron => "linux_cron",
             SourceType::LinuxKernel => "linux_kernel",
             SourceType::Auditd => "auditd",
+            SourceType::Netfilter => "netfilter",
+            SourceType::FortiGate => "fortigate",
+            SourceType::CiscoAsa => "cisco_asa",
+            SourceType::CiscoIos => "cisco_ios",
+            SourceType::Filterlog => "pf_filterlog",
+            SourceType::PanOs => "panos",
+            SourceType::Cef => "cef",
+            SourceType::Leef => "leef",
+            SourceType::JuniperSrx => "juniper_srx",
+            SourceType::Sophos => "sophos",
+            SourceType::Stormshield => "stormshield",
+            SourceType::SonicWall => "sonicwall",
+            SourceType::CheckPoint => "checkpoint",
+            SourceType::HuaweiUsg => "huawei_usg",
             SourceType::Unknown => "unknown",
         }
     }

@@ -3,7 +3,7 @@
 //! This crate is pure and synchronous: no I/O, no threads. It holds
 //! - [`framing`]: splitting streams into records (RFC 6587 octet counting or newlines);
 //! - [`syslog`]: RFC 5424 and RFC 3164 headers;
-//! - [`payload`]: the registry of payload formats ([`linux`] today), one module per format;
+//! - [`payload`]: the registry of payload formats ([`linux`], [`firewall`]), one module per format;
 //! - [`schema`] and [`builder`]: the event schema and the reusable Arrow batch builder;
 //! - [`jsonl`]: JSON-lines rendering of batches for `canhgac parse`.
 //!
@@ -14,6 +14,7 @@ pub mod builder;
 pub mod context;
 mod error;
 pub mod event;
+pub mod firewall;
 pub mod framing;
 pub mod jsonl;
 pub mod linux;
@@ -43,25 +44,36 @@ pub fn parse_record<'a>(text: &'a str, ctx: &ParseContext, ev: &mut Event<'a>) {
         ev.message = Some(Cow::Borrowed(text));
         run(auditd, text, ev);
     } else {
-        let had_header = syslog::parse(text, ctx, ev);
+        let header = syslog::parse(text, ctx, ev);
         let message: &'a str = match &ev.message {
             Some(Cow::Borrowed(m)) => m,
             _ => "",
         };
-        let app: Option<&'a str> = match &ev.app {
-            // Old PAM tagged its lines `sshd(pam_unix)[123]:`; dispatch them to the PAM parser.
-            Some(Cow::Borrowed(a)) if a.contains("(pam_") => Some("pam"),
-            Some(Cow::Borrowed(a)) => Some(base_app(a)),
+        let tag = match &ev.app {
+            Some(Cow::Borrowed(a)) => Some(*a),
             _ => None,
         };
+        // After a BSD header the tag may be the payload's own first word (`CEF:0|...`,
+        // `%ASA-6-302013:`), so formats that describe themselves read from the tag on.
+        let body = match (header, tag.and_then(|a| firewall::offset_in(text, a))) {
+            (syslog::Header::Bsd, Some(start)) => &text[start..],
+            _ => message,
+        };
+        let app: Option<&'a str> = match tag {
+            // Old PAM tagged its lines `sshd(pam_unix)[123]:`; dispatch them to the PAM parser.
+            Some(a) if a.contains("(pam_") => Some("pam"),
+            Some(a) => Some(base_app(a)),
+            None => None,
+        };
+        let input = |p: &dyn PayloadParser| if p.reads_body() { body } else { message };
         let claimed = REGISTRY
             .iter()
             .filter(|p| forced.is_none_or(|f| p.source_type() == f))
-            .find(|p| p.claims(app, message))
+            .find(|p| p.claims(app, input(**p)))
             .copied();
         match (claimed, forced) {
-            (Some(parser), _) => run(parser, message, ev),
-            (None, Some(SourceType::Syslog) | None) if had_header => {
+            (Some(parser), _) => run(parser, input(parser), ev),
+            (None, Some(SourceType::Syslog) | None) if header != syslog::Header::None => {
                 ev.source_type = SourceType::Syslog
             }
             (None, Some(f)) => {

@@ -3,7 +3,8 @@
 //! Many payloads (sshd, PAM, sudo, Cisco messages) are fixed English sentences with values in known
 //! places. Writing each as a template keeps the parsers data-like and reviewable. A placeholder
 //! captures text up to the first occurrence of the literal that follows it, or the rest of the text
-//! when it is last; a placeholder name ending in `?` may capture nothing.
+//! when it is last; a placeholder name ending in `?` may capture nothing. A template ending in
+//! `{*}` accepts anything after it; a placeholder right before `{*}` captures one word.
 //!
 //! Templates are compiled once ([`Template::new`]): literals get a precompiled substring searcher,
 //! and a [`TemplateSet`] indexes its templates by the first byte they can start with, so a message
@@ -12,7 +13,7 @@
 use memchr::memmem::Finder;
 
 /// Most placeholders a template may hold.
-pub const MAX_CAPTURES: usize = 8;
+pub const MAX_CAPTURES: usize = 16;
 
 /// Captured `(name, value)` pairs of one match.
 #[derive(Debug, Default)]
@@ -41,7 +42,11 @@ enum Part {
         may_be_empty: bool,
         /// Searcher for the literal that ends the capture; `None` when the capture is last.
         until: Option<Box<Finder<'static>>>,
+        /// Captures one word (up to a space), as before `{*}`.
+        word: bool,
     },
+    /// `{*}`: whatever follows.
+    Rest,
 }
 
 /// A compiled template.
@@ -59,7 +64,13 @@ impl Template {
         let mut parts = Vec::new();
         let mut t = template;
         while !t.is_empty() {
-            if let Some(after_open) = t.strip_prefix('{') {
+            if let Some(after) = t.strip_prefix("{*}") {
+                if !after.is_empty() {
+                    return None;
+                }
+                parts.push(Part::Rest);
+                t = after;
+            } else if let Some(after_open) = t.strip_prefix('{') {
                 let close = after_open.find('}')?;
                 let raw = &after_open[..close];
                 let (name, may_be_empty) = match raw.strip_suffix('?') {
@@ -67,8 +78,9 @@ impl Template {
                     None => (raw, false),
                 };
                 t = &after_open[close + 1..];
+                let word = t == "{*}";
                 let literal = &t[..t.find('{').unwrap_or(t.len())];
-                if literal.is_empty() && !t.is_empty() {
+                if literal.is_empty() && !t.is_empty() && !word {
                     return None;
                 }
                 let until =
@@ -77,6 +89,7 @@ impl Template {
                     name,
                     may_be_empty,
                     until,
+                    word,
                 });
             } else {
                 let end = t.find('{').unwrap_or(t.len());
@@ -111,13 +124,18 @@ impl Template {
                     }
                     pos += l.len();
                 }
+                Part::Rest => pos = text.len(),
                 Part::Capture {
                     name,
                     may_be_empty,
                     until,
+                    word,
                 } => {
                     let len = match until {
                         Some(finder) => finder.find(rest.as_bytes())?,
+                        None if *word => {
+                            memchr::memchr(b' ', rest.as_bytes()).unwrap_or(rest.len())
+                        }
                         None => rest.len(),
                     };
                     if len == 0 && !may_be_empty {
@@ -230,6 +248,10 @@ mod tests {
             .is_none()
         );
         assert!(Template::new("{a}{b}").is_none());
+        let c = match_template("bytes {n}{*}", "bytes 1200 TCP FINs").map(|c| c.get("n"));
+        assert_eq!(c, Some(Some("1200")));
+        assert!(match_template("x {n}{*}", "x 1").is_some());
+        assert!(Template::new("a {*} b").is_none());
         assert!(Template::new("x {unclosed").is_none());
     }
 

@@ -21,19 +21,41 @@ pub trait PayloadParser: Sync {
     /// The source type rows parsed by this parser get.
     fn source_type(&self) -> SourceType;
 
+    /// Whether [`claims`](Self::claims) and [`parse`](Self::parse) get the *body* rather than the
+    /// message: after a BSD header, the text from the tag on. Self-describing formats (`CEF:0|`,
+    /// `%ASA-6-302013:`) want it, because a header parser reads their first word as a tag.
+    fn reads_body(&self) -> bool {
+        false
+    }
+
     /// Whether this parser is responsible for the record. Cheap: looks at the tag and at most a
     /// prefix of the message. `app` is the syslog tag with any `(module)` suffix and path removed,
     /// or `None` when the record had no header.
     fn claims(&self, app: Option<&str>, message: &str) -> bool;
 
-    /// Fills the event's payload columns from `message`. An `Err` says what was not understood;
-    /// the record is then kept as `partial` with whatever was filled.
+    /// Fills the event's payload columns from `message` (or the body, see
+    /// [`reads_body`](Self::reads_body)). An `Err` says what was not understood; the record is
+    /// then kept as `partial` with whatever was filled.
     fn parse<'a>(&self, message: &'a str, ev: &mut Event<'a>) -> Result<(), &'static str>;
 }
 
 /// Every payload parser, most specific first.
 pub static REGISTRY: &[&dyn PayloadParser] = &[
     &crate::linux::auditd::Auditd,
+    &crate::firewall::cef::Cef,
+    &crate::firewall::cef::Leef,
+    &crate::firewall::cisco_asa::CiscoAsa,
+    &crate::firewall::cisco_ios::CiscoIos,
+    &crate::firewall::huawei::HuaweiUsg,
+    &crate::firewall::juniper::JuniperSrx,
+    &crate::firewall::filterlog::Filterlog,
+    &crate::firewall::panos::PanOs,
+    &crate::firewall::netfilter::Netfilter,
+    &crate::firewall::sophos::Sophos,
+    &crate::firewall::fortigate::FortiGate,
+    &crate::firewall::stormshield::Stormshield,
+    &crate::firewall::sonicwall::SonicWall,
+    &crate::firewall::checkpoint::CheckPoint,
     &crate::linux::pam::Pam,
     &crate::linux::sshd::Sshd,
     &crate::linux::sudo::Sudo,

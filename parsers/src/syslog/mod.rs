@@ -29,9 +29,19 @@ pub fn parse_pri(s: &str) -> Option<(u8, u8, &str)> {
     Some((pri >> 3, pri & 7, &s[close + 1..]))
 }
 
+/// Which header a record had.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Header {
+    /// No PRI, timestamp or tag: the whole text is the message.
+    None,
+    /// An RFC 3164 header, or parts of one.
+    Bsd,
+    /// An RFC 5424 header.
+    Rfc5424,
+}
+
 /// Parses a syslog header of either kind into `ev`; what follows the header becomes `message`.
-/// Returns whether any part of a header (PRI, timestamp, tag) was found.
-pub fn parse<'a>(text: &'a str, ctx: &ParseContext, ev: &mut Event<'a>) -> bool {
+pub fn parse<'a>(text: &'a str, ctx: &ParseContext, ev: &mut Event<'a>) -> Header {
     let (had_pri, rest) = match parse_pri(text) {
         Some((facility, severity, rest)) => {
             ev.facility = Some(facility);
@@ -42,10 +52,14 @@ pub fn parse<'a>(text: &'a str, ctx: &ParseContext, ev: &mut Event<'a>) -> bool 
     };
     if rfc5424::looks_like(rest) {
         rfc5424::parse(rest, ctx, ev);
-        true
+        Header::Rfc5424
     } else {
         rfc3164::parse(rest, had_pri, ctx, ev);
-        ev.facility.is_some() || ev.ts.is_some() || ev.app.is_some()
+        if ev.facility.is_some() || ev.ts.is_some() || ev.app.is_some() {
+            Header::Bsd
+        } else {
+            Header::None
+        }
     }
 }
 

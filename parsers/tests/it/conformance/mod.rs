@@ -17,6 +17,8 @@ use canhgac_parsers::{Event, ParseContext, parse_record};
 use chrono::{DateTime, NaiveDateTime};
 use serde_json::Value;
 
+mod network;
+
 /// Which threshold a value counts towards.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Cat {
@@ -26,6 +28,10 @@ enum Cat {
     Linux,
     /// Reported, not thresholded: structured data, audit keys, other fields.
     Extra,
+    /// Firewall network fields: addresses, ports, protocol, NAT (95%).
+    Network,
+    /// Firewall user and rule name (90%).
+    Identity,
 }
 
 /// One expected value: our field name, its category, the expected text.
@@ -183,7 +189,7 @@ fn known_difference(case: &Case, field: &str, expected: &str, ours: &str) -> Opt
                 "the login name is `user@realm` (SSSD/AD); Sekoia drops the realm, we keep the name as logged",
             )
         }
-        _ => None,
+        _ => network::known_difference(case, field, expected, ours),
     }
 }
 
@@ -221,6 +227,12 @@ fn got(ev: &Event<'_>, field: &str, zone: Zone) -> Option<String> {
         "user" => text(&ev.user),
         "src_ip" => text(&ev.src_ip),
         "src_port" => ev.src_port.map(|p| p.to_string()),
+        "dst_ip" => text(&ev.dst_ip),
+        "dst_port" => ev.dst_port.map(|p| p.to_string()),
+        "nat_src_ip" => text(&ev.nat_src_ip),
+        "nat_dst_ip" => text(&ev.nat_dst_ip),
+        "protocol" => text(&ev.protocol),
+        "rule_name" => text(&ev.rule_name),
         "outcome" => ev.outcome.map(str::to_owned),
         other => other
             .strip_prefix("field:")
@@ -1084,6 +1096,11 @@ fn conformance_against_corpora() {
         sekoia_openssh,
         wazuh,
         wazuh_log_entries,
+        network::sekoia_firewalls,
+        network::elastic_iptables,
+        network::elastic_pfsense,
+        network::logstash_firewalls,
+        network::graylog_cef,
     ] {
         let cases = adapter(&root);
         assert!(
@@ -1092,30 +1109,38 @@ fn conformance_against_corpora() {
         );
         report.run(cases);
     }
-    let mut table =
-        String::from("\ncorpus                 cases  header           linux            extra\n");
+    let mut table = String::from(
+        "\ncorpus                        cases  header             linux              extra              network            user/rule\n",
+    );
     let mut totals: BTreeMap<Cat, Tally> = BTreeMap::new();
     let mut failures = Vec::new();
     for (corpus, n) in &report.cases {
-        let _ = write!(table, "{corpus:<22} {n:>5}");
-        for cat in [Cat::Header, Cat::Linux, Cat::Extra] {
+        let _ = write!(table, "{corpus:<29} {n:>5}");
+        for cat in [
+            Cat::Header,
+            Cat::Linux,
+            Cat::Extra,
+            Cat::Network,
+            Cat::Identity,
+        ] {
             match report.per_corpus.get(&(*corpus, cat)) {
                 Some(t) => {
                     let pct = 100.0 * t.correct as f64 / t.checked.max(1) as f64;
-                    let _ = write!(table, "  {:>5}/{:<5} {pct:5.1}%", t.correct, t.checked);
+                    let _ = write!(table, "  {:>6}/{:<6} {pct:5.1}%", t.correct, t.checked);
                     let total = totals.entry(cat).or_default();
                     total.checked += t.checked;
                     total.correct += t.correct;
                     let threshold = match cat {
                         Cat::Header => Some(98.0),
-                        Cat::Linux => Some(95.0),
+                        Cat::Linux | Cat::Network => Some(95.0),
+                        Cat::Identity => Some(90.0),
                         Cat::Extra => None,
                     };
                     if threshold.is_some_and(|th| pct < th) {
                         failures.push(format!("{corpus} {cat:?} {pct:.1}%"));
                     }
                 }
-                None => table.push_str("        -        "),
+                None => table.push_str("          -         "),
             }
         }
         table.push('\n');

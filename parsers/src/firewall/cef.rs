@@ -1,0 +1,495 @@
+//! ArcSight CEF and IBM LEEF, the two vendor-neutral envelopes.
+//!
+//! CEF: `CEF:0|Vendor|Product|Version|SignatureID|Name|Severity|ext` with `\|` and `\\` escaped in
+//! the header and `key=value` extensions under CEF escaping (see [`super::kv::Dialect::Cef`]).
+//! Custom strings arrive as `cs1Label=Rule Name cs1=Allow-DNS`; each becomes `fields[label]`, and a
+//! label that names the rule fills `rule_name`. Vendor-prefixed FortiGate keys (`FTNTFGTsrcintf`)
+//! map as FortiGate's own keys do. `fields.device_vendor` and `device_product` say whose record it
+//! is, since a rule for "FortiGate" must also see FortiGate's CEF.
+//!
+//! LEEF 1.0: `LEEF:1.0|Vendor|Product|Version|EventID|attrs` with tab-separated attributes;
+//! LEEF 2.0 adds a delimiter field (`^`, `x09`, `\t`). rsyslog's `#011` escape of a tab is read
+//! as a tab. Both envelopes are also accepted without their `CEF:`/`LEEF:` marker when the vendor
+//! field is unmistakable, as some collectors strip it.
+
+use std::borrow::Cow;
+
+use memchr::memchr;
+
+use std::sync::LazyLock;
+
+use super::kv::{Dialect, cef_unescape, pairs};
+use super::{Col, Sentences, capture_column, put};
+use crate::event::{Event, FAILURE, SUCCESS, SourceType, Text};
+use crate::payload::PayloadParser;
+
+/// ArcSight Common Event Format.
+pub struct Cef;
+
+/// IBM Log Event Extended Format.
+pub struct Leef;
+
+/// Where a standard CEF extension key goes.
+fn cef_column(key: &str) -> Option<Col> {
+    Some(match key {
+        "src" | "sourceAddress" | "c6a2" => Col::SrcIp,
+        "dst" | "destinationAddress" | "c6a3" => Col::DstIp,
+        "spt" | "sourcePort" => Col::SrcPort,
+        "dpt" | "destinationPort" => Col::DstPort,
+        "sourceTranslatedAddress" => Col::NatSrcIp,
+        "sourceTranslatedPort" => Col::NatSrcPort,
+        "destinationTranslatedAddress" => Col::NatDstIp,
+        "destinationTranslatedPort" => Col::NatDstPort,
+        "proto" | "transportProtocol" => Col::Protocol,
+        "act" | "deviceAction" => Col::Action,
+        "deviceInboundInterface" | "ifname" => Col::InIface,
+        "deviceOutboundInterface" => Col::OutIface,
+        "in" | "bytesIn" => Col::BytesIn,
+        "out" | "bytesOut" => Col::BytesOut,
+        "suser" | "sourceUserName" | "PanOSSourceUserName" | "PanOSUserName" | "usrName" => {
+            Col::User
+        }
+        "msg" | "message" => Col::Message,
+        "dvchost" | "deviceHostName" => Col::Host,
+        "outcome" | "eventOutcome" => Col::Outcome,
+        _ => return None,
+    })
+}
+
+/// Splits a pipe-delimited header with `\|` escapes into at most `n` fields and the rest.
+fn header_fields(s: &str, n: usize) -> Option<(Vec<Text<'_>>, &str)> {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(n);
+    let mut start = 0;
+    let mut i = 0;
+    let mut escaped = false;
+    while out.len() < n {
+        let off = memchr(b'|', &b[i..])?;
+        let at = i + off;
+        // An odd number of backslashes before the pipe escapes it.
+        let slashes = b[start..at]
+            .iter()
+            .rev()
+            .take_while(|&&c| c == b'\\')
+            .count();
+        if slashes % 2 == 1 {
+            escaped = true;
+            i = at + 1;
+            continue;
+        }
+        let field = &s[start..at];
+        out.push(if escaped || field.contains('\\') {
+            cef_unescape(field)
+        } else {
+            Cow::Borrowed(field)
+        });
+        escaped = false;
+        start = at + 1;
+        i = start;
+    }
+    Some((out, &s[start..]))
+}
+
+/// Where a `marker` (`CEF:`) starts: at the front, or after a short tag such as `ASM:` that a
+/// device puts before it.
+fn marker_at(body: &str, marker: &str) -> Option<usize> {
+    let head = &body.as_bytes()[..body.len().min(64)];
+    let i = memchr::memmem::find(head, marker.as_bytes())?;
+    (i == 0 || matches!(head[i - 1], b' ' | b':' | b'\t')).then_some(i)
+}
+
+/// The text after a `CEF:` marker (tolerating `CEF: 0|` and a missing marker).
+fn cef_start(body: &str) -> Option<&str> {
+    let b = body.trim_start();
+    if let Some(i) = marker_at(b, "CEF:") {
+        return Some(b[i + 4..].trim_start());
+    }
+    // A collector stripped `CEF:`: `0|Vendor|Product|...` with a one-digit version.
+    let bytes = b.as_bytes();
+    (bytes.len() > 8 && bytes[0].is_ascii_digit() && bytes[1] == b'|' && bytes[2] != b'|')
+        .then_some(b)
+}
+
+impl PayloadParser for Cef {
+    fn source_type(&self) -> SourceType {
+        SourceType::Cef
+    }
+
+    fn reads_body(&self) -> bool {
+        true
+    }
+
+    fn claims(&self, _app: Option<&str>, body: &str) -> bool {
+        let Some(rest) = cef_start(body) else {
+            return false;
+        };
+        if marker_at(body.trim_start(), "CEF:").is_some() {
+            return true;
+        }
+        // Without the marker, insist on the shape: seven header fields.
+        rest.bytes().filter(|&c| c == b'|').count() >= 7
+    }
+
+    fn parse<'a>(&self, body: &'a str, ev: &mut Event<'a>) -> Result<(), &'static str> {
+        let rest = cef_start(body).ok_or("no CEF header")?;
+        let (mut head, mut ext) =
+            header_fields(rest, 7).ok_or("CEF header has fewer than 7 fields")?;
+        // `CEF:0||Check Point|...`: an empty vendor field pushed everything one place right.
+        if head.get(1).is_some_and(|v| v.is_empty())
+            && let Some((more, after)) = header_fields(ext, 1)
+        {
+            head.remove(1);
+            head.extend(more);
+            ext = after;
+        }
+        // The header parser may have read `CEF:0|...` or `ASM:CEF:0|F5|...` as the tag: only
+        // what precedes the marker (`ASM`) is one.
+        if let Some(a) = ev.app.as_deref()
+            && body.trim_start().starts_with(a)
+        {
+            let before = body.trim_start().split("CEF:").next().unwrap_or("");
+            let tag = before.trim_end_matches([':', ' ']);
+            ev.app = (!tag.is_empty()).then(|| Cow::Owned(tag.to_owned()));
+        }
+        let mut it = head.into_iter();
+        let version = it.next().unwrap_or_default();
+        let vendor = it.next().unwrap_or_default();
+        let product = it.next().unwrap_or_default();
+        let dev_version = it.next().unwrap_or_default();
+        let signature = it.next().unwrap_or_default();
+        let name = it.next().unwrap_or_default();
+        let severity = it.next().unwrap_or_default();
+        let dialect = if vendor.eq_ignore_ascii_case("fortinet") {
+            Vendor::Fortinet
+        } else if vendor.eq_ignore_ascii_case("sonicwall") {
+            Vendor::SonicWall
+        } else {
+            Vendor::Other
+        };
+        ev.field("cef_version", version);
+        ev.field("device_vendor", vendor);
+        ev.field("device_product", product);
+        ev.field("device_version", dev_version);
+        ev.field("signature_id", signature);
+        ev.field("cef_severity", severity);
+        // The header parser's message is the whole list; `msg` (or the name) replaces it.
+        ev.message = None;
+        extensions(ext, dialect, ev);
+        if ev.message.is_none() && !name.is_empty() {
+            ev.message = Some(name.clone());
+        }
+        ev.field("name", name);
+        Ok(())
+    }
+}
+
+/// The `cs1Label`..`cs6Label`-style label keys and the value key they name.
+fn label_target(key: &str) -> Option<&str> {
+    let base = key.strip_suffix("Label")?;
+    (base.starts_with("cs")
+        || base.starts_with("cn")
+        || base.starts_with("cfp")
+        || base.starts_with("flexString")
+        || base.starts_with("deviceCustomDate")
+        || base.starts_with("c6a"))
+    .then_some(base)
+}
+
+/// Vendors whose CEF needs their own reading of some keys.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Vendor {
+    /// `FTNTFGT`-prefixed FortiGate keys.
+    Fortinet,
+    /// SonicWall quotes values, names the rule in `cs1`, the user in `susr`, and puts the NAT
+    /// addresses in `cs1Label`/`cs2Label` with ports in `snpt`/`dnpt`.
+    SonicWall,
+    Other,
+}
+
+fn unquote(v: Text<'_>) -> Text<'_> {
+    match v {
+        Cow::Borrowed(s) if s.len() >= 2 && s.starts_with('"') && s.ends_with('"') => {
+            Cow::Borrowed(&s[1..s.len() - 1])
+        }
+        other => other,
+    }
+}
+
+fn extensions<'a>(ext: &'a str, vendor: Vendor, ev: &mut Event<'a>) {
+    let mut labels: Vec<(&'a str, Text<'a>)> = Vec::new();
+    let mut customs: Vec<(&'a str, Text<'a>)> = Vec::new();
+    let mut destination_user = None;
+    for (key, value) in pairs(ext, b' ', Dialect::Cef) {
+        if vendor == Vendor::SonicWall {
+            let value = unquote(value);
+            let col = match key {
+                "cs1" => Some(Col::RuleName),
+                "susr" => Some(Col::User),
+                "snpt" => Some(Col::NatSrcPort),
+                "dnpt" => Some(Col::NatDstPort),
+                "cs1Label" if super::ip_text(&value).is_some() => Some(Col::NatSrcIp),
+                "cs2Label" if super::ip_text(&value).is_some() => Some(Col::NatDstIp),
+                _ => None,
+            };
+            if let Some(col) = col {
+                put(ev, col, key, value);
+                continue;
+            }
+            if let Some(col) = cef_column(key) {
+                put(ev, col, key, value);
+            } else {
+                ev.field(key, value);
+            }
+            continue;
+        }
+        if let Some(target) = label_target(key) {
+            labels.push((target, value));
+            continue;
+        }
+        // The destination user only when no source user is named.
+        if matches!(key, "duser" | "destinationUserName") {
+            destination_user = Some((key, value.clone()));
+            ev.field(key, value);
+            continue;
+        }
+        if key.len() <= 4
+            && (key.starts_with("cs") || key.starts_with("cn"))
+            && key[2..].bytes().all(|c| c.is_ascii_digit())
+        {
+            customs.push((key, value));
+            continue;
+        }
+        let vendor_key = if vendor == Vendor::Fortinet {
+            key.strip_prefix("FTNTFGT")
+                .or_else(|| key.strip_prefix("FortinetFortiGate"))
+        } else {
+            None
+        };
+        match vendor_key {
+            Some(k) => super::fortigate::put_key(ev, k, key, value),
+            None => match cef_column(key) {
+                Some(col) => put(ev, col, key, value),
+                None => ev.field(key, value),
+            },
+        }
+    }
+    if let Some((key, value)) = destination_user {
+        put(ev, Col::User, key, value);
+    }
+    for (key, value) in customs {
+        match labels.iter().find(|(t, _)| *t == key) {
+            Some((_, label)) => {
+                if is_rule_label(label) {
+                    put(ev, Col::RuleName, key, value.clone());
+                }
+                ev.field(label.clone(), value);
+            }
+            None => ev.field(key, value),
+        }
+    }
+}
+
+fn is_rule_label(label: &str) -> bool {
+    let l = label.trim();
+    l.eq_ignore_ascii_case("rule name")
+        || l.eq_ignore_ascii_case("rule")
+        || l.eq_ignore_ascii_case("rulename")
+        || l.eq_ignore_ascii_case("policy name")
+}
+
+/// The text after a `LEEF:` marker, or a marker-less `1.0|Vendor|...`.
+fn leef_start(body: &str) -> Option<&str> {
+    let b = body.trim_start();
+    if let Some(i) = marker_at(b, "LEEF:") {
+        return Some(&b[i + 5..]);
+    }
+    (b.starts_with("1.0|") || b.starts_with("2.0|")).then_some(b)
+}
+
+/// Where a LEEF attribute goes.
+fn leef_column(key: &str) -> Option<Col> {
+    Some(match key {
+        "src" | "srcPreNAT" => Col::SrcIp,
+        "dst" | "dstPreNAT" => Col::DstIp,
+        "srcPort" | "srcPreNATPort" => Col::SrcPort,
+        "dstPort" | "dstPreNATPort" => Col::DstPort,
+        "srcPostNAT" => Col::NatSrcIp,
+        "dstPostNAT" => Col::NatDstIp,
+        "srcPostNATPort" => Col::NatSrcPort,
+        "dstPostNATPort" => Col::NatDstPort,
+        "proto" => Col::Protocol,
+        "action" | "disp" => Col::Action,
+        "policy" | "rule" | "policyName" => Col::RuleName,
+        "in_if" | "inIface" => Col::InIface,
+        "out_if" | "outIface" => Col::OutIface,
+        "srcBytes" | "sent_bytes" => Col::BytesOut,
+        "dstBytes" | "rcvd_bytes" => Col::BytesIn,
+        "srcPackets" | "dstPackets" => Col::Packets,
+        "usrName" | "user" | "accountName" => Col::User,
+        "msg" => Col::Message,
+        "identHostName" => Col::Host,
+        _ => return None,
+    })
+}
+
+impl PayloadParser for Leef {
+    fn source_type(&self) -> SourceType {
+        SourceType::Leef
+    }
+
+    fn reads_body(&self) -> bool {
+        true
+    }
+
+    fn claims(&self, _app: Option<&str>, body: &str) -> bool {
+        leef_start(body).is_some_and(|r| r.bytes().filter(|&c| c == b'|').count() >= 5)
+    }
+
+    fn parse<'a>(&self, body: &'a str, ev: &mut Event<'a>) -> Result<(), &'static str> {
+        let rest = leef_start(body).ok_or("no LEEF header")?;
+        let v2 = rest.starts_with('2');
+        let (head, mut attrs) =
+            header_fields(rest, 5).ok_or("LEEF header has fewer than 5 fields")?;
+        if ev.app.as_deref().is_some_and(|a| a.starts_with("LEEF")) {
+            ev.app = None;
+        }
+        ev.message = None;
+        let mut sep = "\t";
+        if v2 {
+            // LEEF 2.0: one more header field names the delimiter (`^`, `x09`, `\t`, `|`).
+            if let Some(i) = attrs.find('|') {
+                let spec = &attrs[..i];
+                let named = match spec {
+                    "" | "x09" | "\\t" | "0x09" | "\t" => Some("\t"),
+                    s if s.len() == 1 => Some(s),
+                    s if s.starts_with("x") || s.starts_with("0x") => Some("\t"),
+                    _ => None,
+                };
+                if let Some(named) = named {
+                    sep = named;
+                    attrs = &attrs[i + 1..];
+                }
+            }
+        }
+        if attrs.contains("#011") {
+            sep = "#011";
+        }
+        let watchguard = head
+            .get(1)
+            .is_some_and(|v| v.eq_ignore_ascii_case("watchguard"));
+        for (name, value) in [
+            "leef_version",
+            "device_vendor",
+            "device_product",
+            "device_version",
+            "event_id",
+        ]
+        .into_iter()
+        .zip(head)
+        {
+            ev.field(name, value);
+        }
+        for part in attrs.split(sep) {
+            let Some((key, value)) = part.split_once('=') else {
+                continue;
+            };
+            let key = key.trim();
+            if key.is_empty() {
+                continue;
+            }
+            let value = Cow::Borrowed(value);
+            if watchguard
+                && key == "msg"
+                && let Cow::Borrowed(text) = value
+            {
+                watchguard_message(text, ev);
+            }
+            match leef_column(key) {
+                Some(col) => put(ev, col, key, value),
+                None => ev.field(key, value),
+            }
+        }
+        Ok(())
+    }
+}
+
+/// WatchGuard's authentication and DHCP sentences, which name the user and address only in text.
+#[rustfmt::skip]
+static WATCHGUARD: &[(&str, &str, Option<&str>)] = &[
+    ("", "Authentication of {service} user [{user}] from {src} was accepted{*}", Some(SUCCESS)),
+    ("", "Authentication of {service} user [{user}] from {src} was rejected{*}", Some(FAILURE)),
+    ("", "{service} user {user} from {src} logged out{*}", None),
+    ("", "{service} User {user} from {src} log in attempt was rejected{*}", Some(FAILURE)),
+    ("", "{service} User {user} from {src} logged in{*}", Some(SUCCESS)),
+    ("", "DHCPACK on {src} to {*}", None),
+    ("", "DHCPREQUEST for {src} from {*}", None),
+];
+
+static WATCHGUARD_SET: LazyLock<Sentences> = LazyLock::new(|| Sentences::new(WATCHGUARD));
+
+fn watchguard_message<'a>(msg: &'a str, ev: &mut Event<'a>) {
+    if !WATCHGUARD_SET.apply("", msg, ev, capture_column) {
+        return;
+    }
+    // `john@example.org@radius`: the account, then the authentication server.
+    if let Some(Cow::Borrowed(user)) = ev.user
+        && let Some((account, server)) = user.rsplit_once('@')
+        && !account.is_empty()
+        && !server.contains('.')
+    {
+        ev.user = Some(Cow::Borrowed(account));
+        ev.field("auth_server", server);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::firewall::test_support::parse;
+
+    #[test]
+    fn cef_with_escapes_labels_and_header() {
+        let ev = parse(
+            r"<134>Nov 26 10:00:00 cp1 CEF:0|Check Point|VPN-1 & FireWall-1|Check Point|Log|Drop \| all|5|act=Drop src=203.0.113.5 spt=5000 dst=10.0.0.8 dpt=445 proto=TCP cs1Label=Rule Name cs1=Block SMB \= inbound msg=a\\b",
+        );
+        assert_eq!(ev.source_type, SourceType::Cef);
+        assert_eq!(ev.app, None);
+        assert_eq!(ev.get_field("device_vendor"), Some("Check Point"));
+        assert_eq!(ev.get_field("name"), Some("Drop | all"));
+        assert_eq!(ev.action.as_deref(), Some("drop"));
+        assert_eq!(ev.rule_name.as_deref(), Some("Block SMB = inbound"));
+        assert_eq!(ev.get_field("Rule Name"), Some("Block SMB = inbound"));
+        assert_eq!(ev.message.as_deref(), Some(r"a\b"));
+        assert_eq!(ev.protocol.as_deref(), Some("tcp"));
+        assert_eq!(ev.dst_port, Some(445));
+    }
+
+    #[test]
+    fn fortinet_prefixed_keys() {
+        let ev = parse(
+            "CEF:0|Fortinet|Fortigate|v7.2|00013|traffic:forward close|3|FTNTFGTsrcintf=port1 FTNTFGTpolicyname=Web src=10.0.0.1 dst=8.8.4.4",
+        );
+        assert_eq!(ev.in_iface.as_deref(), Some("port1"));
+        assert_eq!(ev.rule_name.as_deref(), Some("Web"));
+    }
+
+    #[test]
+    fn every_sentence_compiles() {
+        assert_eq!(WATCHGUARD_SET.len(), WATCHGUARD.len());
+    }
+
+    #[test]
+    fn leef_one_and_two() {
+        let ev = parse(
+            "LEEF:1.0|WatchGuard|XTM|12.8|30000148|policy=Any-00\tdisp=Deny\tin_if=WAN1\tsrc=1.2.3.4\tsrcPort=35186\tdst=192.168.1.2\tdstPort=6379\tproto=tcp",
+        );
+        assert_eq!(ev.source_type, SourceType::Leef);
+        assert_eq!(ev.action.as_deref(), Some("deny"));
+        assert_eq!(ev.src_port, Some(35186));
+        assert_eq!(ev.rule_name.as_deref(), Some("Any-00"));
+        let ev =
+            parse("LEEF:2.0|Lancope|StealthWatch|1.0|41|^|src=10.0.1.8^dst=10.0.0.5^usrName=an");
+        assert_eq!(ev.dst_ip.as_deref(), Some("10.0.0.5"));
+        assert_eq!(ev.user.as_deref(), Some("an"));
+    }
+}

@@ -1,0 +1,204 @@
+//! Check Point logs that are not CEF: the Log Exporter syslog format
+//! `[action:"Drop"; ifdir:"inbound"; ifname:"eth1"; src:"..."; dst:"..."; proto:"6"; ...]`
+//! (`\]`, `\"` and `\;` escaped inside values), and the positional, space-separated quoted
+//! export (`"21" "10Dec2019" "23:44:49" "eth1" "origin" "Log" "Drop" "service" "s_port" "src"
+//! "dst" "tcp" "rule" "rule name" ...`). Check Point CEF is read by the CEF parser.
+
+use std::borrow::Cow;
+
+use memchr::memmem;
+
+use super::{Col, put};
+use crate::event::{Event, SourceType, Text};
+use crate::payload::PayloadParser;
+
+/// Check Point Log Exporter and positional exports.
+pub struct CheckPoint;
+
+fn column(key: &str) -> Option<Col> {
+    Some(match key {
+        "src" => Col::SrcIp,
+        "dst" => Col::DstIp,
+        "s_port" => Col::SrcPort,
+        "service" => Col::DstPort,
+        "xlatesrc" => Col::NatSrcIp,
+        "xlatedst" => Col::NatDstIp,
+        "xlatesport" => Col::NatSrcPort,
+        "xlatedport" => Col::NatDstPort,
+        "proto" => Col::Protocol,
+        "action" => Col::Action,
+        "rule_name" => Col::RuleName,
+        "user" | "src_user_name" | "src_user" => Col::User,
+        "client_outbound_bytes" => Col::BytesOut,
+        "client_inbound_bytes" => Col::BytesIn,
+        "client_outbound_packets" | "client_inbound_packets" => Col::Packets,
+        "msg" => Col::Message,
+        _ => return None,
+    })
+}
+
+/// `key:"value"; key:"value"; ...` inside the bracket, values unescaped where needed.
+fn exporter_pairs(s: &str) -> Vec<(&str, Text<'_>)> {
+    let b = s.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        while i < b.len() && matches!(b[i], b' ' | b';') {
+            i += 1;
+        }
+        let Some(off) = memmem::find(&b[i..], b":\"") else {
+            break;
+        };
+        let key = s[i..i + off].trim_end_matches(':');
+        let start = i + off + 2;
+        let mut j = start;
+        let mut escaped = false;
+        while j < b.len() && b[j] != b'"' {
+            if b[j] == b'\\' {
+                escaped = true;
+                j += 1;
+            }
+            j += 1;
+        }
+        let end = j.min(b.len());
+        let raw = &s[start..end];
+        let value = if escaped {
+            let mut v = String::with_capacity(raw.len());
+            let mut chars = raw.chars();
+            while let Some(c) = chars.next() {
+                if c == '\\' {
+                    if let Some(n) = chars.next() {
+                        v.push(n);
+                    }
+                } else {
+                    v.push(c);
+                }
+            }
+            Cow::Owned(v)
+        } else {
+            Cow::Borrowed(raw)
+        };
+        if !key.is_empty() {
+            out.push((key, value));
+        }
+        i = end + 1;
+    }
+    out
+}
+
+/// The values of a `"a" "b" "c"` line.
+fn quoted_columns(s: &str) -> Vec<&str> {
+    s.split('"').skip(1).step_by(2).collect()
+}
+
+impl PayloadParser for CheckPoint {
+    fn source_type(&self) -> SourceType {
+        SourceType::CheckPoint
+    }
+
+    fn reads_body(&self) -> bool {
+        true
+    }
+
+    fn claims(&self, _app: Option<&str>, body: &str) -> bool {
+        memmem::find(body.as_bytes(), b"[action:\"").is_some()
+            || memmem::find(body.as_bytes(), b"; action:\"").is_some()
+            || (body.starts_with('"') && quoted_columns(body).len() >= 14 && {
+                let cols = quoted_columns(body);
+                matches!(cols[5], "Log" | "Alert" | "Control") && cols[1].len() == 9
+            })
+    }
+
+    fn parse<'a>(&self, body: &'a str, ev: &mut Event<'a>) -> Result<(), &'static str> {
+        ev.message = None;
+        if body.starts_with('"') {
+            let cols = quoted_columns(body);
+            let names = [
+                "number",
+                "date",
+                "time",
+                "ifname",
+                "origin",
+                "type",
+                "action",
+                "service",
+                "s_port",
+                "src",
+                "dst",
+                "proto",
+                "rule",
+                "rule_name",
+                "layer",
+            ];
+            for (name, value) in names.into_iter().zip(cols.iter().copied()) {
+                if value.is_empty() {
+                    continue;
+                }
+                let v = Cow::Borrowed(value);
+                match (name, column(name)) {
+                    ("ifname", _) => put(ev, Col::InIface, name, v),
+                    (_, Some(col)) => put(ev, col, name, v),
+                    _ => ev.field(name, v),
+                }
+            }
+            if let Some(info) = cols.get(16).filter(|s| !s.is_empty()) {
+                ev.message = Some(Cow::Borrowed(info));
+            }
+            return Ok(());
+        }
+        // The Log Exporter puts its `[key:"value"; ...]` list where RFC 5424 structured data goes;
+        // it is this payload, not malformed structured data.
+        if ev.error.as_deref() == Some("rfc5424: malformed structured data") {
+            ev.status = crate::ParseStatus::Ok;
+            ev.error = None;
+        }
+        let start = memmem::find(body.as_bytes(), b"[action:\"")
+            .or_else(|| body.find('['))
+            .ok_or("no Check Point field list")?;
+        let list = body[start + 1..].trim_end();
+        let list = list.strip_suffix(']').unwrap_or(list);
+        let pairs = exporter_pairs(list);
+        let inbound = !pairs.iter().any(|(k, v)| *k == "ifdir" && v == "outbound");
+        for (key, value) in pairs {
+            match key {
+                "ifname" => put(
+                    ev,
+                    if inbound { Col::InIface } else { Col::OutIface },
+                    key,
+                    value,
+                ),
+                "time" if ev.ts.is_none() => {
+                    if let Ok(secs) = value.parse::<i64>() {
+                        ev.ts = Some(secs.saturating_mul(1_000_000));
+                    }
+                    ev.field(key, value);
+                }
+                // A service that is not a port number (`http`) stays a field.
+                _ => match column(key) {
+                    Some(col) => put(ev, col, key, value),
+                    None => ev.field(key, value),
+                },
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::firewall::test_support::parse;
+
+    #[test]
+    fn log_exporter_list() {
+        let line = r#"<134>1 2026-11-26T03:00:00Z cpgw CheckPoint 2412 - [action:"Drop"; ifdir:"inbound"; ifname:"eth1"; origin:"10.0.0.1"; policy:"p[1\]"; proto:"6"; rule_name:"Clean-up Rule"; s_port:"54377"; service:"3389"; src:"203.0.113.5"; dst:"10.0.0.8"; xlatesrc:"0.0.0.0"]"#;
+        let ev = parse(line);
+        assert_eq!(ev.source_type, SourceType::CheckPoint);
+        assert_eq!(ev.action.as_deref(), Some("drop"));
+        assert_eq!(ev.src_ip.as_deref(), Some("203.0.113.5"));
+        assert_eq!(ev.dst_port, Some(3389));
+        assert_eq!(ev.rule_name.as_deref(), Some("Clean-up Rule"));
+        assert_eq!(ev.in_iface.as_deref(), Some("eth1"));
+        assert_eq!(ev.get_field("policy"), Some("p[1]"));
+    }
+}

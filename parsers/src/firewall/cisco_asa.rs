@@ -1,0 +1,424 @@
+//! Cisco ASA, FTD and PIX messages: `%ASA-6-302013: Built inbound TCP connection ...`.
+//!
+//! The tag carries the severity and the six-digit message id (`msgid` column). Each id's English
+//! sentence is a template (see [`crate::pattern`]); ids we have no sentence for keep id, severity and
+//! text. Connection messages name two endpoints, `for` one `to` another; which of them started the
+//! connection depends on the direction word: for `outbound` the second one is the source, so the
+//! endpoints are captured as `a`/`b` and assigned after matching. A mapped address in parentheses
+//! is the NAT address; an identity in parentheses (`(DOMAIN\user)`) is the user.
+//! FTD's connection events (430001-430005) are `Key: value, ...` lists instead.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+use super::{Col, put};
+use crate::event::{Event, FAILURE, SUCCESS, SourceType};
+use crate::pattern::{Captures, Template};
+use crate::payload::PayloadParser;
+
+/// Cisco ASA / FTD / PIX messages.
+pub struct CiscoAsa;
+
+/// One message-id sentence: template, the action it means, and the outcome for AAA messages.
+struct Sentence {
+    id: u32,
+    template: &'static str,
+    action: Option<&'static str>,
+    outcome: Option<&'static str>,
+}
+
+const fn s(id: u32, template: &'static str, action: Option<&'static str>) -> Sentence {
+    Sentence {
+        id,
+        template,
+        action,
+        outcome: None,
+    }
+}
+
+const fn auth(id: u32, template: &'static str, outcome: &'static str) -> Sentence {
+    Sentence {
+        id,
+        template,
+        action: None,
+        outcome: Some(outcome),
+    }
+}
+
+const ALLOW: Option<&str> = Some("allow");
+const DENY: Option<&str> = Some("deny");
+const DROP: Option<&str> = Some("drop");
+
+#[rustfmt::skip]
+static SENTENCES: &[Sentence] = &[
+    // Connections. `a` is the `for` side, `b` the `to` side.
+    s(302013, "Built {direction} {protocol} connection {conn_id} for {a_iface}:{a}/{a_port} ({a_nat}/{a_nat_port}) to {b_iface}:{b}/{b_port} ({b_nat}/{b_nat_port}){*}", ALLOW),
+    s(302015, "Built {direction} {protocol} connection {conn_id} for {a_iface}:{a}/{a_port} ({a_nat}/{a_nat_port}) to {b_iface}:{b}/{b_port} ({b_nat}/{b_nat_port}){*}", ALLOW),
+    s(302014, "Teardown {protocol} connection {conn_id} for {a_iface}:{a}/{a_port} to {b_iface}:{b}/{b_port} duration {duration} bytes {bytes}{*}", ALLOW),
+    s(302016, "Teardown {protocol} connection {conn_id} for {a_iface}:{a}/{a_port} to {b_iface}:{b}/{b_port} duration {duration} bytes {bytes}{*}", ALLOW),
+    s(302020, "Built {direction} {protocol} connection for faddr {a}/{a_port} gaddr {b_nat}/{b_nat_port} laddr {b}/{b_port}{*}", ALLOW),
+    s(302021, "Teardown {protocol} connection for faddr {a}/{a_port} gaddr {b_nat}/{b_nat_port} laddr {b}/{b_port}{*}", ALLOW),
+    // Denies.
+    s(106001, "Inbound {protocol} connection denied from {src}/{src_port} to {dst}/{dst_port} flags {flags} on interface {src_iface}", DENY),
+    s(106006, "Deny inbound {protocol} from {src}/{src_port} to {dst}/{dst_port} on interface {src_iface}", DENY),
+    s(106007, "Deny inbound {protocol} from {src}/{src_port} to {dst}/{dst_port} due to {reason}", DENY),
+    s(106010, "Deny inbound {protocol} src {src_iface}:{src}/{src_port} dst {dst_iface}:{dst}/{dst_port}{*}", DENY),
+    s(106010, "Deny inbound {protocol} src {src_iface}:{src} dst {dst_iface}:{dst}{*}", DENY),
+    s(106014, "Deny {direction} icmp src {src_iface}:{src} dst {dst_iface}:{dst} ({icmp}){*}", DENY),
+    s(106014, "Deny {direction} icmp src {src_iface}:{src} dst {dst_iface}:{dst}({icmp}){*}", DENY),
+    s(106015, "Deny {protocol} (no connection) from {src}/{src_port} to {dst}/{dst_port} flags {flags} on interface {src_iface}", DENY),
+    s(106021, "Deny {protocol} reverse path check from {src} to {dst} on interface {src_iface}", DENY),
+    s(106023, "Deny {protocol} src {src_iface}:{src}/{src_port} dst {dst_iface}:{dst}/{dst_port} by access-group \"{rule}\"{*}", DENY),
+    s(106023, "Deny {protocol} src {src_iface}:{src} dst {dst_iface}:{dst} ({icmp}) by access-group \"{rule}\"{*}", DENY),
+    s(106100, "access-list {rule} {verdict} {protocol} {src_iface}/{src}({src_port}) -> {dst_iface}/{dst}({dst_port}) hit-cnt {hits}{*}", None),
+    s(106100, "access-list {rule} {verdict} {protocol} {src_iface}/{src}({src_port})({identity}) -> {dst_iface}/{dst}({dst_port}){*}", None),
+    s(710003, "{protocol} access denied by ACL from {src}/{src_port} to {dst_iface}:{dst}/{dst_port}", DENY),
+    s(710002, "{protocol} access permitted from {src}/{src_port} to {dst_iface}:{dst}/{dst_port}", ALLOW),
+    s(710005, "{protocol} request discarded from {src}/{src_port} to {dst_iface}:{dst}/{dst_port}", DROP),
+    s(419002, "Duplicate TCP SYN from {src_iface}:{src}/{src_port} to {dst_iface}:{dst}/{dst_port} with different initial sequence number.", DROP),
+    s(419001, "Dropping {protocol} packet from {src_iface}:{src}/{src_port} to {dst_iface}:{dst}/{dst_port}, reason: {reason}", DROP),
+    s(110002, "Failed to locate egress interface for {protocol} from {src_iface}:{src}/{src_port} to {dst}/{dst_port}", DROP),
+    s(710001, "{protocol} access requested from {src}/{src_port} to {dst_iface}:{dst}/{dst_port}", None),
+    s(710006, "{protocol} request discarded from {src} to {dst_iface}:{dst}", DROP),
+    s(304001, "{src} Accessed URL {dst}:{url}", None),
+    s(304001, "{src} Accessed {kind} URL {dst}:{url}", None),
+    s(313005, "No matching connection for ICMP error message: {protocol} src {src_iface}:{src} dst {dst_iface}:{dst} ({icmp}) on {iface} interface.{*}", DROP),
+    s(402117, "IPSEC: Received a non-IPSec packet (protocol= {protocol}) from {src} to {dst}.", DROP),
+    s(402119, "IPSEC: Received an {ipsec_protocol} packet (SPI= {spi}, sequence number= {sequence}) from {src} (user= {user}) to {dst} that {reason}", DROP),
+    s(602303, "IPSEC: An {direction} {tunnel_type} SA (SPI= {spi}) between {src} and {dst} (user= {user}) has been created.", None),
+    s(602304, "IPSEC: An {direction} {tunnel_type} SA (SPI= {spi}) between {src} and {dst} (user= {user}) has been deleted.", None),
+    s(110003, "Routing failed to locate next hop for {protocol} from {src_iface}:{src}/{src_port} to {dst_iface}:{dst}/{dst_port}", DROP),
+    // NAT.
+    // The mapped address is the `to` side (as Cisco's, Elastic's and Sekoia's readings have it).
+    s(305011, "Built {nat_type} {protocol} translation from {src_iface}:{src}/{src_port} to {dst_iface}:{dst}/{dst_port}{*}", None),
+    s(305012, "Teardown {nat_type} {protocol} translation from {src_iface}:{src}/{src_port} to {dst_iface}:{dst}/{dst_port} duration {duration}", None),
+    s(305011, "Built {nat_type} translation from {src_iface}:{src} to {dst_iface}:{dst}", None),
+    s(305012, "Teardown {nat_type} translation from {src_iface}:{src} to {dst_iface}:{dst} duration {duration}", None),
+    // ICMP.
+    s(313001, "Denied {protocol} type={icmp_type}, code={icmp_code} from {src} on interface {src_iface}{*}", DENY),
+    s(313004, "Denied ICMP type={icmp_type}, from laddr {src} on interface {src_iface} to {dst}: {reason}", DENY),
+    s(313008, "Denied {protocol} type={icmp_type}, code={icmp_code} from {src} on interface {src_iface}", DENY),
+    // AAA and administration.
+    auth(113004, "AAA user {aaa_kind} Successful : server = {dst} : user = {user}", SUCCESS),
+    auth(113005, "AAA user {aaa_kind} Rejected : reason = {reason} : server = {dst} : user = {user} : user IP = {src}", FAILURE),
+    auth(113005, "AAA user {aaa_kind} Rejected : reason = {reason} : server = {dst} : user = {user}", FAILURE),
+    auth(113012, "AAA user authentication Successful : local database : user = {user}", SUCCESS),
+    auth(113015, "AAA user authentication Rejected : reason = {reason} : local database : user = {user} : user IP = {src}", FAILURE),
+    auth(113015, "AAA user authentication Rejected : reason = {reason} : local database : user = {user}", FAILURE),
+    s(113019, "Group = {group}, Username = {user}, IP = {src}, Session disconnected.{*}", None),
+    s(111007, "Begin configuration: {src} reading from {protocol} {*}", None),
+    s(111007, "Begin configuration: {src} reading from {protocol}", None),
+    s(111008, "User '{user}' executed the '{command}' command.", None),
+    s(111009, "User '{user}' executed cmd: {command}", None),
+    s(111010, "User '{user}', running '{interface_kind}' from IP {src}, executed '{command}'", None),
+    auth(605004, "Login denied from {src}/{src_port} to {dst_iface}:{dst}/{service} for user \"{user}\"", FAILURE),
+    auth(605005, "Login permitted from {src}/{src_port} to {dst_iface}:{dst}/{service} for user \"{user}\"", SUCCESS),
+    auth(611101, "User authentication succeeded: IP address: {src}, Uname: {user}", SUCCESS),
+    auth(611101, "User authentication succeeded: Uname: {user}", SUCCESS),
+    auth(611102, "User authentication failed: IP address: {src}, Uname: {user}", FAILURE),
+    auth(611102, "User authentication failed: Uname: {user}", FAILURE),
+    s(611103, "User logged out: Uname: {user}", None),
+    // VPN.
+    s(722051, "Group <{group}> User <{user}> IP <{src}> IPv4 Address <{assigned_ip?}> IPv6 address <{assigned_ipv6?}> assigned to session", None),
+    s(722051, "({vpn_name}) WebVPN session for client user {user}, IP {src} has been created.", None),
+    s(113039, "Group <{group}> User <{user}> IP <{src}> AnyConnect parent session started.", None),
+    s(716001, "Group <{group}> User <{user}> IP <{src}> WebVPN session started.", None),
+    s(109201, "UAUTH: Session={session}, User={user}, Assigned IP={src}, {tail}", None),
+    s(750003, "Local:{src}:{src_port} Remote:{dst}:{dst_port} Username:{user} {tail}", None),
+    s(750006, "Local:{src}:{src_port} Remote:{dst}:{dst_port} Username:{user} {tail}", None),
+    s(725002, "Device completed SSL handshake with client {src_iface}:{src}/{src_port}{*}", None),
+    s(725006, "Device failed SSL handshake with client {src_iface}:{src}/{src_port}{*}", None),
+    s(609001, "Built local-host {src_iface}:{src}", None),
+    s(609002, "Teardown local-host {src_iface}:{src} duration {duration}", None),
+    s(737016, "IPAA: Freeing local pool address {src}", None),
+    s(852001, "Received Lightweight to full proxy event from application {application} for {protocol} flow {src}/{src_port} to {dst}/{dst_port}", None),
+    // Threat detection.
+    s(733100, "[{object}] drop {rate} exceeded. {tail}", None),
+];
+
+/// AnyConnect/WebVPN messages share a prefix; any id with it gets group, user and address.
+#[rustfmt::skip]
+static SESSION_PREFIXES: &[&str] = &[
+    "Group <{group}> User <{user}> IP <{src}> {tail}",
+    "TunnelGroup <{tunnel_group}> GroupPolicy <{group_policy}> User <{user}> IP <{src}> {tail}",
+    "Group = {group}, Username = {user}, IP = {src}, {tail}",
+    "Group = {group}, IP = {src}, {tail}",
+];
+
+struct Compiled {
+    by_id: HashMap<u32, Vec<(Template, &'static Sentence)>>,
+    sessions: Vec<Template>,
+}
+
+static COMPILED: LazyLock<Compiled> = LazyLock::new(|| {
+    let mut by_id: HashMap<u32, Vec<(Template, &'static Sentence)>> = HashMap::new();
+    for sentence in SENTENCES {
+        if let Some(t) = Template::new(sentence.template) {
+            by_id.entry(sentence.id).or_default().push((t, sentence));
+        }
+    }
+    let sessions = SESSION_PREFIXES
+        .iter()
+        .filter_map(|t| Template::new(t))
+        .collect();
+    Compiled { by_id, sessions }
+});
+
+/// `%ASA-6-302013` (and `%FTD-`, `%PIX-`, `%NGIPS-`): (product, severity, id, text after the tag).
+fn split_tag(body: &str) -> Option<(&str, u8, &str, &str)> {
+    // `host : %ASA-...` (a space before the colon after the hostname) leaves `: ` in front.
+    let b = body.trim_start_matches([' ', ':']).strip_prefix('%')?;
+    let (product, rest) = b.split_once('-')?;
+    if !matches!(product, "ASA" | "FTD" | "PIX" | "FWSM" | "NGIPS") {
+        return None;
+    }
+    let (severity, rest) = rest.split_once('-')?;
+    let severity: u8 = severity.parse().ok().filter(|s| *s <= 7)?;
+    let end = rest.find([':', ' ']).unwrap_or(rest.len());
+    let id = &rest[..end];
+    if id.is_empty() || !id.bytes().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    let text = rest[end..].trim_start_matches(':').trim_start();
+    Some((product, severity, id, text))
+}
+
+fn is_session_line(body: &str) -> bool {
+    let b = body.trim_start();
+    b.starts_with("Group <") || b.starts_with("TunnelGroup <")
+}
+
+impl PayloadParser for CiscoAsa {
+    fn source_type(&self) -> SourceType {
+        SourceType::CiscoAsa
+    }
+
+    fn reads_body(&self) -> bool {
+        true
+    }
+
+    fn claims(&self, _app: Option<&str>, body: &str) -> bool {
+        split_tag(body).is_some() || is_session_line(body)
+    }
+
+    fn parse<'a>(&self, body: &'a str, ev: &mut Event<'a>) -> Result<(), &'static str> {
+        let compiled = &*COMPILED;
+        let Some((product, severity, id, text)) = split_tag(body) else {
+            // A session line whose tag a relay removed.
+            let text = body.trim();
+            ev.message = Some(Cow::Borrowed(text));
+            return match compiled.sessions.iter().find_map(|t| t.captures(text)) {
+                Some(caps) => {
+                    apply(&caps, false, ev);
+                    Ok(())
+                }
+                None => Err("no Cisco ASA message id"),
+            };
+        };
+        let tagged = body.trim_start_matches([' ', ':']);
+        let tag = &tagged[..tagged.len() - text.len()];
+        let tag = tag.trim_end().trim_end_matches(':');
+        if ev.app.is_none() {
+            ev.app = Some(Cow::Borrowed(tag));
+        }
+        ev.msgid = Some(Cow::Borrowed(id));
+        ev.severity.get_or_insert(severity);
+        ev.field("product", product);
+        ev.message = Some(Cow::Borrowed(text));
+        let numeric: u32 = id.parse().map_err(|_| "message id is not a number")?;
+        if (430001..=430005).contains(&numeric) {
+            ftd_event(text, ev);
+            return Ok(());
+        }
+        let text = text.trim_end();
+        let matched = compiled.by_id.get(&numeric).and_then(|list| {
+            list.iter()
+                .find_map(|(t, sentence)| t.captures(text).map(|c| (c, *sentence)))
+        });
+        if let Some((caps, sentence)) = matched {
+            let outbound = caps
+                .get("direction")
+                .is_some_and(|d| d.eq_ignore_ascii_case("outbound"));
+            apply(&caps, outbound, ev);
+            if let Some(a) = sentence.action {
+                ev.action.get_or_insert(Cow::Borrowed(a));
+            }
+            if let Some(o) = sentence.outcome {
+                ev.outcome = Some(o);
+            }
+            return Ok(());
+        }
+        if let Some(caps) = compiled.sessions.iter().find_map(|t| t.captures(text)) {
+            apply(&caps, false, ev);
+            return Ok(());
+        }
+        if compiled.by_id.contains_key(&numeric) {
+            return Err("the text does not have the known form of its message id");
+        }
+        Ok(())
+    }
+}
+
+/// Splits `10.0.0.1/443(DOMAIN\user)` into the value and the identity in parentheses.
+fn identity(value: &str) -> (&str, Option<&str>) {
+    match value.split_once('(') {
+        Some((v, rest)) if !v.is_empty() => {
+            (v.trim_end_matches(')'), Some(rest.trim_end_matches(')')))
+        }
+        _ => (value, None),
+    }
+}
+
+/// Stores captures. `a`/`b` endpoints become source/destination by direction.
+fn apply<'a>(caps: &Captures<'a>, outbound: bool, ev: &mut Event<'a>) {
+    for (name, value) in caps.iter() {
+        let (value, ident) = identity(value);
+        if let Some(ident) = ident.filter(|i| !i.is_empty()) {
+            ev.field("user_identity", ident);
+            put(ev, Col::User, "user", Cow::Borrowed(ident));
+        }
+        let role = match (name.as_bytes().first(), name.as_bytes().get(1)) {
+            (Some(b'a'), Some(b'_') | None) => Some(!outbound),
+            (Some(b'b'), Some(b'_') | None) => Some(outbound),
+            _ => None,
+        };
+        let v = Cow::Borrowed(value);
+        let col = match (role, name.get(1..).unwrap_or("")) {
+            // `Some(true)`: this endpoint is the source.
+            (Some(is_src), "") => Some(if is_src { Col::SrcIp } else { Col::DstIp }),
+            (Some(is_src), "_port") => Some(if is_src { Col::SrcPort } else { Col::DstPort }),
+            (Some(is_src), "_iface") => Some(if is_src { Col::InIface } else { Col::OutIface }),
+            (Some(is_src), "_nat") => Some(if is_src { Col::NatSrcIp } else { Col::NatDstIp }),
+            (Some(is_src), "_nat_port") => Some(if is_src {
+                Col::NatSrcPort
+            } else {
+                Col::NatDstPort
+            }),
+            _ => match name {
+                "src" => Some(Col::SrcIp),
+                "dst" => Some(Col::DstIp),
+                "src_port" => Some(Col::SrcPort),
+                "dst_port" => Some(Col::DstPort),
+                "src_iface" => Some(Col::InIface),
+                "dst_iface" => Some(Col::OutIface),
+                "nat_src" => Some(Col::NatSrcIp),
+                "nat_src_port" => Some(Col::NatSrcPort),
+                "protocol" => Some(Col::Protocol),
+                "user" => Some(Col::User),
+                // The AnyConnect group policy is the policy that admitted the session.
+                "rule" | "group_policy" => Some(Col::RuleName),
+                "verdict" => Some(Col::Action),
+                "bytes" => Some(Col::BytesOut),
+                "tail" => None,
+                _ => {
+                    ev.field(name, v);
+                    continue;
+                }
+            },
+        };
+        match col {
+            // The `bytes` of a teardown count both directions; keep it as the total.
+            Some(Col::BytesOut) => {
+                ev.field("bytes_total", v);
+            }
+            Some(col) => put(ev, col, name, v),
+            None => {}
+        }
+    }
+}
+
+/// FTD connection and intrusion events: `Key: value, Key: value, ...`.
+fn ftd_event<'a>(text: &'a str, ev: &mut Event<'a>) {
+    for part in text.split(", ") {
+        let Some((key, value)) = part.split_once(": ") else {
+            continue;
+        };
+        let key = key.trim();
+        let col = match key {
+            "SrcIP" | "InitiatorIP" => Some(Col::SrcIp),
+            "DstIP" | "ResponderIP" => Some(Col::DstIp),
+            "SrcPort" | "InitiatorPort" => Some(Col::SrcPort),
+            "DstPort" | "ResponderPort" => Some(Col::DstPort),
+            "Protocol" => Some(Col::Protocol),
+            "AccessControlRuleName" => Some(Col::RuleName),
+            "AccessControlRuleAction" => Some(Col::Action),
+            "IngressInterface" => Some(Col::InIface),
+            "EgressInterface" => Some(Col::OutIface),
+            "User" => Some(Col::User),
+            "InitiatorBytes" => Some(Col::BytesOut),
+            "ResponderBytes" => Some(Col::BytesIn),
+            "InitiatorPackets" | "ResponderPackets" => Some(Col::Packets),
+            "NAT_InitiatorAddr" => Some(Col::NatSrcIp),
+            "NAT_InitiatorPort" => Some(Col::NatSrcPort),
+            "NAT_ResponderAddr" => Some(Col::NatDstIp),
+            "NAT_ResponderPort" => Some(Col::NatDstPort),
+            _ => None,
+        };
+        let v = Cow::Borrowed(value.trim());
+        match col {
+            Some(col) => put(ev, col, key, v),
+            None => ev.field(key, v),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::firewall::test_support::parse;
+
+    #[test]
+    fn every_sentence_compiles() {
+        let n: usize = COMPILED.by_id.values().map(Vec::len).sum();
+        assert_eq!(n, SENTENCES.len());
+        assert_eq!(COMPILED.sessions.len(), SESSION_PREFIXES.len());
+    }
+
+    #[test]
+    fn outbound_connection_swaps_endpoints() {
+        let ev = parse(
+            "<166>Nov 26 2026 10:00:00: %ASA-6-302013: Built outbound TCP connection 77 for outside:203.0.113.8/443 (203.0.113.8/443) to inside:10.0.0.5/51000 (198.51.100.2/40000)",
+        );
+        assert_eq!(ev.source_type, SourceType::CiscoAsa);
+        assert_eq!(ev.msgid.as_deref(), Some("302013"));
+        assert_eq!(ev.src_ip.as_deref(), Some("10.0.0.5"));
+        assert_eq!(ev.src_port, Some(51000));
+        assert_eq!(ev.nat_src_ip.as_deref(), Some("198.51.100.2"));
+        assert_eq!(ev.dst_ip.as_deref(), Some("203.0.113.8"));
+        assert_eq!(ev.in_iface.as_deref(), Some("inside"));
+        assert_eq!(ev.protocol.as_deref(), Some("tcp"));
+        assert_eq!(ev.action.as_deref(), Some("allow"));
+    }
+
+    #[test]
+    fn deny_by_access_group_and_unknown_id() {
+        let ev = parse(
+            "%ASA-4-106023: Deny udp src outside:198.51.100.9/5353 dst inside:10.0.0.1/53 by access-group \"OUTSIDE_IN\" [0x0, 0x0]",
+        );
+        assert_eq!(ev.rule_name.as_deref(), Some("OUTSIDE_IN"));
+        assert_eq!(ev.action.as_deref(), Some("deny"));
+        assert_eq!(ev.dst_port, Some(53));
+        let ev = parse("%ASA-3-999999: Something new happened");
+        assert_eq!(ev.source_type, SourceType::CiscoAsa);
+        assert_eq!(ev.msgid.as_deref(), Some("999999"));
+        assert_eq!(ev.severity, Some(3));
+        assert_eq!(ev.message.as_deref(), Some("Something new happened"));
+    }
+
+    #[test]
+    fn aaa_and_vpn() {
+        let ev = parse(
+            "%ASA-6-113005: AAA user authentication Rejected : reason = AAA failure : server = 10.1.1.1 : user = admin : user IP = 203.0.113.4",
+        );
+        assert_eq!(ev.outcome, Some("failure"));
+        assert_eq!(ev.user.as_deref(), Some("admin"));
+        assert_eq!(ev.src_ip.as_deref(), Some("203.0.113.4"));
+        let ev = parse(
+            "%ASA-4-722051: Group <GP> User <lan> IP <203.0.113.4> IPv4 Address <10.8.0.2> IPv6 address <::> assigned to session",
+        );
+        assert_eq!(ev.user.as_deref(), Some("lan"));
+        assert_eq!(ev.src_ip.as_deref(), Some("203.0.113.4"));
+        assert_eq!(ev.get_field("assigned_ip"), Some("10.8.0.2"));
+    }
+}

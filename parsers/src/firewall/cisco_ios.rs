@@ -1,0 +1,232 @@
+//! Cisco IOS, IOS XE and NX-OS messages: `%FACILITY-SEVERITY-MNEMONIC: text`, e.g.
+//! `%SEC-6-IPACCESSLOGP: list 101 denied tcp 203.0.113.5(4711) -> 10.0.0.1(22), 1 packet`.
+//!
+//! The syslog header parser already reads the IOS sequence number, clock-sync marker and time; the
+//! tag is read here into `msgid` (`SEC-6-IPACCESSLOGP`). Access-list hits, logins (SEC_LOGIN,
+//! SSH, PRIV_AUTH), configuration changes (SYS-5-CONFIG_I) and a few session messages have
+//! templates; every other message keeps facility, severity, mnemonic and text.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+use memchr::memmem;
+
+use super::{Col, put};
+use crate::event::{Event, FAILURE, SUCCESS, SourceType};
+use crate::pattern::{Captures, Template};
+use crate::payload::PayloadParser;
+
+/// Cisco IOS-family `%FAC-n-MNEMONIC:` messages.
+pub struct CiscoIos;
+
+/// (facility-mnemonic, template, outcome).
+#[rustfmt::skip]
+static SENTENCES: &[(&str, &str, Option<&str>)] = &[
+    ("SEC-IPACCESSLOGP", "list {rule} {verdict} {protocol} {src}({src_port}) {arrow} {dst}({dst_port}), {packets} packet{*}", None),
+    ("SEC-IPACCESSLOGP", "list {rule} {verdict} {protocol} {src}({src_port}) ({src_iface} {mac}) {arrow} {dst}({dst_port}), {packets} packet{*}", None),
+    ("SEC-IPACCESSLOGDP", "list {rule} {verdict} {protocol} {src} {arrow} {dst} ({icmp}), {packets} packet{*}", None),
+    ("SEC-IPACCESSLOGNP", "list {rule} {verdict} {protocol} {src} {arrow} {dst}, {packets} packet{*}", None),
+    ("SEC-IPACCESSLOGS", "list {rule} {verdict} {src} {packets} packet{*}", None),
+    ("IPV6_ACL-IPV6ACCESSLOGP", "list {rule}/{seq} {verdict} {protocol} {src}({src_port}) {arrow} {dst}({dst_port}), {packets} packet{*}", None),
+    ("SEC_LOGIN-LOGIN_FAILED", "Login failed [user: {user?}] [Source: {src}] [localport: {dst_port}] [Reason: {reason}] at {tail}", Some(FAILURE)),
+    ("SEC_LOGIN-LOGIN_FAILED", "Login failed [user: {user?}] [Source: {src}] [localport: {dst_port}] {tail}", Some(FAILURE)),
+    ("SEC_LOGIN-LOGIN_SUCCESS", "Login Success [user: {user?}] [Source: {src}] [localport: {dst_port}] at {tail}", Some(SUCCESS)),
+    ("SEC_LOGIN-QUIET_MODE_ON", "{text}[user: {user?}] [Source: {src}] [localport: {dst_port}] {tail}", None),
+    ("SSH-SSH2_USERAUTH", "User '{user?}' authentication for SSH2 Session from {src} (tty = {tty}) using crypto cipher '{cipher}', hmac '{hmac}' {result}", None),
+    ("SSH-SSH2_SESSION", "SSH2 Session request from {src} (tty = {tty}) using crypto cipher '{cipher}', hmac '{hmac}' {result}", None),
+    ("SSH-SSH2_CLOSE", "SSH2 Session from {src} (tty = {tty}) for user '{user?}' using crypto cipher '{cipher}', hmac '{hmac}' closed", None),
+    ("SSH-SSH_CLOSE", "SSH Session from {src} (tty = {tty}) for user '{user?}' using crypto cipher '{cipher?}' closed", None),
+    ("SYS-CONFIG_I", "Configured from {via} by {user} on {line} ({src})", None),
+    ("SYS-CONFIG_I", "Configured from {via} by {user} on {line}", None),
+    // Without AAA there is no user: `Configured from console by vty0 (10.0.0.5)`.
+    ("SYS-CONFIG_I", "Configured from {via} by {line} ({src})", None),
+    ("SYS-CONFIG_I", "Configured from {via} by {user}", None),
+    ("SYS-CONFIG_P", "Configured programmatically by process {process} from {via} as {user} on {line} ({src})", None),
+    ("SYS-PRIV_AUTH_FAIL", "Authentication to privilege level {level} failed by {user} on {line} ({src})", Some(FAILURE)),
+    ("SYS-LOGOUT", "User {user} has exited tty session {tty}({src})", None),
+    ("SYS-LOGGINGHOST_FAIL", "Logging to host {dst} port {dst_port} failed", None),
+    ("PARSER-CFGLOG_LOGGEDCMD", "User:{user}  logged command:{command}", None),
+    ("PARSER-CFGLOG_LOGGEDCMD", "User:{user} logged command:{command}", None),
+    ("AAAA-ACCTLOCAL", "Username: {user} Privilege level: {level} Command: {command}", None),
+    ("AAA-USER_RESET", "User {target_user} failed attempts reset by {actor} on {line} ({src})", None),
+    ("AAA-USERNAME_CONFIGURATION", "user with username: {user} configured", None),
+    ("DMI-AUTH_PASSED", "{where}: dmiauthd: User '{user}' authenticated successfully from {src}:{src_port} {tail}", Some(SUCCESS)),
+    ("NDBMAN-MODEL_RPC_I", "{where}: ndbmand: RPC '{rpc}' invoked from {src}:{src_port} via {via} user {user} session {session}", None),
+    ("ARP-STCKYARPOVR", "Attempt to overwrite Sticky ARP entry: {src}, hw: {mac} by hw: {new_mac}", None),
+];
+
+/// Templates by `FACILITY-MNEMONIC`, each with the outcome it means.
+type Compiled = HashMap<&'static str, Vec<(Template, Option<&'static str>)>>;
+
+static COMPILED: LazyLock<Compiled> = LazyLock::new(|| {
+    let mut map: Compiled = HashMap::new();
+    for (key, template, outcome) in SENTENCES {
+        if let Some(t) = Template::new(template) {
+            map.entry(*key).or_default().push((t, *outcome));
+        }
+    }
+    map
+});
+
+/// `%FAC-n-MNEMONIC` at the front of `s`: (facility, severity, mnemonic, text after the tag).
+fn split_tag(s: &str) -> Option<(&str, u8, &str, &str)> {
+    let b = s.strip_prefix('%')?;
+    let end = b.find(':')?;
+    let tag = &b[..end];
+    let (facility, rest) = tag.split_once('-')?;
+    let (severity, mnemonic) = rest.split_once('-')?;
+    let upper = |x: &str| {
+        !x.is_empty()
+            && x.bytes()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == b'_')
+    };
+    let severity: u8 = severity.parse().ok().filter(|s| *s <= 7)?;
+    // ASA has its own parser (numeric mnemonics).
+    if !upper(facility) || !upper(mnemonic) || mnemonic.bytes().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    Some((facility, severity, mnemonic, b[end + 1..].trim_start()))
+}
+
+/// Where the tag starts: at the front, or after an IOS prefix the header parser left.
+fn tag_start(body: &str) -> Option<usize> {
+    let b = body.trim_start();
+    let lead = body.len() - b.len();
+    if b.starts_with('%') {
+        return Some(lead);
+    }
+    memmem::find(b.as_bytes(), b": %").map(|i| lead + i + 2)
+}
+
+impl PayloadParser for CiscoIos {
+    fn source_type(&self) -> SourceType {
+        SourceType::CiscoIos
+    }
+
+    fn reads_body(&self) -> bool {
+        true
+    }
+
+    fn claims(&self, _app: Option<&str>, body: &str) -> bool {
+        tag_start(body).is_some_and(|i| split_tag(&body[i..]).is_some())
+    }
+
+    fn parse<'a>(&self, body: &'a str, ev: &mut Event<'a>) -> Result<(), &'static str> {
+        let start = tag_start(body).ok_or("no %FACILITY-n-MNEMONIC tag")?;
+        let tagged = &body[start..];
+        let (facility, severity, mnemonic, text) =
+            split_tag(tagged).ok_or("no %FACILITY-n-MNEMONIC tag")?;
+        let tag = &tagged[1..tagged.len() - text.len()];
+        let tag = tag.trim_end().trim_end_matches(':');
+        ev.msgid = Some(Cow::Borrowed(tag));
+        if ev.app.is_none() {
+            ev.app = Some(Cow::Borrowed(&tagged[..tag.len() + 1]));
+        }
+        ev.severity.get_or_insert(severity);
+        ev.field("facility_name", facility);
+        ev.field("mnemonic", mnemonic);
+        let text = text.trim_end();
+        ev.message = Some(Cow::Borrowed(text));
+        let key_len = facility.len() + 1 + mnemonic.len();
+        let mut key_buf = [0u8; 96];
+        let Some(key) = key_buf.get_mut(..key_len).and_then(|k| {
+            k[..facility.len()].copy_from_slice(facility.as_bytes());
+            k[facility.len()] = b'-';
+            k[facility.len() + 1..].copy_from_slice(mnemonic.as_bytes());
+            std::str::from_utf8(k).ok()
+        }) else {
+            return Ok(());
+        };
+        let Some(list) = COMPILED.get(key) else {
+            return Ok(());
+        };
+        if let Some((caps, outcome)) = list
+            .iter()
+            .find_map(|(t, o)| t.captures(text).map(|c| (c, *o)))
+        {
+            apply(&caps, ev);
+            if let Some(o) = outcome {
+                ev.outcome = Some(o);
+            }
+        }
+        Ok(())
+    }
+}
+
+fn apply<'a>(caps: &Captures<'a>, ev: &mut Event<'a>) {
+    for (name, value) in caps.iter() {
+        if value.is_empty() {
+            continue;
+        }
+        let v = Cow::Borrowed(value);
+        let col = match name {
+            "src" => Col::SrcIp,
+            "dst" => Col::DstIp,
+            "src_port" => Col::SrcPort,
+            "dst_port" => Col::DstPort,
+            "protocol" => Col::Protocol,
+            "rule" => Col::RuleName,
+            "user" => Col::User,
+            "src_iface" => Col::InIface,
+            "packets" => Col::Packets,
+            "verdict" => Col::Action,
+            "result" => {
+                if value.starts_with("Succeeded") {
+                    ev.outcome = Some(SUCCESS);
+                } else if value.starts_with("Failed") {
+                    ev.outcome = Some(FAILURE);
+                }
+                ev.field(name, v);
+                continue;
+            }
+            "arrow" | "tail" | "text" => continue,
+            _ => {
+                ev.field(name, v);
+                continue;
+            }
+        };
+        put(ev, col, name, v);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::firewall::test_support::parse;
+
+    #[test]
+    fn every_sentence_compiles() {
+        assert_eq!(
+            COMPILED.values().map(Vec::len).sum::<usize>(),
+            SENTENCES.len()
+        );
+    }
+
+    #[test]
+    fn access_list_hit() {
+        let ev = parse(
+            "<190>123: router1: *Nov 26 10:00:00.123 ICT: %SEC-6-IPACCESSLOGP: list OUTSIDE denied tcp 203.0.113.5(4711) -> 10.0.0.1(22), 3 packets",
+        );
+        assert_eq!(ev.source_type, SourceType::CiscoIos);
+        assert_eq!(ev.msgid.as_deref(), Some("SEC-6-IPACCESSLOGP"));
+        assert_eq!(ev.rule_name.as_deref(), Some("OUTSIDE"));
+        assert_eq!(ev.action.as_deref(), Some("deny"));
+        assert_eq!(ev.src_port, Some(4711));
+        assert_eq!(ev.dst_ip.as_deref(), Some("10.0.0.1"));
+        assert_eq!(ev.packets, Some(3));
+    }
+
+    #[test]
+    fn login_failure_and_config_change() {
+        let ev = parse(
+            "%SEC_LOGIN-4-LOGIN_FAILED: Login failed [user: admin] [Source: 198.51.100.7] [localport: 22] [Reason: Login Authentication Failed] at 10:00:00 ICT Thu Nov 26 2026",
+        );
+        assert_eq!(ev.user.as_deref(), Some("admin"));
+        assert_eq!(ev.outcome, Some("failure"));
+        assert_eq!(ev.dst_port, Some(22));
+        let ev = parse("%SYS-5-CONFIG_I: Configured from console by admin on vty0 (10.0.0.9)");
+        assert_eq!(ev.user.as_deref(), Some("admin"));
+        assert_eq!(ev.src_ip.as_deref(), Some("10.0.0.9"));
+    }
+}

@@ -1,0 +1,141 @@
+//! pfSense / OPNsense `filterlog` and OpenBSD pf CSV lines:
+//! `5,,,1000000103,igb1,match,block,in,4,0x0,,64,0,0,DF,6,tcp,60,203.0.113.5,10.0.0.1,4711,22,0,S,...`.
+//!
+//! The columns are positional and depend on the IP version (IPv4 and IPv6 carry different header
+//! fields before the protocol) and on the protocol (TCP, UDP and ICMP append different tails).
+//! Positions follow the pfSense filterlog format (2.2 and later). A line too short for its own
+//! declared layout keeps what it had and is marked partial. `rule_name` is the rule number, the
+//! only rule reference the format has; the tracker id is in `fields.tracker`.
+
+use std::borrow::Cow;
+
+use super::{Col, put};
+use crate::event::{Event, SourceType};
+use crate::payload::PayloadParser;
+
+/// pfSense / OPNsense / OpenBSD pf filter log CSV.
+pub struct Filterlog;
+
+/// Whether the first nine columns have the filterlog shape.
+fn shaped(body: &str) -> bool {
+    let mut cols = body.trim().splitn(10, ',');
+    let rule = cols.next().unwrap_or("");
+    if rule.is_empty() || !rule.bytes().all(|c| c.is_ascii_digit()) {
+        return false;
+    }
+    let mut cols = cols.skip(5);
+    let action = cols.next().unwrap_or("");
+    let direction = cols.next().unwrap_or("");
+    let version = cols.next().unwrap_or("");
+    matches!(
+        action,
+        "pass" | "block" | "match" | "reject" | "scrub" | "nat" | "rdr" | "binat"
+    ) && matches!(direction, "in" | "out")
+        && matches!(version, "4" | "6")
+}
+
+impl PayloadParser for Filterlog {
+    fn source_type(&self) -> SourceType {
+        SourceType::Filterlog
+    }
+
+    fn claims(&self, app: Option<&str>, message: &str) -> bool {
+        matches!(app, Some("filterlog") | None | Some("pf")) && shaped(message)
+    }
+
+    fn parse<'a>(&self, message: &'a str, ev: &mut Event<'a>) -> Result<(), &'static str> {
+        let cols: Vec<&'a str> = message.trim().split(',').collect();
+        let col = |i: usize| cols.get(i).copied().unwrap_or("");
+        let b = |s: &'a str| Cow::Borrowed(s);
+        put(ev, Col::RuleName, "rule", b(col(0)));
+        for (i, name) in [(1, "subrule"), (2, "anchor"), (3, "tracker"), (5, "reason")] {
+            if !col(i).is_empty() {
+                ev.field(name, col(i));
+            }
+        }
+        put(ev, Col::InIface, "interface", b(col(4)));
+        put(ev, Col::Action, "pf_action", b(col(6)));
+        ev.field("direction", col(7));
+        ev.field("ip_version", col(8));
+        // Where the protocol-specific tail starts, and where the protocol name is.
+        let (proto_at, src_at) = match col(8) {
+            // tos, ecn, ttl, id, offset, flags, proto id, proto name, length, src, dst
+            "4" => {
+                for (i, name) in [(11, "ttl"), (12, "ip_id"), (14, "ip_flags")] {
+                    if !col(i).is_empty() {
+                        ev.field(name, col(i));
+                    }
+                }
+                (16, 18)
+            }
+            // class, flow label, hop limit, proto name, proto id, length, src, dst
+            _ => {
+                if !col(11).is_empty() {
+                    ev.field("hop_limit", col(11));
+                }
+                (12, 15)
+            }
+        };
+        if cols.len() < src_at + 2 {
+            return Err("filterlog line shorter than its IP header columns");
+        }
+        let proto = col(proto_at);
+        put(ev, Col::Protocol, "protocol", b(proto));
+        if let Ok(n) = col(src_at - 1).parse::<u64>() {
+            ev.bytes_out = Some(n);
+        }
+        put(ev, Col::SrcIp, "src", b(col(src_at)));
+        put(ev, Col::DstIp, "dst", b(col(src_at + 1)));
+        let tail = src_at + 2;
+        match proto.to_ascii_lowercase().as_str() {
+            "tcp" | "udp" => {
+                put(ev, Col::SrcPort, "src_port", b(col(tail)));
+                put(ev, Col::DstPort, "dst_port", b(col(tail + 1)));
+                if !col(tail + 2).is_empty() {
+                    ev.field("data_length", col(tail + 2));
+                }
+                if proto.eq_ignore_ascii_case("tcp") && !col(tail + 3).is_empty() {
+                    ev.field("tcp_flags", col(tail + 3));
+                }
+            }
+            "icmp" | "ipv6-icmp" | "icmpv6" if !col(tail).is_empty() => {
+                ev.field("icmp_type", col(tail));
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::firewall::test_support::parse;
+
+    #[test]
+    fn ipv4_tcp_block_with_bsd_header() {
+        let ev = parse(
+            "<134>Nov 26 10:00:00 filterlog[4211]: 5,,,1000000103,igb1,match,block,in,4,0x0,,64,0,0,DF,6,tcp,60,203.0.113.5,10.0.0.1,4711,22,0,S,1,,64240,,mss",
+        );
+        assert_eq!(ev.source_type, SourceType::Filterlog);
+        assert_eq!(ev.action.as_deref(), Some("deny"));
+        assert_eq!(ev.in_iface.as_deref(), Some("igb1"));
+        assert_eq!(ev.src_ip.as_deref(), Some("203.0.113.5"));
+        assert_eq!(ev.dst_port, Some(22));
+        assert_eq!(ev.protocol.as_deref(), Some("tcp"));
+        assert_eq!(ev.get_field("tcp_flags"), Some("S"));
+    }
+
+    #[test]
+    fn ipv6_udp_and_short_line() {
+        let ev = parse(
+            "<134>filterlog: 9,,,1000000105,em0,match,pass,out,6,0x00,0x00000,255,udp,17,72,2001:db8::1,2001:db8::53,5353,53,72",
+        );
+        assert_eq!(ev.src_ip.as_deref(), Some("2001:db8::1"));
+        assert_eq!(ev.dst_port, Some(53));
+        assert_eq!(ev.protocol.as_deref(), Some("udp"));
+        assert_eq!(ev.action.as_deref(), Some("allow"));
+        let ev = parse("<134>Nov 26 10:00:00 filterlog[1]: 9,,,1,em0,match,pass,out,4,0x0");
+        assert_eq!(ev.status, crate::ParseStatus::Partial);
+    }
+}

@@ -1,0 +1,166 @@
+//! FortiGate / FortiOS key=value logs (also FortiAuthenticator and FortiADC, which share the
+//! shape): `date=2026-11-20 time=10:01:02 devname="FGT-SO-TTTT" devid="FG100F..." logid="0000000013"
+//! type="traffic" subtype="forward" srcip=10.1.2.3 ... action="close" policyid=12 ...`.
+//!
+//! Relays and the Sekoia-style collectors sometimes cut `date=` off, so a record is claimed on
+//! `logid=` plus `type=` (or `devid=`), wherever they are. Event time comes from `eventtime`
+//! (seconds, or nanoseconds since FortiOS 6.2) when the syslog header gave none.
+
+use std::borrow::Cow;
+
+use memchr::memmem;
+
+use super::kv::{Dialect, pairs};
+use super::{Col, has_key, put};
+use crate::event::{Event, SourceType, Text};
+use crate::payload::PayloadParser;
+
+/// FortiGate key=value logs.
+pub struct FortiGate;
+
+/// Where a FortiOS key goes; `None` = `fields`.
+fn column(key: &str) -> Option<Col> {
+    Some(match key {
+        "srcip" | "src" | "userip" | "remip" | "ip" => Col::SrcIp,
+        "dstip" | "dst" | "locip" => Col::DstIp,
+        "srcport" | "src_port" | "remport" => Col::SrcPort,
+        "dstport" | "dst_port" | "locport" => Col::DstPort,
+        "transip" | "trans_src" | "tunnelip" => Col::NatSrcIp,
+        "transport" | "trans_src_port" => Col::NatSrcPort,
+        "tranip" | "trans_dst" => Col::NatDstIp,
+        "tranport" | "trans_dst_port" => Col::NatDstPort,
+        "proto" => Col::Protocol,
+        "action" => Col::Action,
+        "policyname" => Col::RuleName,
+        "srcintf" => Col::InIface,
+        "dstintf" => Col::OutIface,
+        "sentbyte" | "obytes" => Col::BytesOut,
+        "rcvdbyte" | "ibytes" => Col::BytesIn,
+        "sentpkt" | "rcvdpkt" => Col::Packets,
+        "user" | "srcuser" | "unauthuser" => Col::User,
+        "msg" => Col::Message,
+        "devname" => Col::Host,
+        "status" => Col::Outcome,
+        _ => return None,
+    })
+}
+
+/// Stores one FortiOS key. `name` is the key without any vendor prefix (FortiGate's CEF writes
+/// `FTNTFGTsrcintf`), `key` the key as written, kept for `fields`.
+pub(crate) fn put_key<'a>(ev: &mut Event<'a>, name: &str, key: &'a str, value: Text<'a>) {
+    // `ui="GUI(192.0.2.1)"`: the administrator's address is inside the parentheses.
+    if name == "ui"
+        && let Cow::Borrowed(v) = value
+        && let Some((_, inner)) = v.split_once('(')
+    {
+        put(
+            ev,
+            Col::SrcIp,
+            "ui_addr",
+            Cow::Borrowed(inner.trim_end_matches(')')),
+        );
+    }
+    // The `action` of an event log is a verb (`login`, `Edit`); only verdict words become the
+    // `action` column (see `normalize_action`), the word itself stays in `fields`.
+    match column(name) {
+        Some(col) => put(ev, col, key, value),
+        None => ev.field(key, value),
+    }
+}
+
+impl PayloadParser for FortiGate {
+    fn source_type(&self) -> SourceType {
+        SourceType::FortiGate
+    }
+
+    fn reads_body(&self) -> bool {
+        true
+    }
+
+    fn claims(&self, _app: Option<&str>, body: &str) -> bool {
+        let keyed = |k: &str| has_key(body, k);
+        keyed("type")
+            && (keyed("logid") || keyed("log_id") || keyed("devid") || keyed("logdesc"))
+            && (keyed("subtype") || keyed("devname") || keyed("logid"))
+    }
+
+    fn parse<'a>(&self, body: &'a str, ev: &mut Event<'a>) -> Result<(), &'static str> {
+        // The header parser's message is the whole list; `msg` (or the name) replaces it.
+        ev.message = None;
+        let mut n = 0;
+        let mut logdesc = None;
+        let mut eventtime = None;
+        // FortiOS can also send `key=value,key=value` (the `csv` log format).
+        let sep = if memmem::find(body.as_bytes(), b",type=").is_some()
+            || memmem::find(body.as_bytes(), b",logid=").is_some()
+        {
+            b','
+        } else {
+            b' '
+        };
+        for (key, value) in pairs(body, sep, Dialect::Quoted) {
+            n += 1;
+            match key {
+                "logdesc" => logdesc = Some(value.clone()),
+                "eventtime" => eventtime = value.parse::<i64>().ok(),
+                _ => {}
+            }
+            put_key(ev, key, key, value);
+        }
+        if n == 0 {
+            return Err("no key=value pairs");
+        }
+        if ev.message.is_none()
+            && let Some(desc) = logdesc
+        {
+            ev.message = Some(desc);
+        }
+        if ev.ts.is_none()
+            && let Some(t) = eventtime
+        {
+            // Seconds before FortiOS 6.2, nanoseconds after (and microseconds in between).
+            ev.ts = Some(match t {
+                t if t > 100_000_000_000_000_000 => t / 1000,
+                t if t > 100_000_000_000_000 => t,
+                t => t.saturating_mul(1_000_000),
+            });
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::firewall::test_support::parse;
+
+    #[test]
+    fn traffic_close_with_nat() {
+        let line = r#"<189>date=2026-11-20 time=10:01:02 devname="FGT-HN" devid="FG100F" logid="0000000013" type="traffic" subtype="forward" level="notice" vd="root" eventtime=1795000000123456789 srcip=10.1.2.3 srcport=51514 srcintf="lan" dstip=8.8.8.8 dstport=53 dstintf="wan1" proto=17 action="accept" policyid=7 policyname="LAN to WAN" transip=203.0.113.7 transport=40001 sentbyte=80 rcvdbyte=120 sentpkt=1 rcvdpkt=1 user="nguyen.van.a""#;
+        let ev = parse(line);
+        assert_eq!(ev.source_type, SourceType::FortiGate);
+        assert_eq!(ev.src_ip.as_deref(), Some("10.1.2.3"));
+        assert_eq!(ev.protocol.as_deref(), Some("udp"));
+        assert_eq!(ev.action.as_deref(), Some("allow"));
+        assert_eq!(ev.get_field("action"), Some("accept"));
+        assert_eq!(ev.rule_name.as_deref(), Some("LAN to WAN"));
+        assert_eq!(ev.nat_src_ip.as_deref(), Some("203.0.113.7"));
+        assert_eq!(ev.get_field("nat_src_port"), Some("40001"));
+        assert_eq!(
+            (ev.bytes_out, ev.bytes_in, ev.packets),
+            (Some(80), Some(120), Some(2))
+        );
+        assert_eq!(ev.host.as_deref(), Some("FGT-HN"));
+        assert_eq!(ev.ts, Some(1_795_000_000_123_456));
+    }
+
+    #[test]
+    fn admin_login_address_in_ui() {
+        let line = r#"date=2026-11-20 time=10:01:02 devname="FGT" devid="FG1" logid="0100032001" type="event" subtype="system" level="information" logdesc="Admin login successful" user="admin" ui="https(192.0.2.10)" action="login" status="success" msg="Administrator admin logged in successfully from https(192.0.2.10)""#;
+        let ev = parse(line);
+        assert_eq!(ev.src_ip.as_deref(), Some("192.0.2.10"));
+        assert_eq!(ev.user.as_deref(), Some("admin"));
+        assert_eq!(ev.outcome, Some("success"));
+        assert_eq!(ev.action, None);
+    }
+}

@@ -1,0 +1,149 @@
+//! Huawei USG / Eudemon / NGFW logs, common in Vietnamese government networks:
+//! `%%01POLICY/6/POLICYPERMIT(l):vsys=public, protocol=6, source-ip=10.0.0.5, source-port=51000,
+//! destination-ip=203.0.113.80, destination-port=443, ..., rule-name=web.` and the
+//! `%%01SEC/4/POLICYDENY(l)[3]:VSYS=public;Protocol=6;SourceIP=...;` variant, and sentences with a
+//! parameter list (`The SSH user succeeded in logging in. (UserName=admin, IPAddress=...)`).
+//! Keys are compared without case, `-` or `_`, since the versions disagree on all three.
+
+use std::borrow::Cow;
+
+use super::{Col, put};
+use crate::event::{Event, FAILURE, SUCCESS, SourceType};
+use crate::payload::PayloadParser;
+
+/// Huawei USG-family `%%` logs.
+pub struct HuaweiUsg;
+
+fn column(folded: &str) -> Option<Col> {
+    Some(match folded {
+        "sourceip" | "srcip" | "ipaddress" | "ip" | "userip" | "useraddress" => Col::SrcIp,
+        "destinationip" | "dstip" | "localaddress" => Col::DstIp,
+        "sourceport" | "srcport" => Col::SrcPort,
+        "destinationport" | "dstport" => Col::DstPort,
+        "sourcenatip" | "natsourceip" => Col::NatSrcIp,
+        "sourcenatport" | "natsourceport" => Col::NatSrcPort,
+        "destinationnatip" | "natdestinationip" => Col::NatDstIp,
+        "destinationnatport" | "natdestinationport" => Col::NatDstPort,
+        "protocol" => Col::Protocol,
+        "rulename" | "policyname" => Col::RuleName,
+        "username" | "user" => Col::User,
+        "sourceinterface" | "ingressinterface" => Col::InIface,
+        "destinationinterface" | "egressinterface" => Col::OutIface,
+        "sendbytes" | "sentbytes" => Col::BytesOut,
+        "receivebytes" | "rcvbytes" => Col::BytesIn,
+        "sendpkts" | "receivepkts" => Col::Packets,
+        _ => return None,
+    })
+}
+
+/// `%%01MODULE/5/DIGEST(l)[seq]:` -> (module, severity, digest, text).
+fn split_tag(body: &str) -> Option<(&str, u8, &str, &str)> {
+    let b = body.trim_start().strip_prefix("%%")?;
+    let b = b.trim_start_matches(|c: char| c.is_ascii_digit());
+    let (module, rest) = b.split_once('/')?;
+    let (severity, rest) = rest.split_once('/')?;
+    let severity: u8 = severity.parse().ok().filter(|s| *s <= 7)?;
+    let colon = rest.find(':')?;
+    let digest = rest[..colon].split(['(', '[']).next()?;
+    Some((module, severity, digest, rest[colon + 1..].trim()))
+}
+
+impl PayloadParser for HuaweiUsg {
+    fn source_type(&self) -> SourceType {
+        SourceType::HuaweiUsg
+    }
+
+    fn reads_body(&self) -> bool {
+        true
+    }
+
+    fn claims(&self, _app: Option<&str>, body: &str) -> bool {
+        split_tag(body).is_some()
+    }
+
+    fn parse<'a>(&self, body: &'a str, ev: &mut Event<'a>) -> Result<(), &'static str> {
+        let (module, severity, digest, text) = split_tag(body).ok_or("no %%MODULE/n/DIGEST tag")?;
+        ev.app = Some(Cow::Borrowed(module));
+        ev.msgid = Some(Cow::Borrowed(digest));
+        ev.severity.get_or_insert(severity);
+        ev.message = Some(Cow::Borrowed(text));
+        // `Sentence. (k=v, k=v)` or a bare `k=v, k=v` / `k=v;k=v` list.
+        let list = match (text.rfind(" ("), text.ends_with(')')) {
+            (Some(i), true) => {
+                ev.message = Some(Cow::Borrowed(text[..i].trim()));
+                &text[i + 2..text.len() - 1]
+            }
+            _ => text.trim_end_matches('.'),
+        };
+        let sep = if list.contains(';') { ';' } else { ',' };
+        let mut folded = String::with_capacity(32);
+        for part in list.split(sep) {
+            let Some((key, value)) = part.split_once('=') else {
+                continue;
+            };
+            let key = key.trim();
+            let value = value.trim().trim_matches('"');
+            folded.clear();
+            folded.extend(
+                key.chars()
+                    .filter(|c| *c != '-' && *c != '_')
+                    .map(|c| c.to_ascii_lowercase()),
+            );
+            match column(&folded) {
+                Some(col) => put(ev, col, key, Cow::Borrowed(value)),
+                None if !value.is_empty() => ev.field(key, value),
+                None => {}
+            }
+        }
+        let upper = digest.to_ascii_uppercase();
+        if upper.contains("PERMIT") {
+            ev.action = Some(Cow::Borrowed("allow"));
+        } else if upper.contains("DENY") {
+            ev.action = Some(Cow::Borrowed("deny"));
+        }
+        if upper.contains("LOGIN") || upper.contains("AUTH") {
+            let lower = text.to_ascii_lowercase();
+            if lower.contains("fail") {
+                ev.outcome = Some(FAILURE);
+            } else if lower.contains("succeed") || lower.contains("success") {
+                ev.outcome = Some(SUCCESS);
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::firewall::test_support::parse;
+
+    #[test]
+    fn policy_permit_and_deny() {
+        let ev = parse(
+            "<190>Nov 26 2026 10:00:00 USG6600 %%01POLICY/6/POLICYPERMIT(l):vsys=public, protocol=6, source-ip=10.0.0.5, source-port=51000, destination-ip=203.0.113.80, destination-port=443, time=2026/11/26 10:00:00, source-zone=trust, destination-zone=untrust, rule-name=web.",
+        );
+        assert_eq!(ev.source_type, SourceType::HuaweiUsg);
+        assert_eq!(ev.msgid.as_deref(), Some("POLICYPERMIT"));
+        assert_eq!(ev.action.as_deref(), Some("allow"));
+        assert_eq!(ev.protocol.as_deref(), Some("tcp"));
+        assert_eq!(ev.rule_name.as_deref(), Some("web"));
+        assert_eq!(ev.dst_port, Some(443));
+        let ev = parse(
+            "%%01SEC/4/POLICYDENY(l)[3]:VSYS=public;Protocol=17;SourceIP=203.0.113.5;DestinationIP=10.0.0.8;SourcePort=5353;DestinationPort=53;SourceZone=untrust;DestinationZone=trust;RuleName=deny-dns;",
+        );
+        assert_eq!(ev.action.as_deref(), Some("deny"));
+        assert_eq!(ev.src_ip.as_deref(), Some("203.0.113.5"));
+        assert_eq!(ev.rule_name.as_deref(), Some("deny-dns"));
+    }
+
+    #[test]
+    fn ssh_login_sentence() {
+        let ev = parse(
+            "%%01SSH/5/SSH_USER_LOGIN(s)[1]:The SSH user succeeded in logging in. (UserName=admin, IPAddress=10.0.0.9, VpnInstanceName=)",
+        );
+        assert_eq!(ev.user.as_deref(), Some("admin"));
+        assert_eq!(ev.src_ip.as_deref(), Some("10.0.0.9"));
+        assert_eq!(ev.outcome, Some("success"));
+    }
+}

@@ -1,0 +1,291 @@
+//! Juniper SRX / Junos: `RT_FLOW` session events and the management-plane `UI_*` events.
+//!
+//! `RT_FLOW_SESSION_CREATE|CLOSE|DENY` arrive three ways: as RFC 5424 structured data (the header
+//! parser has already put `junos@2636... source-address="..."` into `fields`; it is mapped here),
+//! as a bracketed structured-data block inside a BSD message, and as the older positional text
+//! (`session created 10.0.0.1/5000->8.8.8.8/53 0x0 junos-dns-udp 198.51.100.1/40000->8.8.8.8/53
+//! ...`), read by position around the two `a/p->b/q` endpoints. The event name fills `msgid`.
+
+use std::borrow::Cow;
+
+use super::kv::{Dialect, pairs};
+use std::sync::LazyLock;
+
+use super::{Col, Sentences, capture_column, put, split_addr_port};
+use crate::event::{Event, FAILURE, SUCCESS, SourceType};
+use crate::payload::PayloadParser;
+
+/// Juniper SRX and Junos events.
+pub struct JuniperSrx;
+
+/// Where a Junos structured-data name goes.
+fn column(name: &str) -> Option<Col> {
+    Some(match name {
+        "source-address" => Col::SrcIp,
+        "destination-address" => Col::DstIp,
+        "source-port" => Col::SrcPort,
+        "destination-port" => Col::DstPort,
+        "nat-source-address" => Col::NatSrcIp,
+        "nat-source-port" => Col::NatSrcPort,
+        "nat-destination-address" => Col::NatDstIp,
+        "nat-destination-port" => Col::NatDstPort,
+        "protocol-id" | "protocol-name" => Col::Protocol,
+        "policy-name" => Col::RuleName,
+        "username" => Col::User,
+        "packet-incoming-interface" => Col::InIface,
+        "bytes-from-client" => Col::BytesOut,
+        "bytes-from-server" => Col::BytesIn,
+        "packets-from-client" | "packets-from-server" => Col::Packets,
+        _ => return None,
+    })
+}
+
+fn is_event_name(word: &str) -> bool {
+    word.len() > 3
+        && word.contains('_')
+        && word
+            .bytes()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == b'_')
+}
+
+impl PayloadParser for JuniperSrx {
+    fn source_type(&self) -> SourceType {
+        SourceType::JuniperSrx
+    }
+
+    fn reads_body(&self) -> bool {
+        true
+    }
+
+    fn claims(&self, app: Option<&str>, body: &str) -> bool {
+        match app {
+            Some(a) if a.starts_with("RT_") => true,
+            Some("mgd" | "rshd") => true,
+            _ => {
+                body.trim_start().starts_with("RT_FLOW") || body.trim_start().starts_with("RT_IDP")
+            }
+        }
+    }
+
+    fn parse<'a>(&self, body: &'a str, ev: &mut Event<'a>) -> Result<(), &'static str> {
+        // The event name: a BSD "tag", the first word of the message, or the RFC 5424 MSGID.
+        let trimmed = body.trim_start();
+        let (name, text): (Option<&'a str>, &'a str) = if trimmed.starts_with("RT_") {
+            // `RT_FLOW: RT_FLOW_SESSION_CLOSE: session closed ...`: the last `RT_` word names it.
+            let mut name = None;
+            let mut text = trimmed;
+            while text.starts_with("RT_") {
+                let (first, rest) = text.split_once([' ', ':']).unwrap_or((text, ""));
+                name = Some(first);
+                text = rest.trim_start_matches(':').trim_start();
+            }
+            if ev.app.as_deref().is_some_and(|a| a.starts_with("RT_FLOW_")) {
+                ev.app = Some(Cow::Borrowed("RT_FLOW"));
+            }
+            (name, text)
+        } else {
+            let message: &'a str = match &ev.message {
+                Some(Cow::Borrowed(m)) => m,
+                _ => "",
+            };
+            match message.split_once(": ") {
+                Some((first, rest)) if is_event_name(first) => (Some(first), rest),
+                _ => (None, message),
+            }
+        };
+        let name = name.or(match &ev.msgid {
+            Some(Cow::Borrowed(m)) => Some(*m),
+            _ => None,
+        });
+        if let Some(name) = name {
+            if ev.app.is_none() {
+                ev.app = Some(Cow::Borrowed("RT_FLOW"));
+            }
+            ev.msgid.get_or_insert(Cow::Borrowed(name));
+            if name.contains("SESSION_DENY") {
+                ev.action = Some(Cow::Borrowed("deny"));
+            } else if name.contains("SESSION_CREATE") || name.contains("SESSION_CLOSE") {
+                ev.action = Some(Cow::Borrowed("allow"));
+            }
+        }
+        // RFC 5424 structured data already in `fields`: move known names to columns.
+        let sd = std::mem::take(&mut ev.fields);
+        for (key, value) in sd {
+            let short = key.rsplit('.').next().unwrap_or("");
+            match column(short).filter(|_| key.starts_with("junos@")) {
+                Some(col) => put(ev, col, Cow::Owned(short.to_owned()), value),
+                None => ev.fields.push((key, value)),
+            }
+        }
+        let text = text.trim();
+        if let Some(inner) = text.strip_prefix('[') {
+            let inner = inner.trim_end().trim_end_matches(']');
+            let attrs = inner.split_once(' ').map_or("", |(_, a)| a);
+            for (key, value) in pairs(attrs, b' ', Dialect::Quoted) {
+                match column(key) {
+                    Some(col) => put(ev, col, key, value),
+                    None => ev.field(key, value),
+                }
+            }
+            return Ok(());
+        }
+        ev.message = Some(Cow::Borrowed(text));
+        if let Some(rest) = text.strip_prefix("session ") {
+            positional(rest, ev);
+        } else if let Some(name) = name {
+            MANAGEMENT_SET.apply(name, text, ev, capture_column);
+        } else if ev.app.as_deref() == Some("rshd") {
+            MANAGEMENT_SET.apply("rshd", text, ev, capture_column);
+        }
+        Ok(())
+    }
+}
+
+/// `created A/p->B/q [tag] service NA/np->NB/nq [tag] ... proto policy zone zone id ...`.
+fn positional<'a>(text: &'a str, ev: &mut Event<'a>) {
+    let words: Vec<&'a str> = text.split(' ').filter(|w| !w.is_empty()).collect();
+    let closed = text.starts_with("closed");
+    let mut endpoints = 0;
+    let mut after = 0;
+    let mut close_reason: Vec<&'a str> = Vec::new();
+    for (i, w) in words.iter().copied().enumerate() {
+        if let Some((a, b)) = w.split_once("->") {
+            let (src, sport) = split_addr_port(a);
+            let (dst, dport) = split_addr_port(b);
+            let (ci, cp, di, dp) = if endpoints == 0 {
+                (Col::SrcIp, Col::SrcPort, Col::DstIp, Col::DstPort)
+            } else {
+                (
+                    Col::NatSrcIp,
+                    Col::NatSrcPort,
+                    Col::NatDstIp,
+                    Col::NatDstPort,
+                )
+            };
+            put(ev, ci, "src", Cow::Borrowed(src));
+            put(ev, di, "dst", Cow::Borrowed(dst));
+            if let Some(p) = sport {
+                put(ev, cp, "sport", Cow::Borrowed(p));
+            }
+            if let Some(p) = dport {
+                put(ev, dp, "dport", Cow::Borrowed(p));
+            }
+            endpoints += 1;
+            after = i + 1;
+            if endpoints == 2 {
+                break;
+            }
+        } else if endpoints == 0 && closed {
+            close_reason.push(w);
+        } else if endpoints == 1 && !w.starts_with("0x") && ev.get_field("service_name").is_none() {
+            ev.field("service_name", w);
+        }
+    }
+    if close_reason.len() > 1 {
+        let reason = close_reason[1..].join(" ");
+        ev.field("reason", reason.trim_end_matches(':').to_owned());
+    }
+    let after_nat = &words[after.min(words.len())..];
+    // The protocol is the first number (or `6(0)` in a deny); policy and zones follow it.
+    let Some(at) = after_nat.iter().position(|w| {
+        let digits = w.split('(').next().unwrap_or("");
+        !digits.is_empty() && digits.bytes().all(|c| c.is_ascii_digit())
+    }) else {
+        return;
+    };
+    let proto = after_nat[at].split('(').next().unwrap_or("");
+    put(ev, Col::Protocol, "protocol_id", Cow::Borrowed(proto));
+    let mut rest = after_nat[at + 1..].iter().copied();
+    if let Some(policy) = rest.next() {
+        put(ev, Col::RuleName, "policy_name", Cow::Borrowed(policy));
+    }
+    if let Some(z) = rest.next() {
+        ev.field("source_zone_name", z);
+    }
+    if let Some(z) = rest.next() {
+        ev.field("destination_zone_name", z);
+    }
+    if let Some(id) = rest.next() {
+        ev.field("session_id", id);
+    }
+    if closed {
+        // `packets(bytes)` from the client, then from the server.
+        for (i, w) in rest.take(2).enumerate() {
+            if let Some((p, b)) = w.trim_end_matches(')').split_once('(') {
+                let (pc, bc) = if i == 0 {
+                    (Col::Packets, Col::BytesOut)
+                } else {
+                    (Col::Packets, Col::BytesIn)
+                };
+                put(ev, pc, "packets", Cow::Borrowed(p));
+                put(ev, bc, "bytes", Cow::Borrowed(b));
+            }
+        }
+    }
+}
+
+/// `UI_*` management events and a few others, by event name.
+#[rustfmt::skip]
+static MANAGEMENT: &[(&str, &str, Option<&str>)] = &[
+    ("UI_LOGIN_EVENT", "User '{user}' login, class '{class}' [{session}], ssh-connection '{src} {src_port} {dst} {dst_port}', client-mode '{mode}'", Some(SUCCESS)),
+    ("UI_LOGIN_EVENT", "User '{user}' login, class '{class}'{*}", Some(SUCCESS)),
+    ("UI_LOGOUT_EVENT", "User '{user}' logout", None),
+    ("UI_AUTH_EVENT", "Authenticated user '{user}' {tail}", Some(SUCCESS)),
+    ("UI_CMDLINE_READ_LINE", "User '{user}' command '{command}'", None),
+    ("UI_COMMIT", "User '{user}' requested '{command}' operation{*}", None),
+    ("SSHD_LOGIN_FAILED", "Login failed for user '{user}' from host '{src}'", Some(FAILURE)),
+    ("rshd", "{user}@{src} as {local_user}: cmd='{command}'", None),
+];
+
+static MANAGEMENT_SET: LazyLock<Sentences> = LazyLock::new(|| Sentences::new(MANAGEMENT));
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::firewall::test_support::parse;
+
+    #[test]
+    fn structured_data_in_rfc5424() {
+        let ev = parse(
+            r#"<14>1 2026-11-26T10:00:00.000+07:00 srx1 RT_FLOW - RT_FLOW_SESSION_DENY [junos@2636.1.1.1.2.40 source-address="10.0.0.5" source-port="51000" destination-address="203.0.113.80" destination-port="23" service-name="junos-telnet" protocol-id="6" policy-name="deny-all" username="N/A"] session denied 10.0.0.5/51000->203.0.113.80/23"#,
+        );
+        assert_eq!(ev.source_type, SourceType::JuniperSrx);
+        assert_eq!(ev.msgid.as_deref(), Some("RT_FLOW_SESSION_DENY"));
+        assert_eq!(ev.action.as_deref(), Some("deny"));
+        assert_eq!(ev.src_ip.as_deref(), Some("10.0.0.5"));
+        assert_eq!(ev.dst_port, Some(23));
+        assert_eq!(ev.protocol.as_deref(), Some("tcp"));
+        assert_eq!(ev.rule_name.as_deref(), Some("deny-all"));
+        assert_eq!(ev.user, None);
+    }
+
+    #[test]
+    fn positional_close() {
+        let ev = parse(
+            "<14>Nov 26 10:00:00 srx1 RT_FLOW: RT_FLOW_SESSION_CLOSE: session closed TCP FIN: 10.0.0.5/51000->203.0.113.80/443 0x0 junos-https 198.51.100.1/40001->203.0.113.80/443 0x0 source rule r1 N/A N/A 6 allow-web trust untrust 4711 12(1500) 10(9000) 30",
+        );
+        assert_eq!(ev.nat_src_ip.as_deref(), Some("198.51.100.1"));
+        assert_eq!(ev.get_field("nat_src_port"), Some("40001"));
+        assert_eq!(ev.rule_name.as_deref(), Some("allow-web"));
+        assert_eq!(ev.get_field("reason"), Some("TCP FIN"));
+        assert_eq!(
+            (ev.bytes_out, ev.bytes_in, ev.packets),
+            (Some(1500), Some(9000), Some(22))
+        );
+    }
+
+    #[test]
+    fn every_sentence_compiles() {
+        assert_eq!(MANAGEMENT_SET.len(), MANAGEMENT.len());
+    }
+
+    #[test]
+    fn management_login() {
+        let ev = parse(
+            "mgd[54999]: UI_LOGIN_EVENT: User 'an' login, class 'j-super-user' [54999], ssh-connection '10.0.0.9 40382 10.0.0.1 22', client-mode 'cli'",
+        );
+        assert_eq!(ev.user.as_deref(), Some("an"));
+        assert_eq!(ev.src_ip.as_deref(), Some("10.0.0.9"));
+        assert_eq!(ev.outcome, Some("success"));
+    }
+}

@@ -1,0 +1,472 @@
+//! Firewall and network-device payloads: one module per vendor format.
+//!
+//! Every vendor names the same things differently (`srcip`, `src`, `SRC=`, `source-address`,
+//! positional CSV columns). Each module maps its names onto the schema's network columns through
+//! [`put`] with a [`Col`], so normalisation (canonical addresses, lower-case protocol names, the
+//! action vocabulary, byte and packet counts) is written once here. Vendor keys without a column
+//! go to `fields` unchanged, and the vendor's own action word is kept in `fields` too.
+//!
+//! Detection: a parser claims a record by what the payload itself says (`CEF:`, `%ASA-`, `devid=`
+//! with `logid=`, a PAN-OS CSV log type in the fourth column, ...), with or without a syslog header
+//! in front; the `body` it sees starts where the header ended, so a tag the header parser read from
+//! the payload (`CEF:0|...`, `%ASA-6-302013:`) is still there.
+
+pub mod cef;
+pub mod checkpoint;
+pub mod cisco_asa;
+pub mod cisco_ios;
+pub mod filterlog;
+pub mod fortigate;
+pub mod huawei;
+pub mod juniper;
+pub mod kv;
+pub mod netfilter;
+pub mod panos;
+pub mod sonicwall;
+pub mod sophos;
+pub mod stormshield;
+
+use std::borrow::Cow;
+
+use crate::event::{Event, FAILURE, SUCCESS, Text};
+use crate::pattern::Template;
+use crate::payload::canonical_ip;
+
+/// A schema column a vendor value can land in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Col {
+    /// `src_ip` (a non-address goes to `fields.src_host`).
+    SrcIp,
+    /// `dst_ip` (a non-address goes to `fields.dst_host`).
+    DstIp,
+    /// `nat_src_ip`.
+    NatSrcIp,
+    /// `nat_dst_ip`.
+    NatDstIp,
+    /// `src_port`.
+    SrcPort,
+    /// `dst_port`.
+    DstPort,
+    /// `fields.nat_src_port` (the schema has no NAT port columns).
+    NatSrcPort,
+    /// `fields.nat_dst_port`.
+    NatDstPort,
+    /// `protocol`: names lower-cased, IANA numbers named.
+    Protocol,
+    /// `action`, normalised; the vendor's word is also kept under its own key in `fields`.
+    Action,
+    /// `rule_name`.
+    RuleName,
+    /// `in_iface`.
+    InIface,
+    /// `out_iface`.
+    OutIface,
+    /// `bytes_in`: bytes the source received.
+    BytesIn,
+    /// `bytes_out`: bytes the source sent.
+    BytesOut,
+    /// `packets`, added up when a vendor counts each direction.
+    Packets,
+    /// `user`.
+    User,
+    /// `message`.
+    Message,
+    /// `host` when the header had none.
+    Host,
+    /// `outcome` from a vendor success/failure word.
+    Outcome,
+}
+
+/// Values vendors write for "nothing here".
+fn is_empty_value(v: &str) -> bool {
+    matches!(
+        v,
+        "" | "-" | "N/A" | "n/a" | "none" | "None" | "(null)" | "unknown"
+    )
+}
+
+/// Stores `value` (found under the vendor's `key`) in column `col`. A value that does not fit the
+/// column (a port that is not a number, a "source address" that is a host name) is kept in
+/// `fields` under the vendor's key, so nothing is lost.
+pub fn put<'a>(ev: &mut Event<'a>, col: Col, key: impl Into<Text<'a>>, value: Text<'a>) {
+    let key: Text<'a> = key.into();
+    let v = value.as_ref().trim();
+    if is_empty_value(v) && col != Col::Action {
+        return;
+    }
+    let fits = match col {
+        Col::SrcIp | Col::DstIp | Col::NatSrcIp | Col::NatDstIp => match ip_text(&value) {
+            Some(ip) => {
+                let slot = match col {
+                    Col::SrcIp => &mut ev.src_ip,
+                    Col::DstIp => &mut ev.dst_ip,
+                    Col::NatSrcIp => &mut ev.nat_src_ip,
+                    _ => &mut ev.nat_dst_ip,
+                };
+                if slot.is_none() {
+                    *slot = Some(ip);
+                }
+                true
+            }
+            None => {
+                match col {
+                    Col::SrcIp => ev.field("src_host", value),
+                    Col::DstIp => ev.field("dst_host", value),
+                    _ => ev.field(key, value),
+                }
+                return;
+            }
+        },
+        Col::SrcPort | Col::DstPort => match v.parse::<u16>() {
+            Ok(p) => {
+                let slot = if col == Col::SrcPort {
+                    &mut ev.src_port
+                } else {
+                    &mut ev.dst_port
+                };
+                slot.get_or_insert(p);
+                true
+            }
+            Err(_) => false,
+        },
+        Col::NatSrcPort | Col::NatDstPort => {
+            let name = if col == Col::NatSrcPort {
+                "nat_src_port"
+            } else {
+                "nat_dst_port"
+            };
+            if v.parse::<u16>().is_ok_and(|p| p != 0) && ev.get_field(name).is_none() {
+                ev.field(name, trimmed(value));
+            }
+            return;
+        }
+        Col::Protocol => {
+            // `tcp/https` (SonicWall): transport, then service.
+            let (transport, service) = v.split_once('/').unwrap_or((v, ""));
+            if ev.protocol.is_none() {
+                ev.protocol = Some(protocol_name(transport));
+            }
+            if !service.is_empty() && ev.get_field("service").is_none() {
+                ev.field("service", service.to_owned());
+            }
+            true
+        }
+        Col::Action => {
+            if let Some(a) = normalize_action(v) {
+                ev.action.get_or_insert(Cow::Borrowed(a));
+            }
+            // The vendor's own word stays findable.
+            ev.field(key, value);
+            return;
+        }
+        Col::User => {
+            if ev.user.is_none() {
+                let value = trimmed(value);
+                // `DOMAIN\user` (Windows, PAN-OS, FortiGate): account and domain apart, as ECS
+                // keeps `user.name` and `user.domain`.
+                match value.split_once('\\') {
+                    Some((domain, name))
+                        if !domain.is_empty() && !name.is_empty() && !domain.contains(' ') =>
+                    {
+                        let (domain, name) = (domain.to_owned(), name.to_owned());
+                        ev.field("user_domain", domain);
+                        ev.user = Some(Cow::Owned(name));
+                    }
+                    _ => ev.user = Some(value),
+                }
+            }
+            return;
+        }
+        Col::RuleName | Col::InIface | Col::OutIface | Col::Message | Col::Host => {
+            let slot = match col {
+                Col::RuleName => &mut ev.rule_name,
+                Col::InIface => &mut ev.in_iface,
+                Col::OutIface => &mut ev.out_iface,
+                Col::Message => &mut ev.message,
+                _ => &mut ev.host,
+            };
+            if slot.is_none() {
+                *slot = Some(trimmed(value));
+            }
+            return;
+        }
+        Col::BytesIn | Col::BytesOut | Col::Packets => match v.parse::<u64>() {
+            Ok(n) => {
+                let slot = match col {
+                    Col::BytesIn => &mut ev.bytes_in,
+                    Col::BytesOut => &mut ev.bytes_out,
+                    _ => &mut ev.packets,
+                };
+                *slot = Some(slot.unwrap_or(0).saturating_add(n));
+                true
+            }
+            Err(_) => false,
+        },
+        Col::Outcome => {
+            if let Some(o) = normalize_outcome(v) {
+                ev.outcome.get_or_insert(o);
+            }
+            ev.field(key, value);
+            return;
+        }
+    };
+    if !fits {
+        ev.field(key, value);
+    }
+}
+
+fn trimmed(value: Text<'_>) -> Text<'_> {
+    match value {
+        Cow::Borrowed(s) => Cow::Borrowed(s.trim()),
+        Cow::Owned(s) => Cow::Owned(s.trim().to_owned()),
+    }
+}
+
+/// The canonical text of an address in a vendor value (`[::1]`, ` 10.0.0.1 `, `10.0.0.1%eth0`).
+pub(crate) fn ip_text<'a>(value: &Text<'a>) -> Option<Text<'a>> {
+    match value {
+        Cow::Borrowed(s) => canonical_ip(strip_zone(s.trim())),
+        Cow::Owned(s) => canonical_ip(strip_zone(s.trim())).map(|c| Cow::Owned(c.into_owned())),
+    }
+}
+
+fn strip_zone(s: &str) -> &str {
+    match s.find('%') {
+        Some(i) if i > 0 => &s[..i],
+        _ => s,
+    }
+}
+
+/// Lower-case protocol name; IANA numbers of the common protocols become names.
+pub fn protocol_name(p: &str) -> Text<'static> {
+    let named = match p {
+        "6" | "tcp" | "TCP" => "tcp",
+        "17" | "udp" | "UDP" => "udp",
+        "1" | "icmp" | "ICMP" => "icmp",
+        "58" | "icmpv6" | "ICMPv6" | "ipv6-icmp" | "IPv6-ICMP" | "ICMPV6" => "ipv6-icmp",
+        "2" => "igmp",
+        "47" => "gre",
+        "50" => "esp",
+        "51" => "ah",
+        "132" => "sctp",
+        "41" => "ipv6",
+        "4" => "ipip",
+        "89" => "ospf",
+        "103" => "pim",
+        "112" => "vrrp",
+        other => return Cow::Owned(other.to_ascii_lowercase()),
+    };
+    Cow::Borrowed(named)
+}
+
+/// The schema's action vocabulary from a vendor's word; `None` when the word is not a verdict.
+pub fn normalize_action(word: &str) -> Option<&'static str> {
+    let mut buf = [0u8; 24];
+    let w = lower_into(word.trim(), &mut buf)?;
+    Some(match w {
+        "accept" | "accepted" | "allow" | "allowed" | "permit" | "permitted" | "pass"
+        | "passed" | "built" | "close" | "start" | "timeout" | "server-rst" | "client-rst"
+        | "ip-conn" | "forward" | "forwarded" | "session created" | "session closed"
+        | "accept-and-log" | "bypass" | "https bypass" | "ok" => "allow",
+        "deny" | "denied" | "block" | "blocked" | "prevent" | "prevented" | "refuse"
+        | "refused" | "session denied" | "deny-all" | "discard" => "deny",
+        "drop" | "dropped" | "drop-icmp" | "drop-all" => "drop",
+        "reject" | "rejected" => "reject",
+        "reset" | "reset-both" | "reset-client" | "reset-server" | "rst" => "reset",
+        "alert" | "detect" | "detected" | "monitor" | "log" | "log-only" => "alert",
+        "redirect" | "redirected" => "redirect",
+        _ => return None,
+    })
+}
+
+/// `success`/`failure` from a vendor's status word.
+pub fn normalize_outcome(word: &str) -> Option<&'static str> {
+    let mut buf = [0u8; 24];
+    match lower_into(word.trim(), &mut buf)? {
+        "success" | "succeeded" | "successful" | "ok" | "accepted" | "pass" => Some(SUCCESS),
+        "failure" | "failed" | "fail" | "error" | "rejected" | "denied" => Some(FAILURE),
+        _ => None,
+    }
+}
+
+/// ASCII-lower-cases a short word into `buf` without allocating; `None` if it does not fit.
+fn lower_into<'b>(word: &str, buf: &'b mut [u8; 24]) -> Option<&'b str> {
+    let bytes = word.as_bytes();
+    let dst = buf.get_mut(..bytes.len())?;
+    for (d, s) in dst.iter_mut().zip(bytes) {
+        *d = s.to_ascii_lowercase();
+    }
+    std::str::from_utf8(dst).ok()
+}
+
+/// `addr/port`, `addr:port` (IPv4 only) or `[v6]:port`: the address and the port text.
+pub fn split_addr_port(s: &str) -> (&str, Option<&str>) {
+    if let Some(rest) = s.strip_prefix('[')
+        && let Some((addr, port)) = rest.split_once("]:")
+    {
+        return (addr, Some(port));
+    }
+    if let Some((addr, port)) = s.rsplit_once('/') {
+        return (addr, Some(port));
+    }
+    match s.rsplit_once(':') {
+        Some((addr, port)) if !addr.contains(':') => (addr, Some(port)),
+        _ => (s, None),
+    }
+}
+
+/// Reads a quoted key=value payload, sending each key to `column`'s choice or to `fields`.
+/// An error when there was not a single pair.
+pub(crate) fn read_pairs<'a>(
+    body: &'a str,
+    ev: &mut Event<'a>,
+    column: fn(&str) -> Option<Col>,
+) -> Result<(), &'static str> {
+    // The header parser's message is the whole list; a `msg`-like key replaces it.
+    ev.message = None;
+    let mut n = 0;
+    for (key, value) in kv::pairs(body, b' ', kv::Dialect::Quoted) {
+        n += 1;
+        match column(key) {
+            Some(col) => put(ev, col, key, value),
+            None => ev.field(key, value),
+        }
+    }
+    if n == 0 {
+        return Err("no key=value pairs");
+    }
+    Ok(())
+}
+
+/// Sentences with values in known places (`User '{user}' login, ...`), compiled once. Each has
+/// a key (an event name, or `""`), and the outcome it means.
+pub(crate) struct Sentences {
+    list: Vec<(&'static str, Template, Option<&'static str>)>,
+}
+
+impl Sentences {
+    /// Compiles a table; a malformed template is left out (each table has a test that counts).
+    pub(crate) fn new(table: &[(&'static str, &'static str, Option<&'static str>)]) -> Self {
+        let list = table
+            .iter()
+            .filter_map(|(key, t, o)| Some((*key, Template::new(t)?, *o)))
+            .collect();
+        Sentences { list }
+    }
+
+    /// How many templates compiled.
+    #[cfg(test)]
+    pub(crate) fn len(&self) -> usize {
+        self.list.len()
+    }
+
+    /// The first sentence under `key` that matches `text` fills the event: each capture goes to
+    /// `column`'s choice or to `fields` (`tail` is dropped). False when none matched.
+    pub(crate) fn apply<'a>(
+        &self,
+        key: &str,
+        text: &'a str,
+        ev: &mut Event<'a>,
+        column: fn(&str) -> Option<Col>,
+    ) -> bool {
+        let Some((caps, outcome)) = self
+            .list
+            .iter()
+            .filter(|(k, _, _)| *k == key)
+            .find_map(|(_, t, o)| t.captures(text).map(|c| (c, *o)))
+        else {
+            return false;
+        };
+        for (name, value) in caps.iter() {
+            match (name, column(name)) {
+                ("tail", _) => {}
+                (_, Some(col)) => put(ev, col, name, Cow::Borrowed(value)),
+                (_, None) if !value.is_empty() => ev.field(name, value),
+                _ => {}
+            }
+        }
+        if let Some(o) = outcome {
+            ev.outcome = Some(o);
+        }
+        true
+    }
+}
+
+/// The usual names of template captures.
+pub(crate) fn capture_column(name: &str) -> Option<Col> {
+    Some(match name {
+        "src" => Col::SrcIp,
+        "dst" => Col::DstIp,
+        "src_port" => Col::SrcPort,
+        "dst_port" => Col::DstPort,
+        "user" => Col::User,
+        "protocol" => Col::Protocol,
+        _ => return None,
+    })
+}
+
+/// Whether `body` has `key=` at the start or after a space.
+pub(crate) fn has_key(body: &str, key: &str) -> bool {
+    let b = body.as_bytes();
+    memchr::memmem::find_iter(b, key.as_bytes()).any(|i| {
+        (i == 0 || matches!(b[i - 1], b' ' | b'\t' | b',')) && b.get(i + key.len()) == Some(&b'=')
+    })
+}
+
+/// Where `part` (a subslice of `whole`) starts in `whole`.
+pub(crate) fn offset_in(whole: &str, part: &str) -> Option<usize> {
+    let start = (part.as_ptr() as usize).checked_sub(whole.as_ptr() as usize)?;
+    (start + part.len() <= whole.len()).then_some(start)
+}
+
+/// What the parser tests share.
+#[cfg(test)]
+pub(crate) mod test_support {
+    use crate::{Event, ParseContext, parse_record};
+
+    /// One record parsed in automatic mode.
+    pub(crate) fn parse(line: &str) -> Event<'_> {
+        let mut ev = Event::default();
+        parse_record(line, &ParseContext::new(0), &mut ev);
+        ev
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn actions_and_protocols() {
+        assert_eq!(normalize_action("Accept"), Some("allow"));
+        assert_eq!(normalize_action("reset-both"), Some("reset"));
+        assert_eq!(normalize_action("login"), None);
+        assert_eq!(protocol_name("6"), "tcp");
+        assert_eq!(protocol_name("ICMP"), "icmp");
+        assert_eq!(protocol_name("GRE"), "gre");
+    }
+
+    #[test]
+    fn values_that_do_not_fit_stay_in_fields() {
+        let mut ev = Event::default();
+        put(&mut ev, Col::SrcPort, "spt", Cow::Borrowed("abc"));
+        put(&mut ev, Col::SrcIp, "src", Cow::Borrowed("host.example"));
+        put(&mut ev, Col::BytesOut, "sent", Cow::Borrowed("10"));
+        put(&mut ev, Col::BytesOut, "sent2", Cow::Borrowed("5"));
+        assert_eq!(ev.src_port, None);
+        assert_eq!(ev.get_field("spt"), Some("abc"));
+        assert_eq!(ev.get_field("src_host"), Some("host.example"));
+        assert_eq!(ev.bytes_out, Some(15));
+    }
+
+    #[test]
+    fn address_and_port_forms() {
+        assert_eq!(split_addr_port("10.0.0.1/443"), ("10.0.0.1", Some("443")));
+        assert_eq!(split_addr_port("10.0.0.1:443"), ("10.0.0.1", Some("443")));
+        assert_eq!(
+            split_addr_port("[2001:db8::1]:22"),
+            ("2001:db8::1", Some("22"))
+        );
+        assert_eq!(split_addr_port("2001:db8::1"), ("2001:db8::1", None));
+    }
+}

@@ -1,0 +1,206 @@
+//! Linux netfilter `LOG` target lines (iptables, nftables, UFW, firewalld, EdgeOS/VyOS):
+//! `[UFW BLOCK] IN=eth0 OUT= MAC=... SRC=203.0.113.9 DST=10.0.0.5 ... PROTO=TCP SPT=4711 DPT=22 SYN`.
+//!
+//! The text before `IN=` is the log prefix an administrator chose; it names the rule
+//! (`rule_name`) and usually says the verdict (`[UFW BLOCK]`, `FINAL_REJECT:`, EdgeOS
+//! `[WAN_IN-10-D]`), from which `action` is derived. Flags without `=` (`SYN`, `DF`) are collected
+//! into `fields.flags`; ICMP's second `ID=` becomes `fields.icmp_id`.
+
+use std::borrow::Cow;
+
+use memchr::memmem;
+
+use super::{Col, put};
+use crate::event::{Event, SourceType};
+use crate::payload::PayloadParser;
+
+/// Netfilter LOG lines, with or without a syslog header.
+pub struct Netfilter;
+
+fn in_eq(s: &str) -> Option<usize> {
+    let b = s.as_bytes();
+    let out = memmem::find(b, b" OUT=")?;
+    let before = &b[..out];
+    let i = memmem::rfind(before, b"IN=")?;
+    (i == 0 || b[i - 1] == b' ' || b[i - 1] == b']' || b[i - 1] == b':').then_some(i)
+}
+
+impl PayloadParser for Netfilter {
+    fn source_type(&self) -> SourceType {
+        SourceType::Netfilter
+    }
+
+    fn reads_body(&self) -> bool {
+        true
+    }
+
+    fn claims(&self, _app: Option<&str>, body: &str) -> bool {
+        body.len() > 16 && memmem::find(body.as_bytes(), b"SRC=").is_some() && in_eq(body).is_some()
+    }
+
+    fn parse<'a>(&self, body: &'a str, ev: &mut Event<'a>) -> Result<(), &'static str> {
+        let at = in_eq(body).ok_or("no IN= field")?;
+        let mut prefix = &body[..at];
+        // A real tag (`kernel:`, `ulogd[12]:`) is not part of the prefix; a "tag" that the
+        // header parser read from a prefix such as `IPTABLES` is.
+        let real_tag = ev.pid.is_some() || matches!(ev.app.as_deref(), Some("kernel" | "ulogd"));
+        if real_tag {
+            if let Some((_, after)) = prefix.split_once(' ') {
+                prefix = after;
+            } else {
+                prefix = "";
+            }
+        } else {
+            ev.app = None;
+        }
+        let mut prefix = prefix.trim();
+        // Kernel uptime stamp `[ 1234.5678]`.
+        if let Some(rest) = prefix.strip_prefix('[')
+            && let Some((stamp, after)) = rest.split_once(']')
+            && stamp
+                .trim()
+                .bytes()
+                .all(|c| c.is_ascii_digit() || c == b'.')
+            && !stamp.trim().is_empty()
+        {
+            ev.field("kernel_uptime", stamp.trim());
+            prefix = after.trim();
+        }
+        let rule = prefix
+            .trim_matches(|c: char| c == '[' || c == ']' || c == ':' || c == ' ')
+            .trim();
+        if !rule.is_empty() {
+            if let Some(a) = action_of_prefix(rule) {
+                ev.action = Some(Cow::Borrowed(a));
+            }
+            // EdgeOS / VyOS `RULESET-NUMBER-A`: the rule set names the rule.
+            match edgeos_rule(rule) {
+                Some((set, number)) => {
+                    ev.rule_name = Some(Cow::Borrowed(set));
+                    ev.field("rule_number", number);
+                }
+                None => ev.rule_name = Some(Cow::Borrowed(rule)),
+            }
+        }
+        let fields = &body[at..];
+        // The message is the line from the prefix on (the tag and uptime stamp are columns).
+        let from = super::offset_in(body, prefix).unwrap_or(at);
+        ev.message = Some(Cow::Borrowed(body[from..].trim_start()));
+        let mut seen_id = false;
+        let mut flags_start: Option<usize> = None;
+        let mut flags_end = 0;
+        let mut pos = 0;
+        for word in fields.split(' ') {
+            let start = pos;
+            pos += word.len() + 1;
+            if word.is_empty() {
+                continue;
+            }
+            let Some((key, value)) = word.split_once('=') else {
+                // A flag: remember the run of flags to store as one value.
+                flags_start.get_or_insert(start);
+                flags_end = start + word.len();
+                continue;
+            };
+            let v = Cow::Borrowed(value);
+            match key {
+                "IN" => put(ev, Col::InIface, key, v),
+                "OUT" => put(ev, Col::OutIface, key, v),
+                "SRC" => put(ev, Col::SrcIp, key, v),
+                "DST" => put(ev, Col::DstIp, key, v),
+                "SPT" => put(ev, Col::SrcPort, key, v),
+                "DPT" => put(ev, Col::DstPort, key, v),
+                "PROTO" => put(ev, Col::Protocol, key, v),
+                "LEN" if ev.bytes_out.is_none() && ev.get_field("LEN").is_none() => {
+                    ev.field(key, value);
+                    if let Ok(n) = value.parse::<u64>() {
+                        ev.bytes_out = Some(n);
+                        ev.packets = Some(1);
+                    }
+                }
+                "ID" if seen_id => ev.field("icmp_id", value),
+                "ID" => {
+                    seen_id = true;
+                    ev.field(key, value);
+                }
+                _ if !value.is_empty() => ev.field(key, value),
+                _ => {}
+            }
+        }
+        if let Some(start) = flags_start {
+            // Flags are scattered (`DF PROTO=TCP ... SYN URGP=0`); keep them space-joined.
+            let words: Vec<&str> = fields[start..flags_end]
+                .split(' ')
+                .filter(|w| !w.is_empty() && !w.contains('='))
+                .collect();
+            ev.field("flags", words.join(" "));
+        }
+        Ok(())
+    }
+}
+
+/// `WAN_IN-10-D` -> (`WAN_IN`, `10`).
+fn edgeos_rule(prefix: &str) -> Option<(&str, &str)> {
+    let (head, action) = prefix.rsplit_once('-')?;
+    if !matches!(action, "A" | "D" | "R") {
+        return None;
+    }
+    let (set, number) = head.rsplit_once('-')?;
+    (!set.is_empty() && !number.is_empty() && !number.contains(' ')).then_some((set, number))
+}
+
+/// The verdict an administrator wrote into a log prefix.
+fn action_of_prefix(prefix: &str) -> Option<&'static str> {
+    let upper = prefix.to_ascii_uppercase();
+    let has = |w: &str| upper.contains(w);
+    if has("REJECT") {
+        Some("reject")
+    } else if has("DROP") {
+        Some("drop")
+    } else if has("BLOCK") || has("DENY") || has("DENIED") {
+        Some("deny")
+    } else if has("ACCEPT") || has("ALLOW") || has("PASS") || has("PERMIT") {
+        Some("allow")
+    } else if let Some(last) = upper.rsplit('-').next().filter(|_| upper.contains('-')) {
+        // EdgeOS / VyOS: `[WAN_IN-10-D]` = rule 10 of WAN_IN, Drop / Accept / Reject.
+        match last {
+            "D" => Some("drop"),
+            "A" => Some("allow"),
+            "R" => Some("reject"),
+            _ => None,
+        }
+    } else {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::firewall::test_support::parse;
+
+    #[test]
+    fn ufw_block_with_header() {
+        let line = "<4>Nov 26 10:00:00 gw kernel: [12345.678901] [UFW BLOCK] IN=eth0 OUT= \
+                    MAC=00:11 SRC=203.0.113.9 DST=10.0.0.5 LEN=60 TOS=0x00 TTL=50 ID=1 DF \
+                    PROTO=TCP SPT=51000 DPT=22 WINDOW=1 RES=0x00 SYN URGP=0";
+        let ev = parse(line);
+        assert_eq!(ev.source_type, SourceType::Netfilter);
+        assert_eq!(ev.rule_name.as_deref(), Some("UFW BLOCK"));
+        assert_eq!(ev.action.as_deref(), Some("deny"));
+        assert_eq!(ev.src_ip.as_deref(), Some("203.0.113.9"));
+        assert_eq!(ev.dst_port, Some(22));
+        assert_eq!(ev.protocol.as_deref(), Some("tcp"));
+        assert_eq!(ev.in_iface.as_deref(), Some("eth0"));
+        assert_eq!(ev.out_iface, None);
+        assert_eq!(ev.get_field("flags"), Some("DF SYN"));
+        assert_eq!(ev.get_field("kernel_uptime"), Some("12345.678901"));
+    }
+
+    #[test]
+    fn edgeos_rule_suffix() {
+        assert_eq!(action_of_prefix("WAN_LOCAL-default-D"), Some("drop"));
+        assert_eq!(action_of_prefix("LAN_IN-20-A"), Some("allow"));
+        assert_eq!(action_of_prefix("my-rule"), None);
+    }
+}

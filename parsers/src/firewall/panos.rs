@@ -1,0 +1,347 @@
+//! Palo Alto Networks PAN-OS CSV logs: `1,2026/11/26 10:00:00,0123456789,TRAFFIC,end,2562,...`.
+//!
+//! The fourth column names the log type, and the type fixes the positions of the rest. Positions
+//! are those of the PAN-OS syslog field descriptions (stable from 8.x to 11.x for the columns used
+//! here); later versions only append columns, so extra trailing columns are ignored. Values with
+//! commas are double-quoted, with `""` for a quote. PAN-OS writes `0.0.0.0` and port `0` for
+//! "no translation"; those leave the NAT columns empty.
+
+use std::borrow::Cow;
+
+use super::{Col, put};
+use crate::event::{Event, FAILURE, SUCCESS, SourceType, Text};
+use crate::pattern::match_template;
+use crate::payload::PayloadParser;
+
+/// PAN-OS CSV logs.
+pub struct PanOs;
+
+const TYPES: &[&str] = &[
+    "TRAFFIC",
+    "THREAT",
+    "SYSTEM",
+    "CONFIG",
+    "GLOBALPROTECT",
+    "USERID",
+    "HIPMATCH",
+    "AUTH",
+    "DECRYPTION",
+    "TUNNEL",
+    "CORRELATION",
+    "GTP",
+    "SCTP",
+    "IPTAG",
+];
+
+/// The log type when `body` has the PAN-OS CSV shape.
+fn log_type(body: &str) -> Option<&str> {
+    let mut cols = body.trim_start().splitn(5, ',');
+    let first = cols.next()?;
+    if first.len() > 2 || !first.bytes().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    let time = cols.next()?;
+    if !time.as_bytes().first()?.is_ascii_digit() || !time.contains('/') {
+        return None;
+    }
+    let _serial = cols.next()?;
+    let kind = cols.next()?;
+    TYPES.contains(&kind).then_some(kind)
+}
+
+/// Splits a CSV line; quoted values are unquoted (`""` -> `"`).
+fn csv(line: &str) -> Vec<Text<'_>> {
+    let mut out = Vec::with_capacity(64);
+    let b = line.as_bytes();
+    let mut i = 0;
+    loop {
+        if b.get(i) == Some(&b'"') {
+            let start = i + 1;
+            let mut j = start;
+            let mut doubled = false;
+            while j < b.len() {
+                if b[j] == b'"' {
+                    if b.get(j + 1) == Some(&b'"') {
+                        doubled = true;
+                        j += 2;
+                        continue;
+                    }
+                    break;
+                }
+                j += 1;
+            }
+            let text = &line[start..j.min(b.len())];
+            out.push(if doubled {
+                Cow::Owned(text.replace("\"\"", "\""))
+            } else {
+                Cow::Borrowed(text)
+            });
+            // Skip the closing quote and anything up to the next comma.
+            i = match memchr::memchr(b',', &b[j.min(b.len())..]) {
+                Some(off) => j + off + 1,
+                None => return out,
+            };
+        } else {
+            match memchr::memchr(b',', &b[i..]) {
+                Some(off) => {
+                    out.push(Cow::Borrowed(&line[i..i + off]));
+                    i += off + 1;
+                }
+                None => {
+                    out.push(Cow::Borrowed(&line[i..]));
+                    return out;
+                }
+            }
+        }
+    }
+}
+
+impl PayloadParser for PanOs {
+    fn source_type(&self) -> SourceType {
+        SourceType::PanOs
+    }
+
+    fn reads_body(&self) -> bool {
+        true
+    }
+
+    fn claims(&self, _app: Option<&str>, body: &str) -> bool {
+        log_type(body).is_some()
+    }
+
+    fn parse<'a>(&self, body: &'a str, ev: &mut Event<'a>) -> Result<(), &'static str> {
+        // After a BSD header the first CSV column may have been read as the tag.
+        if ev.app.as_deref().is_some_and(|a| body.starts_with(a)) {
+            ev.app = None;
+            ev.pid = None;
+        }
+        ev.message = None;
+        let body = body.trim();
+        let kind = log_type(body).ok_or("not a PAN-OS CSV log")?;
+        let cols = csv(body);
+        let get = |i: usize| cols.get(i).cloned().unwrap_or(Cow::Borrowed(""));
+        ev.field("log_type", kind);
+        ev.field("subtype", get(4));
+        ev.field("serial", get(2));
+        ev.field("generated_time", get(6));
+        let put_at = |ev: &mut Event<'a>, i: usize, col: Option<Col>, key: &'static str| {
+            let v = get(i);
+            if v.is_empty() {
+                return;
+            }
+            match col {
+                Some(c) => put(ev, c, key, v),
+                None => ev.field(key, v),
+            }
+        };
+        match kind {
+            "TRAFFIC" | "THREAT" | "DECRYPTION" | "TUNNEL" | "GTP" | "SCTP" => {
+                if cols.len() < 31 {
+                    return Err("PAN-OS log shorter than its type's columns");
+                }
+                put_at(ev, 7, Some(Col::SrcIp), "src");
+                put_at(ev, 8, Some(Col::DstIp), "dst");
+                put_at(ev, 11, Some(Col::RuleName), "rule");
+                put_at(ev, 12, Some(Col::User), "srcuser");
+                put_at(ev, 13, None, "dstuser");
+                put_at(ev, 14, None, "app");
+                put_at(ev, 15, None, "vsys");
+                put_at(ev, 16, None, "from_zone");
+                put_at(ev, 17, None, "to_zone");
+                put_at(ev, 18, Some(Col::InIface), "inbound_if");
+                put_at(ev, 19, Some(Col::OutIface), "outbound_if");
+                put_at(ev, 22, None, "session_id");
+                put_at(ev, 24, Some(Col::SrcPort), "sport");
+                put_at(ev, 25, Some(Col::DstPort), "dport");
+                put_at(ev, 29, Some(Col::Protocol), "proto");
+                put_at(ev, 30, Some(Col::Action), "pan_action");
+                // "No translation" is written as 0.0.0.0 / 0.
+                let translated = |i: usize| {
+                    let v = get(i);
+                    (!v.is_empty() && v != "0.0.0.0" && v != "::" && v != "0").then_some(v)
+                };
+                for (i, col, key) in [
+                    (9, Col::NatSrcIp, "natsrc"),
+                    (10, Col::NatDstIp, "natdst"),
+                    (26, Col::NatSrcPort, "natsport"),
+                    (27, Col::NatDstPort, "natdport"),
+                ] {
+                    if let Some(v) = translated(i) {
+                        put(ev, col, key, v);
+                    }
+                }
+                match kind {
+                    "TRAFFIC" => {
+                        put_at(ev, 32, Some(Col::BytesOut), "bytes_sent");
+                        put_at(ev, 33, Some(Col::BytesIn), "bytes_received");
+                        put_at(ev, 34, Some(Col::Packets), "packets");
+                        put_at(ev, 37, None, "category");
+                        put_at(ev, 46, None, "session_end_reason");
+                    }
+                    "THREAT" => {
+                        put_at(ev, 31, None, "misc");
+                        put_at(ev, 32, None, "threat_id");
+                        put_at(ev, 33, None, "category");
+                        put_at(ev, 34, None, "threat_severity");
+                        put_at(ev, 35, None, "direction");
+                    }
+                    _ => {}
+                }
+            }
+            "SYSTEM" => {
+                put_at(ev, 8, None, "event_id");
+                put_at(ev, 9, None, "object");
+                put_at(ev, 12, None, "module");
+                put_at(ev, 13, None, "system_severity");
+                let description = get(14);
+                system_description(&get(8), description.clone(), ev);
+                if !description.is_empty() {
+                    ev.message = Some(description);
+                }
+            }
+            "CONFIG" => {
+                put_at(ev, 7, Some(Col::SrcIp), "host");
+                put_at(ev, 9, None, "cmd");
+                put_at(ev, 10, Some(Col::User), "admin");
+                put_at(ev, 11, None, "client");
+                put_at(ev, 12, Some(Col::Outcome), "result");
+                put_at(ev, 13, None, "path");
+            }
+            "GLOBALPROTECT" => {
+                put_at(ev, 8, None, "event_id");
+                put_at(ev, 9, None, "stage");
+                put_at(ev, 10, None, "auth_method");
+                put_at(ev, 11, None, "tunnel_type");
+                put_at(ev, 12, Some(Col::User), "srcuser");
+                put_at(ev, 14, None, "machine_name");
+                put_at(ev, 15, Some(Col::SrcIp), "public_ip");
+                put_at(ev, 17, Some(Col::NatSrcIp), "private_ip");
+            }
+            "USERID" => {
+                put_at(ev, 8, Some(Col::SrcIp), "ip");
+                put_at(ev, 9, Some(Col::User), "user");
+                put_at(ev, 10, None, "datasource_name");
+            }
+            "AUTH" => {
+                put_at(ev, 8, Some(Col::SrcIp), "ip");
+                put_at(ev, 9, Some(Col::User), "user");
+                put_at(ev, 11, None, "auth_policy");
+            }
+            "HIPMATCH" => {
+                put_at(ev, 7, Some(Col::User), "srcuser");
+                put_at(ev, 9, None, "machine_name");
+                put_at(ev, 11, Some(Col::SrcIp), "src");
+                put_at(ev, 12, Some(Col::RuleName), "matchname");
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+}
+
+/// Authentication events of the SYSTEM log: user, client address and result from the sentence.
+fn system_description<'a>(event_id: &str, description: Text<'a>, ev: &mut Event<'a>) {
+    let outcome = match event_id {
+        "auth-success" | "globalprotectgateway-auth-succ" => Some(SUCCESS),
+        "auth-fail" | "globalprotectgateway-auth-fail" => Some(FAILURE),
+        _ => None,
+    };
+    if let Some(o) = outcome {
+        ev.outcome = Some(o);
+    }
+    let Cow::Borrowed(d) = description else {
+        return;
+    };
+    // `... for user 'jdoe'.`, `... authenticating user 'jdoe' from '203.0.113.5'`,
+    // `From: 203.0.113.5.`, `connected to server 10.0.0.5:389, initiated by: 10.0.0.9`.
+    if let Some(i) = d
+        .find("for user ")
+        .map(|i| i + 9)
+        .or_else(|| d.find("authenticating user ").map(|i| i + 20))
+    {
+        let rest = &d[i..];
+        let user = match rest.strip_prefix('\'') {
+            Some(q) => q.split('\'').next().unwrap_or(""),
+            None => rest.split(['.', ' ', ',']).next().unwrap_or(""),
+        };
+        if !user.is_empty() {
+            put(ev, Col::User, "user", Cow::Borrowed(user));
+        }
+    }
+    if let Some(caps) = match_template("{head} user '{user}' from '{src}'{*}", d)
+        && let Some(src) = caps.get("src")
+    {
+        put(ev, Col::SrcIp, "from", Cow::Borrowed(src));
+    }
+    if let Some(caps) = match_template("{head} server {server}, initiated by: {src}{*}", d) {
+        if let Some(server) = caps.get("server") {
+            let (addr, port) = super::split_addr_port(server);
+            put(ev, Col::DstIp, "server", Cow::Borrowed(addr));
+            if let Some(p) = port {
+                put(ev, Col::DstPort, "server_port", Cow::Borrowed(p));
+            }
+        }
+        if let Some(src) = caps.get("src") {
+            put(
+                ev,
+                Col::SrcIp,
+                "initiated_by",
+                Cow::Borrowed(src.trim_end_matches(['.', ','])),
+            );
+        }
+    }
+    if let Some(i) = d.find("From: ") {
+        let ip = d[i + 6..]
+            .split([' ', ','])
+            .next()
+            .unwrap_or("")
+            .trim_end_matches('.');
+        put(ev, Col::SrcIp, "from", Cow::Borrowed(ip));
+    }
+    if let Some(caps) = match_template("{head}server address '{server}'{*}", d)
+        && let Some(server) = caps.get("server")
+    {
+        put(ev, Col::DstIp, "server_address", Cow::Borrowed(server));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::firewall::test_support::parse;
+
+    #[test]
+    fn traffic_with_bsd_header_and_trailing_columns() {
+        let ev = parse(
+            "<14>Nov 26 10:00:00 PA-3220 1,2026/11/26 10:00:00,012801000001,TRAFFIC,end,2562,2026/11/26 10:00:00,10.0.0.5,203.0.113.80,198.51.100.1,0.0.0.0,Allow-Web,corp\\an,,ssl,vsys1,trust,untrust,ethernet1/2,ethernet1/1,Fwd,2026/11/26 10:00:00,4711,1,51000,443,40001,0,0x400000,tcp,allow,5000,1200,3800,20,2026/11/26 09:59:50,10,any,,1,0x0,10.0.0.0-10.255.255.255,Viet Nam,,9,11,tcp-fin,extra,columns",
+        );
+        assert_eq!(ev.source_type, SourceType::PanOs);
+        assert_eq!(ev.app, None);
+        assert_eq!(ev.host.as_deref(), Some("PA-3220"));
+        assert_eq!(ev.src_ip.as_deref(), Some("10.0.0.5"));
+        assert_eq!(ev.nat_src_ip.as_deref(), Some("198.51.100.1"));
+        assert_eq!(ev.get_field("nat_src_port"), Some("40001"));
+        assert_eq!(ev.nat_dst_ip, None);
+        assert_eq!(ev.rule_name.as_deref(), Some("Allow-Web"));
+        assert_eq!(ev.user.as_deref(), Some("an"));
+        assert_eq!(ev.get_field("user_domain"), Some("corp"));
+        assert_eq!(ev.action.as_deref(), Some("allow"));
+        assert_eq!(
+            (ev.bytes_out, ev.bytes_in, ev.packets),
+            (Some(1200), Some(3800), Some(20))
+        );
+    }
+
+    #[test]
+    fn quoted_values_and_system_auth() {
+        let ev = parse(
+            "1,2026/11/26 10:00:00,0128,SYSTEM,auth,2562,2026/11/26 10:00:00,,auth-fail,GP,0,0,general,medium,\"failed authentication for user 'an'.  Reason: Invalid username/password. auth profile 'GP', vsys 'vsys1', server profile 'LDAP', server address '10.0.0.10', From: 203.0.113.9.\",1,0x0",
+        );
+        assert_eq!(ev.user.as_deref(), Some("an"));
+        assert_eq!(ev.src_ip.as_deref(), Some("203.0.113.9"));
+        assert_eq!(ev.dst_ip.as_deref(), Some("10.0.0.10"));
+        assert_eq!(ev.outcome, Some("failure"));
+        let c = csv(r#"a,"b,""c""",d"#);
+        assert_eq!(c, vec!["a", "b,\"c\"", "d"]);
+    }
+}

@@ -1,0 +1,127 @@
+//! SonicWall SonicOS key=value logs: `id=firewall sn=0017C5... time="2026-11-26 10:00:00"
+//! fw=203.0.113.1 pri=6 c=1024 m=537 msg="Connection Closed" src=10.0.0.5:51000:X0
+//! dst=203.0.113.80:443:X1 proto=tcp/https sent=100 rcvd=2000 ...`.
+//! Endpoints pack `address:port:interface[:name]` into one value; they are split here.
+
+use std::borrow::Cow;
+
+use super::{Col, has_key, kv, put};
+use crate::event::{Event, SourceType, Text};
+use crate::payload::PayloadParser;
+
+/// SonicWall key=value logs.
+pub struct SonicWall;
+
+fn column(key: &str) -> Option<Col> {
+    Some(match key {
+        "sent" => Col::BytesOut,
+        "rcvd" => Col::BytesIn,
+        "spkt" | "rpkt" => Col::Packets,
+        "usr" | "user" => Col::User,
+        "msg" => Col::Message,
+        "fw_action" => Col::Action,
+        "rule" => Col::RuleName,
+        _ => return None,
+    })
+}
+
+/// `address:port:interface[:name]` (or `address:port`, or only the address).
+fn endpoint<'a>(ev: &mut Event<'a>, value: Text<'a>, cols: (Col, Col, Option<Col>), key: &'a str) {
+    let Cow::Borrowed(v) = value else {
+        ev.field(key, value);
+        return;
+    };
+    let mut parts = v.split(':');
+    let addr = parts.next().unwrap_or("");
+    put(ev, cols.0, key, Cow::Borrowed(addr));
+    if let Some(port) = parts.next() {
+        put(ev, cols.1, key, Cow::Borrowed(port));
+    }
+    if let (Some(iface), Some(col)) = (parts.next(), cols.2) {
+        put(ev, col, key, Cow::Borrowed(iface));
+    }
+    if let Some(name) = parts.next() {
+        ev.field(if key == "src" { "src_name" } else { "dst_name" }, name);
+    }
+}
+
+impl PayloadParser for SonicWall {
+    fn source_type(&self) -> SourceType {
+        SourceType::SonicWall
+    }
+
+    fn reads_body(&self) -> bool {
+        true
+    }
+
+    fn claims(&self, _app: Option<&str>, body: &str) -> bool {
+        has_key(body, "sn") && has_key(body, "m") && has_key(body, "id")
+    }
+
+    fn parse<'a>(&self, body: &'a str, ev: &mut Event<'a>) -> Result<(), &'static str> {
+        // The header parser's message is the whole list; `msg` (or the name) replaces it.
+        ev.message = None;
+        let mut n = 0;
+        for (key, value) in kv::pairs(body, b' ', kv::Dialect::Quoted) {
+            n += 1;
+            match key {
+                "src" => endpoint(
+                    ev,
+                    value,
+                    (Col::SrcIp, Col::SrcPort, Some(Col::InIface)),
+                    key,
+                ),
+                "dst" => endpoint(
+                    ev,
+                    value,
+                    (Col::DstIp, Col::DstPort, Some(Col::OutIface)),
+                    key,
+                ),
+                "natSrc" => endpoint(ev, value, (Col::NatSrcIp, Col::NatSrcPort, None), key),
+                "natDst" => endpoint(ev, value, (Col::NatDstIp, Col::NatDstPort, None), key),
+                // `tcp/https`: transport, then service.
+                "proto" => {
+                    let (transport, service): (Text<'a>, Option<&'a str>) = match value {
+                        Cow::Borrowed(v) => match v.split_once('/') {
+                            Some((t, s)) => (Cow::Borrowed(t), Some(s)),
+                            None => (Cow::Borrowed(v), None),
+                        },
+                        owned => (owned, None),
+                    };
+                    put(ev, Col::Protocol, key, transport);
+                    if let Some(s) = service {
+                        ev.field("service", s);
+                    }
+                }
+                _ => match column(key) {
+                    Some(col) => put(ev, col, key, value),
+                    None => ev.field(key, value),
+                },
+            }
+        }
+        if n == 0 {
+            return Err("no key=value pairs");
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::firewall::test_support::parse;
+
+    #[test]
+    fn connection_closed() {
+        let line = r#"<134>id=firewall sn=0017C5 time="2026-11-26 10:00:00 UTC" fw=203.0.113.1 pri=6 c=1024 m=537 msg="Connection Closed" src=10.0.0.5:51000:X0:pc-an dst=203.0.113.80:443:X1 proto=tcp/https sent=100 rcvd=2000 natSrc=198.51.100.1:40001 usr="an""#;
+        let ev = parse(line);
+        assert_eq!(ev.source_type, SourceType::SonicWall);
+        assert_eq!(ev.src_port, Some(51000));
+        assert_eq!(ev.in_iface.as_deref(), Some("X0"));
+        assert_eq!(ev.get_field("src_name"), Some("pc-an"));
+        assert_eq!(ev.protocol.as_deref(), Some("tcp"));
+        assert_eq!(ev.get_field("service"), Some("https"));
+        assert_eq!(ev.nat_src_ip.as_deref(), Some("198.51.100.1"));
+        assert_eq!(ev.message.as_deref(), Some("Connection Closed"));
+    }
+}

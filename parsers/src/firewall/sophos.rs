@@ -1,0 +1,77 @@
+//! Sophos Firewall (XG / SFOS, both the classic `device="SFW" date=... log_type=...` and the v19+
+//! `timestamp=... device_model=...` layouts) and Sophos UTM (`id="2001" severity="info"
+//! sys="SecureNet" sub="packetfilter" ...`, and its reverse proxy `id="0299" srcip=...
+//! localip=...`), all quoted key=value.
+
+use super::{Col, has_key, read_pairs};
+use crate::event::{Event, SourceType};
+use crate::payload::PayloadParser;
+
+/// Sophos XG / SFOS and UTM.
+pub struct Sophos;
+
+fn column(key: &str) -> Option<Col> {
+    Some(match key {
+        "src_ip" | "srcip" => Col::SrcIp,
+        "dst_ip" | "dstip" => Col::DstIp,
+        "src_port" | "srcport" => Col::SrcPort,
+        "dst_port" | "dstport" | "port" => Col::DstPort,
+        "src_trans_ip" | "tran_src_ip" | "localip" => Col::NatSrcIp,
+        "src_trans_port" | "tran_src_port" => Col::NatSrcPort,
+        "dst_trans_ip" | "tran_dst_ip" => Col::NatDstIp,
+        "dst_trans_port" | "tran_dst_port" => Col::NatDstPort,
+        "protocol" | "proto" => Col::Protocol,
+        "status" | "action" | "fw_action" => Col::Action,
+        "fw_rule_name" | "fwrule" | "rule_name" => Col::RuleName,
+        "in_interface" | "in_display_interface" | "initf" => Col::InIface,
+        "out_interface" | "out_display_interface" | "outitf" => Col::OutIface,
+        "sent_bytes" | "bytes_sent" => Col::BytesOut,
+        "recv_bytes" | "bytes_received" => Col::BytesIn,
+        "sent_pkts" | "recv_pkts" | "packets_sent" | "packets_received" => Col::Packets,
+        "user_name" | "user" => Col::User,
+        "message" | "name" => Col::Message,
+        "device_name" => Col::Host,
+        _ => return None,
+    })
+}
+
+impl PayloadParser for Sophos {
+    fn source_type(&self) -> SourceType {
+        SourceType::Sophos
+    }
+
+    fn reads_body(&self) -> bool {
+        true
+    }
+
+    fn claims(&self, _app: Option<&str>, body: &str) -> bool {
+        (has_key(body, "log_id") && (has_key(body, "log_type") || has_key(body, "log_component")))
+            || (has_key(body, "sys") && has_key(body, "sub") && has_key(body, "severity"))
+            // UTM reverse proxy (WAF): `id="0299" srcip=... localip=...`.
+            || (has_key(body, "id") && has_key(body, "localip") && has_key(body, "srcip"))
+    }
+
+    fn parse<'a>(&self, body: &'a str, ev: &mut Event<'a>) -> Result<(), &'static str> {
+        // A relay's tag in front of the pairs (`httpd:`) is not a pair; the reader skips it.
+        read_pairs(body, ev, column)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::firewall::test_support::parse;
+
+    #[test]
+    fn sfos_firewall_rule() {
+        let line = r#"device="SFW" date=2026-11-26 time=10:00:00 timezone="+07" device_name="XG330" device_id=C01001 log_id=010101600001 log_type="Firewall" log_component="Firewall Rule" log_subtype="Allowed" status="Allow" priority=Information fw_rule_id=5 fw_rule_name="LAN to WAN" user_name="an.nv" in_interface="Port1" out_interface="Port2" src_ip=10.0.0.5 src_port=51000 dst_ip=203.0.113.80 dst_port=443 protocol="TCP" sent_bytes=100 recv_bytes=2000 src_trans_ip=198.51.100.1 src_trans_port=40001"#;
+        let ev = parse(line);
+        assert_eq!(ev.source_type, SourceType::Sophos);
+        assert_eq!(ev.action.as_deref(), Some("allow"));
+        assert_eq!(ev.rule_name.as_deref(), Some("LAN to WAN"));
+        assert_eq!(ev.user.as_deref(), Some("an.nv"));
+        assert_eq!(ev.nat_src_ip.as_deref(), Some("198.51.100.1"));
+        assert_eq!(ev.protocol.as_deref(), Some("tcp"));
+        assert_eq!(ev.host.as_deref(), Some("XG330"));
+    }
+}

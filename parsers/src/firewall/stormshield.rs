@@ -1,0 +1,68 @@
+//! Stormshield Network Security (SNS) logs: `id=firewall time="2026-11-26 10:00:00"
+//! fw="SN210A..." tz=+0700 startime="..." ... src=10.0.0.5 srcport=51000 dst=... action=pass`.
+//! Values may be quoted or not, and unquoted times contain a space; the pair reader handles both.
+
+use super::{Col, has_key, read_pairs};
+use crate::event::{Event, SourceType};
+use crate::payload::PayloadParser;
+
+/// Stormshield SNS key=value logs.
+pub struct Stormshield;
+
+fn column(key: &str) -> Option<Col> {
+    Some(match key {
+        "src" | "address" => Col::SrcIp,
+        "dst" => Col::DstIp,
+        "srcport" => Col::SrcPort,
+        "dstport" | "port" => Col::DstPort,
+        "modsrc" => Col::NatSrcIp,
+        "modsrcport" => Col::NatSrcPort,
+        "moddst" | "origdst" => Col::NatDstIp,
+        "moddstport" | "origdstport" => Col::NatDstPort,
+        "ipproto" => Col::Protocol,
+        "action" => Col::Action,
+        "rulename" => Col::RuleName,
+        "srcifname" => Col::InIface,
+        "dstifname" => Col::OutIface,
+        "sent" => Col::BytesOut,
+        "rcvd" => Col::BytesIn,
+        "user" => Col::User,
+        "msg" => Col::Message,
+        _ => return None,
+    })
+}
+
+impl PayloadParser for Stormshield {
+    fn source_type(&self) -> SourceType {
+        SourceType::Stormshield
+    }
+
+    fn reads_body(&self) -> bool {
+        true
+    }
+
+    fn claims(&self, _app: Option<&str>, body: &str) -> bool {
+        has_key(body, "startime") && has_key(body, "fw")
+    }
+
+    fn parse<'a>(&self, body: &'a str, ev: &mut Event<'a>) -> Result<(), &'static str> {
+        read_pairs(body, ev, column)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::firewall::test_support::parse;
+
+    #[test]
+    fn connection_log() {
+        let line = r#"id=firewall time="2026-11-26 10:00:00" fw="SN210" tz=+0700 startime="2026-11-26 09:59:59" pri=5 ruleid=12 rulename="web" srcif="Ethernet1" srcifname="in" ipproto=tcp dstif="Ethernet0" dstifname="out" proto=https src=10.0.0.5 srcport=51000 dst=203.0.113.80 dstport=443 user="an" action=pass sent=100 rcvd=2000"#;
+        let ev = parse(line);
+        assert_eq!(ev.source_type, SourceType::Stormshield);
+        assert_eq!(ev.action.as_deref(), Some("allow"));
+        assert_eq!(ev.in_iface.as_deref(), Some("in"));
+        assert_eq!(ev.dst_port, Some(443));
+        assert_eq!(ev.get_field("proto"), Some("https"));
+    }
+}
