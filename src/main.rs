@@ -28,7 +28,9 @@ struct Cli {
 /// Settings that say how records are parsed.
 #[derive(clap::Args, Clone)]
 struct ParseArgs {
-    /// `auto` to detect the format of each record, or a source type name (syslog, linux_auth, ...).
+    /// `auto` to detect the format of each record, or a source type: syslog, linux_auth,
+    /// linux_cron, linux_kernel, auditd, netfilter, fortigate, cisco_asa, cisco_ios, pf_filterlog,
+    /// panos, cef, leef, juniper_srx, sophos, stormshield, sonicwall, checkpoint, huawei_usg.
     #[arg(long, default_value = "auto")]
     source_type: String,
     /// Zone for timestamps that carry none: UTC, an offset (+07:00) or an IANA name.
@@ -298,6 +300,13 @@ const DEMO_QUERIES: &[(&str, &str)] = &[
         "SELECT host, \"user\", fields['target_user'] AS target_user, fields['command'] AS command, count(*) AS attempts \
          FROM events WHERE app = 'sudo' AND outcome = 'failure' AND fields['reason'] IS NOT NULL \
          GROUP BY host, \"user\", fields['target_user'], fields['command'] ORDER BY attempts DESC LIMIT 10",
+    ),
+    (
+        "Perimeter probing: denied connections by source, across FortiGate, Cisco ASA and iptables",
+        "SELECT src_ip, count(*) AS denied, count(DISTINCT dst_port) AS ports_probed, count(DISTINCT dst_ip) AS targets, \
+         count(DISTINCT source_type) AS firewalls, min(ts) AS first_seen, max(ts) AS last_seen \
+         FROM events WHERE action IN ('deny', 'drop', 'reject', 'reset') \
+         GROUP BY src_ip ORDER BY denied DESC LIMIT 10",
     ),
 ];
 

@@ -6,7 +6,7 @@
 //! when it is last; a placeholder name ending in `?` may capture nothing. A template ending in
 //! `{*}` accepts anything after it; a placeholder right before `{*}` captures one word.
 //!
-//! Templates are compiled once ([`Template::new`]): literals get a precompiled substring searcher,
+//! Templates are compiled once ([`Template::new`]): literals get a byte or substring searcher,
 //! and a [`TemplateSet`] indexes its templates by the first byte they can start with, so a message
 //! meets only the few templates that could match it. Matching allocates nothing.
 
@@ -34,14 +34,42 @@ impl<'a> Captures<'a> {
     }
 }
 
+/// How the literal that ends a capture is found. Most delimiters are one to four bytes
+/// (`/`, ` (`, `) to `), where a byte search beats building and running a substring searcher.
+#[derive(Debug)]
+enum Delimiter {
+    Byte(u8),
+    Short(&'static [u8]),
+    Long(Box<Finder<'static>>),
+}
+
+impl Delimiter {
+    fn new(literal: &'static str) -> Delimiter {
+        match literal.as_bytes() {
+            [b] => Delimiter::Byte(*b),
+            bytes if bytes.len() <= 4 => Delimiter::Short(bytes),
+            bytes => Delimiter::Long(Box::new(Finder::new(bytes))),
+        }
+    }
+
+    fn find(&self, haystack: &[u8]) -> Option<usize> {
+        match self {
+            Delimiter::Byte(b) => memchr::memchr(*b, haystack),
+            Delimiter::Short(needle) => memchr::memchr_iter(needle[0], haystack)
+                .find(|&i| haystack[i..].starts_with(needle)),
+            Delimiter::Long(finder) => finder.find(haystack),
+        }
+    }
+}
+
 #[derive(Debug)]
 enum Part {
     Literal(&'static str),
     Capture {
         name: &'static str,
         may_be_empty: bool,
-        /// Searcher for the literal that ends the capture; `None` when the capture is last.
-        until: Option<Box<Finder<'static>>>,
+        /// The literal that ends the capture; `None` when the capture is last.
+        until: Option<Delimiter>,
         /// Captures one word (up to a space), as before `{*}`.
         word: bool,
     },
@@ -83,8 +111,7 @@ impl Template {
                 if literal.is_empty() && !t.is_empty() && !word {
                     return None;
                 }
-                let until =
-                    (!literal.is_empty()).then(|| Box::new(Finder::new(literal.as_bytes())));
+                let until = (!literal.is_empty()).then(|| Delimiter::new(literal));
                 parts.push(Part::Capture {
                     name,
                     may_be_empty,
@@ -111,6 +138,14 @@ impl Template {
         Some(Template { parts, first_byte })
     }
 
+    /// The capture names, in the order [`captures`](Self::captures) returns them.
+    pub fn names(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.parts.iter().filter_map(|p| match p {
+            Part::Capture { name, .. } => Some(*name),
+            _ => None,
+        })
+    }
+
     /// Matches `text` as a whole.
     pub fn captures<'a>(&self, text: &'a str) -> Option<Captures<'a>> {
         let mut caps = Captures::default();
@@ -132,7 +167,7 @@ impl Template {
                     word,
                 } => {
                     let len = match until {
-                        Some(finder) => finder.find(rest.as_bytes())?,
+                        Some(delimiter) => delimiter.find(rest.as_bytes())?,
                         None if *word => {
                             memchr::memchr(b' ', rest.as_bytes()).unwrap_or(rest.len())
                         }

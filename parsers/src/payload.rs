@@ -42,6 +42,13 @@ pub trait PayloadParser: Sync {
 /// Every payload parser, most specific first.
 pub static REGISTRY: &[&dyn PayloadParser] = &[
     &crate::linux::auditd::Auditd,
+    // Linux parsers claim by program name, which is cheap; firewall parsers look into the text.
+    &crate::linux::pam::Pam,
+    &crate::linux::sshd::Sshd,
+    &crate::linux::sudo::Sudo,
+    &crate::linux::su::Su,
+    &crate::linux::accounts::Accounts,
+    &crate::linux::cron::Cron,
     &crate::firewall::cef::Cef,
     &crate::firewall::cef::Leef,
     &crate::firewall::cisco_asa::CiscoAsa,
@@ -50,18 +57,13 @@ pub static REGISTRY: &[&dyn PayloadParser] = &[
     &crate::firewall::juniper::JuniperSrx,
     &crate::firewall::filterlog::Filterlog,
     &crate::firewall::panos::PanOs,
+    // Before the kernel parser: LOG lines are kernel messages too.
     &crate::firewall::netfilter::Netfilter,
     &crate::firewall::sophos::Sophos,
     &crate::firewall::fortigate::FortiGate,
     &crate::firewall::stormshield::Stormshield,
     &crate::firewall::sonicwall::SonicWall,
     &crate::firewall::checkpoint::CheckPoint,
-    &crate::linux::pam::Pam,
-    &crate::linux::sshd::Sshd,
-    &crate::linux::sudo::Sudo,
-    &crate::linux::su::Su,
-    &crate::linux::accounts::Accounts,
-    &crate::linux::cron::Cron,
     &crate::linux::kernel::Kernel,
 ];
 
@@ -79,6 +81,9 @@ pub fn base_app(app: &str) -> &str {
 
 /// Canonical text of an address, borrowed when already canonical; `None` when not an address.
 pub fn canonical_ip(s: &str) -> Option<Text<'_>> {
+    if is_canonical_ipv4(s.as_bytes()) {
+        return Some(Cow::Borrowed(s));
+    }
     let trimmed = s.trim_matches(|c| c == '[' || c == ']');
     // The standard parser refuses leading zeros, so a parsed IPv4 address is already canonical.
     if trimmed.parse::<std::net::Ipv4Addr>().is_ok() {
@@ -95,6 +100,35 @@ pub fn canonical_ip(s: &str) -> Option<Text<'_>> {
     } else {
         Cow::Owned(canonical.to_owned())
     })
+}
+
+/// Dotted-quad IPv4 in canonical form (no leading zeros, each part at most 255): the common case,
+/// checked without the general parser.
+pub(crate) fn is_canonical_ipv4(b: &[u8]) -> bool {
+    let mut parts = 0;
+    let mut value: u32 = 0;
+    let mut digits = 0;
+    for &c in b {
+        match c {
+            b'0'..=b'9' => {
+                if digits == 1 && value == 0 {
+                    return false;
+                }
+                value = value * 10 + u32::from(c - b'0');
+                digits += 1;
+                if digits > 3 || value > 255 {
+                    return false;
+                }
+            }
+            b'.' if digits > 0 && parts < 3 => {
+                parts += 1;
+                value = 0;
+                digits = 0;
+            }
+            _ => return false,
+        }
+    }
+    parts == 3 && digits > 0
 }
 
 /// Applies template captures to an event: well-known names go to their columns (`user`, `src`,
@@ -135,6 +169,18 @@ mod tests {
         );
         assert_eq!(canonical_ip("[::1]").as_deref(), Some("::1"));
         assert_eq!(canonical_ip("host.example"), None);
+        for (text, canonical) in [
+            ("0.0.0.0", true),
+            ("255.255.255.255", true),
+            ("256.1.1.1", false),
+            ("01.2.3.4", false),
+            ("1.2.3", false),
+            ("1.2.3.4.", false),
+            ("1..3.4", false),
+            ("1.2.3.4.5", false),
+        ] {
+            assert_eq!(is_canonical_ipv4(text.as_bytes()), canonical, "{text}");
+        }
     }
 
     #[test]

@@ -242,3 +242,89 @@ fn demo_runs_on_the_samples() {
     let refused = canhgac(&["demo", "--data-dir", &foreign.to_string_lossy()], None);
     assert!(!refused.status.success());
 }
+
+/// Firewall samples: the SQL sees the verdicts and addresses that the sample text holds, counted
+/// here from the text without the parsers.
+#[test]
+fn sql_sees_firewall_verdicts_across_vendors() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let data = dir.path().to_string_lossy().into_owned();
+    let files: Vec<String> = ["fortigate.log", "cisco-asa.log", "iptables.log"]
+        .iter()
+        .map(|f| {
+            sample(&format!("firewall/{f}"))
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    let mut args = vec!["ingest", "--data-dir", &data];
+    args.extend(files.iter().map(String::as_str));
+    ok(&args);
+    let text =
+        |f: &str| std::fs::read_to_string(sample(&format!("firewall/{f}"))).unwrap_or_default();
+    let count = |f: &str, needle: &str| text(f).lines().filter(|l| l.contains(needle)).count();
+    let forti_deny = count("fortigate.log", "action=\"deny\"");
+    let asa_deny = count("cisco-asa.log", "%ASA-4-106023: Deny");
+    let ufw_block = count("iptables.log", "[UFW BLOCK]");
+    let attacker = "45.155.205.233";
+    let attacker_lines = files
+        .iter()
+        .map(|f| std::fs::read_to_string(f).unwrap_or_default())
+        .map(|t| {
+            t.lines()
+                .filter(|l| {
+                    l.contains(attacker)
+                        && (l.contains("deny") || l.contains("Deny") || l.contains("BLOCK"))
+                })
+                .count()
+        })
+        .sum::<usize>();
+    let csv = sql_csv(
+        &data,
+        &format!(
+            "SELECT (SELECT count(*) FROM events WHERE source_type = 'fortigate' AND action = 'deny') AS forti, \
+                    (SELECT count(*) FROM events WHERE source_type = 'cisco_asa' AND action = 'deny' AND rule_name = 'OUTSIDE_IN') AS asa, \
+                    (SELECT count(*) FROM events WHERE source_type = 'netfilter' AND action = 'deny' AND rule_name = 'UFW BLOCK') AS ufw, \
+                    (SELECT count(*) FROM events WHERE src_ip = '{attacker}' AND action = 'deny') AS attacker"
+        ),
+    );
+    assert_eq!(
+        csv.lines().nth(1),
+        Some(format!("{forti_deny},{asa_deny},{ufw_block},{attacker_lines}").as_str())
+    );
+    assert!(forti_deny > 0 && asa_deny > 0 && ufw_block > 0 && attacker_lines > 0);
+}
+
+/// A forced source type keeps a record of another format, marked partial.
+#[test]
+fn forced_source_type_keeps_other_records_as_partial() {
+    let out = canhgac(
+        &["parse", "--source-type", "fortigate"],
+        Some(b"%ASA-4-106023: Deny tcp src outside:192.0.2.1/1 dst dmz:10.0.0.1/22 by access-group \"X\" [0x0, 0x0]\n"),
+    );
+    assert!(out.status.success());
+    let row: serde_json::Value =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(row["source_type"], "fortigate");
+    assert_eq!(row["parse_status"], "partial");
+    assert!(
+        row["raw"]
+            .as_str()
+            .is_some_and(|r| r.contains("%ASA-4-106023"))
+    );
+}
+
+/// Every source type can be forced, and the help names each one.
+#[test]
+fn help_names_every_source_type() {
+    let help = ok(&["ingest", "--help"]);
+    for t in canhgac_parsers::SourceType::ALL {
+        if t != canhgac_parsers::SourceType::Unknown {
+            assert!(
+                help.contains(t.as_str()),
+                "--help does not name {}",
+                t.as_str()
+            );
+        }
+    }
+}

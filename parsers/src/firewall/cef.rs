@@ -94,8 +94,11 @@ fn header_fields(s: &str, n: usize) -> Option<(Vec<Text<'_>>, &str)> {
 /// device puts before it.
 fn marker_at(body: &str, marker: &str) -> Option<usize> {
     let head = &body.as_bytes()[..body.len().min(64)];
-    let i = memchr::memmem::find(head, marker.as_bytes())?;
-    (i == 0 || matches!(head[i - 1], b' ' | b':' | b'\t')).then_some(i)
+    let first = *marker.as_bytes().first()?;
+    memchr::memchr_iter(first, head).find(|&i| {
+        head[i..].starts_with(marker.as_bytes())
+            && (i == 0 || matches!(head[i - 1], b' ' | b':' | b'\t'))
+    })
 }
 
 /// The text after a `CEF:` marker (tolerating `CEF: 0|` and a missing marker).

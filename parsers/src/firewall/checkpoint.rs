@@ -6,14 +6,16 @@
 
 use std::borrow::Cow;
 
-use memchr::memmem;
-
-use super::{Col, put};
+use super::{Col, StaticFinder, put};
 use crate::event::{Event, SourceType, Text};
 use crate::payload::PayloadParser;
 
 /// Check Point Log Exporter and positional exports.
 pub struct CheckPoint;
+
+/// The Log Exporter list starts with the action.
+static LIST_START: StaticFinder = StaticFinder::new(b"[action:\"");
+static KEY_END: StaticFinder = StaticFinder::new(b":\"");
 
 fn column(key: &str) -> Option<Col> {
     Some(match key {
@@ -46,7 +48,7 @@ fn exporter_pairs(s: &str) -> Vec<(&str, Text<'_>)> {
         while i < b.len() && matches!(b[i], b' ' | b';') {
             i += 1;
         }
-        let Some(off) = memmem::find(&b[i..], b":\"") else {
+        let Some(off) = KEY_END.find(&b[i..]) else {
             break;
         };
         let key = s[i..i + off].trim_end_matches(':');
@@ -101,8 +103,7 @@ impl PayloadParser for CheckPoint {
     }
 
     fn claims(&self, _app: Option<&str>, body: &str) -> bool {
-        memmem::find(body.as_bytes(), b"[action:\"").is_some()
-            || memmem::find(body.as_bytes(), b"; action:\"").is_some()
+        LIST_START.find(body.as_bytes()).is_some()
             || (body.starts_with('"') && quoted_columns(body).len() >= 14 && {
                 let cols = quoted_columns(body);
                 matches!(cols[5], "Log" | "Alert" | "Control") && cols[1].len() == 9
@@ -152,7 +153,8 @@ impl PayloadParser for CheckPoint {
             ev.status = crate::ParseStatus::Ok;
             ev.error = None;
         }
-        let start = memmem::find(body.as_bytes(), b"[action:\"")
+        let start = LIST_START
+            .find(body.as_bytes())
             .or_else(|| body.find('['))
             .ok_or("no Check Point field list")?;
         let list = body[start + 1..].trim_end();

@@ -146,21 +146,95 @@ static SESSION_PREFIXES: &[&str] = &[
     "Group = {group}, IP = {src}, {tail}",
 ];
 
+/// What a capture is, worked out once per template (names are compared at load, not per record).
+#[derive(Debug, Clone, Copy)]
+enum Role {
+    /// Part of the `for` endpoint (`true`) or the `to` endpoint (`false`); which one is the
+    /// source depends on the direction word.
+    Endpoint(bool, Part),
+    /// A column whatever the direction.
+    Column(Col),
+    /// A teardown's `bytes` count both directions: `fields.bytes_total`.
+    BytesTotal,
+    /// `fields[name]`.
+    Field,
+    /// Dropped (`tail`).
+    Skip,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Part {
+    Addr,
+    Port,
+    Iface,
+    Nat,
+    NatPort,
+}
+
+fn role_of(name: &str) -> Role {
+    let endpoint = |rest: &str| match rest {
+        "" => Some(Part::Addr),
+        "_port" => Some(Part::Port),
+        "_iface" => Some(Part::Iface),
+        "_nat" => Some(Part::Nat),
+        "_nat_port" => Some(Part::NatPort),
+        _ => None,
+    };
+    if let Some(part) = name.strip_prefix('a').and_then(endpoint) {
+        return Role::Endpoint(true, part);
+    }
+    if let Some(part) = name.strip_prefix('b').and_then(endpoint) {
+        return Role::Endpoint(false, part);
+    }
+    Role::Column(match name {
+        "src" => Col::SrcIp,
+        "dst" => Col::DstIp,
+        "src_port" => Col::SrcPort,
+        "dst_port" => Col::DstPort,
+        "src_iface" => Col::InIface,
+        "dst_iface" => Col::OutIface,
+        "nat_src" => Col::NatSrcIp,
+        "nat_src_port" => Col::NatSrcPort,
+        "protocol" => Col::Protocol,
+        "user" => Col::User,
+        // The AnyConnect group policy is the policy that admitted the session.
+        "rule" | "group_policy" => Col::RuleName,
+        "verdict" => Col::Action,
+        "bytes" => return Role::BytesTotal,
+        "tail" => return Role::Skip,
+        _ => return Role::Field,
+    })
+}
+
+/// A compiled template with the role of each of its captures.
+struct Form {
+    template: Template,
+    roles: Vec<Role>,
+}
+
+impl Form {
+    fn new(text: &'static str) -> Option<Form> {
+        let template = Template::new(text)?;
+        let roles = template.names().map(role_of).collect();
+        Some(Form { template, roles })
+    }
+}
+
 struct Compiled {
-    by_id: HashMap<u32, Vec<(Template, &'static Sentence)>>,
-    sessions: Vec<Template>,
+    by_id: HashMap<u32, Vec<(Form, &'static Sentence)>>,
+    sessions: Vec<Form>,
 }
 
 static COMPILED: LazyLock<Compiled> = LazyLock::new(|| {
-    let mut by_id: HashMap<u32, Vec<(Template, &'static Sentence)>> = HashMap::new();
+    let mut by_id: HashMap<u32, Vec<(Form, &'static Sentence)>> = HashMap::new();
     for sentence in SENTENCES {
-        if let Some(t) = Template::new(sentence.template) {
-            by_id.entry(sentence.id).or_default().push((t, sentence));
+        if let Some(form) = Form::new(sentence.template) {
+            by_id.entry(sentence.id).or_default().push((form, sentence));
         }
     }
     let sessions = SESSION_PREFIXES
         .iter()
-        .filter_map(|t| Template::new(t))
+        .filter_map(|t| Form::new(t))
         .collect();
     Compiled { by_id, sessions }
 });
@@ -208,9 +282,13 @@ impl PayloadParser for CiscoAsa {
             // A session line whose tag a relay removed.
             let text = body.trim();
             ev.message = Some(Cow::Borrowed(text));
-            return match compiled.sessions.iter().find_map(|t| t.captures(text)) {
-                Some(caps) => {
-                    apply(&caps, false, ev);
+            return match compiled
+                .sessions
+                .iter()
+                .find_map(|f| f.template.captures(text).map(|c| (c, f)))
+            {
+                Some((caps, form)) => {
+                    apply(&caps, &form.roles, false, ev);
                     Ok(())
                 }
                 None => Err("no Cisco ASA message id"),
@@ -233,14 +311,15 @@ impl PayloadParser for CiscoAsa {
         }
         let text = text.trim_end();
         let matched = compiled.by_id.get(&numeric).and_then(|list| {
-            list.iter()
-                .find_map(|(t, sentence)| t.captures(text).map(|c| (c, *sentence)))
+            list.iter().find_map(|(form, sentence)| {
+                form.template.captures(text).map(|c| (c, form, *sentence))
+            })
         });
-        if let Some((caps, sentence)) = matched {
+        if let Some((caps, form, sentence)) = matched {
             let outbound = caps
                 .get("direction")
                 .is_some_and(|d| d.eq_ignore_ascii_case("outbound"));
-            apply(&caps, outbound, ev);
+            apply(&caps, &form.roles, outbound, ev);
             if let Some(a) = sentence.action {
                 ev.action.get_or_insert(Cow::Borrowed(a));
             }
@@ -249,8 +328,12 @@ impl PayloadParser for CiscoAsa {
             }
             return Ok(());
         }
-        if let Some(caps) = compiled.sessions.iter().find_map(|t| t.captures(text)) {
-            apply(&caps, false, ev);
+        if let Some((caps, form)) = compiled
+            .sessions
+            .iter()
+            .find_map(|f| f.template.captures(text).map(|c| (c, f)))
+        {
+            apply(&caps, &form.roles, false, ev);
             return Ok(());
         }
         if compiled.by_id.contains_key(&numeric) {
@@ -270,61 +353,52 @@ fn identity(value: &str) -> (&str, Option<&str>) {
     }
 }
 
-/// Stores captures. `a`/`b` endpoints become source/destination by direction.
-fn apply<'a>(caps: &Captures<'a>, outbound: bool, ev: &mut Event<'a>) {
-    for (name, value) in caps.iter() {
-        let (value, ident) = identity(value);
-        if let Some(ident) = ident.filter(|i| !i.is_empty()) {
-            ev.field("user_identity", ident);
-            put(ev, Col::User, "user", Cow::Borrowed(ident));
+/// Stores captures by their roles. `a`/`b` endpoints become source/destination by direction:
+/// the `for` side is the source unless the connection is outbound.
+fn apply<'a>(caps: &Captures<'a>, roles: &[Role], outbound: bool, ev: &mut Event<'a>) {
+    for ((name, value), role) in caps.iter().zip(roles) {
+        if value.is_empty() {
+            continue;
         }
-        let role = match (name.as_bytes().first(), name.as_bytes().get(1)) {
-            (Some(b'a'), Some(b'_') | None) => Some(!outbound),
-            (Some(b'b'), Some(b'_') | None) => Some(outbound),
-            _ => None,
-        };
-        let v = Cow::Borrowed(value);
-        let col = match (role, name.get(1..).unwrap_or("")) {
-            // `Some(true)`: this endpoint is the source.
-            (Some(is_src), "") => Some(if is_src { Col::SrcIp } else { Col::DstIp }),
-            (Some(is_src), "_port") => Some(if is_src { Col::SrcPort } else { Col::DstPort }),
-            (Some(is_src), "_iface") => Some(if is_src { Col::InIface } else { Col::OutIface }),
-            (Some(is_src), "_nat") => Some(if is_src { Col::NatSrcIp } else { Col::NatDstIp }),
-            (Some(is_src), "_nat_port") => Some(if is_src {
-                Col::NatSrcPort
-            } else {
-                Col::NatDstPort
-            }),
-            _ => match name {
-                "src" => Some(Col::SrcIp),
-                "dst" => Some(Col::DstIp),
-                "src_port" => Some(Col::SrcPort),
-                "dst_port" => Some(Col::DstPort),
-                "src_iface" => Some(Col::InIface),
-                "dst_iface" => Some(Col::OutIface),
-                "nat_src" => Some(Col::NatSrcIp),
-                "nat_src_port" => Some(Col::NatSrcPort),
-                "protocol" => Some(Col::Protocol),
-                "user" => Some(Col::User),
-                // The AnyConnect group policy is the policy that admitted the session.
-                "rule" | "group_policy" => Some(Col::RuleName),
-                "verdict" => Some(Col::Action),
-                "bytes" => Some(Col::BytesOut),
-                "tail" => None,
-                _ => {
-                    ev.field(name, v);
-                    continue;
-                }
-            },
-        };
-        match col {
-            // The `bytes` of a teardown count both directions; keep it as the total.
-            Some(Col::BytesOut) => {
-                ev.field("bytes_total", v);
+        let col = match *role {
+            Role::Skip => continue,
+            Role::Field => {
+                ev.field(name, value);
+                continue;
             }
-            Some(col) => put(ev, col, name, v),
-            None => {}
-        }
+            Role::BytesTotal => {
+                ev.field("bytes_total", value);
+                continue;
+            }
+            Role::Column(col) => col,
+            Role::Endpoint(first, part) => {
+                let src = first != outbound;
+                match (part, src) {
+                    (Part::Addr, true) => Col::SrcIp,
+                    (Part::Addr, false) => Col::DstIp,
+                    (Part::Port, true) => Col::SrcPort,
+                    (Part::Port, false) => Col::DstPort,
+                    (Part::Iface, true) => Col::InIface,
+                    (Part::Iface, false) => Col::OutIface,
+                    (Part::Nat, true) => Col::NatSrcIp,
+                    (Part::Nat, false) => Col::NatDstIp,
+                    (Part::NatPort, true) => Col::NatSrcPort,
+                    (Part::NatPort, false) => Col::NatDstPort,
+                }
+            }
+        };
+        // An identity in parentheses after an address or port: `10.0.0.1/443(DOMAIN\user)`.
+        let value = if memchr::memchr(b'(', value.as_bytes()).is_some() {
+            let (value, ident) = identity(value);
+            if let Some(ident) = ident.filter(|i| !i.is_empty()) {
+                ev.field("user_identity", ident);
+                put(ev, Col::User, "user", Cow::Borrowed(ident));
+            }
+            value
+        } else {
+            value
+        };
+        put(ev, col, name, Cow::Borrowed(value));
     }
 }
 
@@ -371,6 +445,11 @@ mod tests {
     #[test]
     fn every_sentence_compiles() {
         let n: usize = COMPILED.by_id.values().map(Vec::len).sum();
+        assert!(matches!(
+            role_of("a_nat_port"),
+            Role::Endpoint(true, Part::NatPort)
+        ));
+        assert!(matches!(role_of("application"), Role::Field));
         assert_eq!(n, SENTENCES.len());
         assert_eq!(COMPILED.sessions.len(), SESSION_PREFIXES.len());
     }

@@ -10,8 +10,6 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::LazyLock;
 
-use memchr::memmem;
-
 use super::{Col, put};
 use crate::event::{Event, FAILURE, SUCCESS, SourceType};
 use crate::pattern::{Captures, Template};
@@ -96,7 +94,11 @@ fn tag_start(body: &str) -> Option<usize> {
     if b.starts_with('%') {
         return Some(lead);
     }
-    memmem::find(b.as_bytes(), b": %").map(|i| lead + i + 2)
+    // `host: Nov 26 ...: %SEC-...` left in front by the header parser.
+    let bytes = b.as_bytes();
+    memchr::memchr_iter(b'%', bytes)
+        .find(|&i| i >= 2 && &bytes[i - 2..i] == b": ")
+        .map(|i| lead + i)
 }
 
 impl PayloadParser for CiscoIos {

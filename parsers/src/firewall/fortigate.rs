@@ -8,15 +8,21 @@
 
 use std::borrow::Cow;
 
-use memchr::memmem;
-
 use super::kv::{Dialect, pairs};
-use super::{Col, has_key, put};
+use super::{Col, StaticFinder, first_key, put};
 use crate::event::{Event, SourceType, Text};
 use crate::payload::PayloadParser;
 
 /// FortiGate key=value logs.
 pub struct FortiGate;
+
+/// `,type=` only occurs in the CSV layout.
+static CSV_TYPE: StaticFinder = StaticFinder::new(b",type=");
+static TYPE: StaticFinder = StaticFinder::new(b"type=");
+static LOGID: StaticFinder = StaticFinder::new(b"logid=");
+static LOG_ID: StaticFinder = StaticFinder::new(b"log_id=");
+static DEVID: StaticFinder = StaticFinder::new(b"devid=");
+static LOGDESC: StaticFinder = StaticFinder::new(b"logdesc=");
 
 /// Where a FortiOS key goes; `None` = `fields`.
 fn column(key: &str) -> Option<Col> {
@@ -78,10 +84,25 @@ impl PayloadParser for FortiGate {
     }
 
     fn claims(&self, _app: Option<&str>, body: &str) -> bool {
-        let keyed = |k: &str| has_key(body, k);
-        keyed("type")
-            && (keyed("logid") || keyed("log_id") || keyed("devid") || keyed("logdesc"))
-            && (keyed("subtype") || keyed("devname") || keyed("logid"))
+        matches!(
+            first_key(body),
+            "date"
+                | "time"
+                | "logver"
+                | "eventtime"
+                | "devname"
+                | "devid"
+                | "logid"
+                | "type"
+                | "itime"
+                | "timestamp"
+                | "tz"
+                | "subtype"
+        ) && TYPE.key_in(body)
+            && (LOGID.key_in(body)
+                || DEVID.key_in(body)
+                || LOG_ID.key_in(body)
+                || LOGDESC.key_in(body))
     }
 
     fn parse<'a>(&self, body: &'a str, ev: &mut Event<'a>) -> Result<(), &'static str> {
@@ -91,9 +112,7 @@ impl PayloadParser for FortiGate {
         let mut logdesc = None;
         let mut eventtime = None;
         // FortiOS can also send `key=value,key=value` (the `csv` log format).
-        let sep = if memmem::find(body.as_bytes(), b",type=").is_some()
-            || memmem::find(body.as_bytes(), b",logid=").is_some()
-        {
+        let sep = if CSV_TYPE.find(body.as_bytes()).is_some() {
             b','
         } else {
             b' '

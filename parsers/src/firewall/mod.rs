@@ -79,10 +79,16 @@ pub enum Col {
 
 /// Values vendors write for "nothing here".
 fn is_empty_value(v: &str) -> bool {
-    matches!(
-        v,
-        "" | "-" | "N/A" | "n/a" | "none" | "None" | "(null)" | "unknown"
-    )
+    // By length first: this runs for every vendor value.
+    match v.len() {
+        0 => true,
+        1 => v == "-",
+        3 => v == "N/A" || v == "n/a",
+        4 => v == "none" || v == "None",
+        6 => v == "(null)",
+        7 => v == "unknown",
+        _ => false,
+    }
 }
 
 /// Stores `value` (found under the vendor's `key`) in column `col`. A value that does not fit the
@@ -90,7 +96,12 @@ fn is_empty_value(v: &str) -> bool {
 /// `fields` under the vendor's key, so nothing is lost.
 pub fn put<'a>(ev: &mut Event<'a>, col: Col, key: impl Into<Text<'a>>, value: Text<'a>) {
     let key: Text<'a> = key.into();
-    let v = value.as_ref().trim();
+    let raw = value.as_ref();
+    let v = if raw.starts_with(' ') || raw.ends_with(' ') {
+        raw.trim()
+    } else {
+        raw
+    };
     if is_empty_value(v) && col != Col::Action {
         return;
     }
@@ -225,6 +236,10 @@ fn trimmed(value: Text<'_>) -> Text<'_> {
 /// The canonical text of an address in a vendor value (`[::1]`, ` 10.0.0.1 `, `10.0.0.1%eth0`).
 pub(crate) fn ip_text<'a>(value: &Text<'a>) -> Option<Text<'a>> {
     match value {
+        // The common case: a canonical dotted quad, borrowed as it is.
+        Cow::Borrowed(s) if crate::payload::is_canonical_ipv4(s.as_bytes()) => {
+            Some(Cow::Borrowed(s))
+        }
         Cow::Borrowed(s) => canonical_ip(strip_zone(s.trim())),
         Cow::Owned(s) => canonical_ip(strip_zone(s.trim())).map(|c| Cow::Owned(c.into_owned())),
     }
@@ -405,12 +420,54 @@ pub(crate) fn capture_column(name: &str) -> Option<Col> {
     })
 }
 
-/// Whether `body` has `key=` at the start or after a space.
-pub(crate) fn has_key(body: &str, key: &str) -> bool {
-    let b = body.as_bytes();
-    memchr::memmem::find_iter(b, key.as_bytes()).any(|i| {
-        (i == 0 || matches!(b[i - 1], b' ' | b'\t' | b',')) && b.get(i + key.len()) == Some(&b'=')
-    })
+/// The first key of a key=value list (`date` in `date=2026-11-26 ...`), or `""`. Claims gate on
+/// it first: it is cheap, and each vendor starts its lists with a handful of keys.
+pub(crate) fn first_key(body: &str) -> &str {
+    let b = body.trim_start_matches(' ');
+    let end = b
+        .bytes()
+        .take(24)
+        .position(|c| !(c.is_ascii_alphanumeric() || c == b'_' || c == b'-'))
+        .unwrap_or(0);
+    match b.as_bytes().get(end) {
+        Some(b'=') => &b[..end],
+        _ => "",
+    }
+}
+
+/// A substring searcher built once (building one costs more than a short search).
+pub(crate) struct StaticFinder {
+    needle: &'static [u8],
+    finder: std::sync::OnceLock<memchr::memmem::Finder<'static>>,
+}
+
+impl StaticFinder {
+    /// A searcher for `needle`, built on first use.
+    pub(crate) const fn new(needle: &'static [u8]) -> Self {
+        StaticFinder {
+            needle,
+            finder: std::sync::OnceLock::new(),
+        }
+    }
+
+    fn get(&self) -> &memchr::memmem::Finder<'static> {
+        self.finder
+            .get_or_init(|| memchr::memmem::Finder::new(self.needle))
+    }
+
+    /// Where `needle` first occurs in `haystack`.
+    pub(crate) fn find(&self, haystack: &[u8]) -> Option<usize> {
+        self.get().find(haystack)
+    }
+
+    /// Whether the needle (a `key=`) occurs where a key starts: at the front or after a space,
+    /// tab or comma.
+    pub(crate) fn key_in(&self, body: &str) -> bool {
+        let b = body.as_bytes();
+        self.get()
+            .find_iter(b)
+            .any(|i| i == 0 || matches!(b[i - 1], b' ' | b'\t' | b','))
+    }
 }
 
 /// Where `part` (a subslice of `whole`) starts in `whole`.

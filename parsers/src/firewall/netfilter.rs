@@ -8,20 +8,21 @@
 
 use std::borrow::Cow;
 
-use memchr::memmem;
-
-use super::{Col, put};
+use super::{Col, StaticFinder, put};
 use crate::event::{Event, SourceType};
 use crate::payload::PayloadParser;
 
 /// Netfilter LOG lines, with or without a syslog header.
 pub struct Netfilter;
 
+static OUT: StaticFinder = StaticFinder::new(b" OUT=");
+static SRC: StaticFinder = StaticFinder::new(b"SRC=");
+
 fn in_eq(s: &str) -> Option<usize> {
     let b = s.as_bytes();
-    let out = memmem::find(b, b" OUT=")?;
+    let out = OUT.find(b)?;
     let before = &b[..out];
-    let i = memmem::rfind(before, b"IN=")?;
+    let i = memchr::memrchr_iter(b'I', before).find(|&i| before[i..].starts_with(b"IN="))?;
     (i == 0 || b[i - 1] == b' ' || b[i - 1] == b']' || b[i - 1] == b':').then_some(i)
 }
 
@@ -35,7 +36,7 @@ impl PayloadParser for Netfilter {
     }
 
     fn claims(&self, _app: Option<&str>, body: &str) -> bool {
-        body.len() > 16 && memmem::find(body.as_bytes(), b"SRC=").is_some() && in_eq(body).is_some()
+        body.len() > 16 && SRC.find(body.as_bytes()).is_some() && in_eq(body).is_some()
     }
 
     fn parse<'a>(&self, body: &'a str, ev: &mut Event<'a>) -> Result<(), &'static str> {
@@ -87,39 +88,46 @@ impl PayloadParser for Netfilter {
         let from = super::offset_in(body, prefix).unwrap_or(at);
         ev.message = Some(Cow::Borrowed(body[from..].trim_start()));
         let mut seen_id = false;
-        let mut flags_start: Option<usize> = None;
-        let mut flags_end = 0;
-        let mut pos = 0;
-        for word in fields.split(' ') {
-            let start = pos;
-            pos += word.len() + 1;
+        let mut flags = String::new();
+        let b = fields.as_bytes();
+        let mut start = 0;
+        while start < b.len() {
+            let end = memchr::memchr(b' ', &b[start..]).map_or(b.len(), |i| start + i);
+            let word = &fields[start..end];
+            start = end + 1;
             if word.is_empty() {
                 continue;
             }
-            let Some((key, value)) = word.split_once('=') else {
-                // A flag: remember the run of flags to store as one value.
-                flags_start.get_or_insert(start);
-                flags_end = start + word.len();
+            let Some(eq) = memchr::memchr(b'=', word.as_bytes()) else {
+                // A flag (`DF`, `SYN`); they are scattered, so they are gathered space-joined.
+                if !flags.is_empty() {
+                    flags.push(' ');
+                }
+                flags.push_str(word);
                 continue;
             };
+            let (key, value) = (&word[..eq], &word[eq + 1..]);
             let v = Cow::Borrowed(value);
-            match key {
-                "IN" => put(ev, Col::InIface, key, v),
-                "OUT" => put(ev, Col::OutIface, key, v),
-                "SRC" => put(ev, Col::SrcIp, key, v),
-                "DST" => put(ev, Col::DstIp, key, v),
-                "SPT" => put(ev, Col::SrcPort, key, v),
-                "DPT" => put(ev, Col::DstPort, key, v),
-                "PROTO" => put(ev, Col::Protocol, key, v),
-                "LEN" if ev.bytes_out.is_none() && ev.get_field("LEN").is_none() => {
+            match key.as_bytes() {
+                b"IN" => put(ev, Col::InIface, key, v),
+                b"OUT" => put(ev, Col::OutIface, key, v),
+                b"SRC" => put(ev, Col::SrcIp, key, v),
+                b"DST" => put(ev, Col::DstIp, key, v),
+                b"SPT" => put(ev, Col::SrcPort, key, v),
+                b"DPT" => put(ev, Col::DstPort, key, v),
+                b"PROTO" => put(ev, Col::Protocol, key, v),
+                // The first LEN is the IP packet's length (an inner UDP header has its own).
+                b"LEN" if ev.packets.is_none() => {
                     ev.field(key, value);
                     if let Ok(n) = value.parse::<u64>() {
                         ev.bytes_out = Some(n);
                         ev.packets = Some(1);
                     }
                 }
-                "ID" if seen_id => ev.field("icmp_id", value),
-                "ID" => {
+                // A second LEN is the inner UDP or ICMP length.
+                b"LEN" => ev.field("inner_len", value),
+                b"ID" if seen_id => ev.field("icmp_id", value),
+                b"ID" => {
                     seen_id = true;
                     ev.field(key, value);
                 }
@@ -127,13 +135,8 @@ impl PayloadParser for Netfilter {
                 _ => {}
             }
         }
-        if let Some(start) = flags_start {
-            // Flags are scattered (`DF PROTO=TCP ... SYN URGP=0`); keep them space-joined.
-            let words: Vec<&str> = fields[start..flags_end]
-                .split(' ')
-                .filter(|w| !w.is_empty() && !w.contains('='))
-                .collect();
-            ev.field("flags", words.join(" "));
+        if !flags.is_empty() {
+            ev.field("flags", flags);
         }
         Ok(())
     }

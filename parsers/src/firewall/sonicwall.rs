@@ -5,12 +5,15 @@
 
 use std::borrow::Cow;
 
-use super::{Col, has_key, kv, put};
+use super::{Col, StaticFinder, first_key, kv, put};
 use crate::event::{Event, SourceType, Text};
 use crate::payload::PayloadParser;
 
 /// SonicWall key=value logs.
 pub struct SonicWall;
+
+static SN: StaticFinder = StaticFinder::new(b"sn=");
+static M: StaticFinder = StaticFinder::new(b"m=");
 
 fn column(key: &str) -> Option<Col> {
     Some(match key {
@@ -55,7 +58,7 @@ impl PayloadParser for SonicWall {
     }
 
     fn claims(&self, _app: Option<&str>, body: &str) -> bool {
-        has_key(body, "sn") && has_key(body, "m") && has_key(body, "id")
+        first_key(body) == "id" && SN.key_in(body) && M.key_in(body)
     }
 
     fn parse<'a>(&self, body: &'a str, ev: &mut Event<'a>) -> Result<(), &'static str> {

@@ -3,12 +3,18 @@
 //! sys="SecureNet" sub="packetfilter" ...`, and its reverse proxy `id="0299" srcip=...
 //! localip=...`), all quoted key=value.
 
-use super::{Col, has_key, read_pairs};
+use super::{Col, StaticFinder, first_key, read_pairs};
 use crate::event::{Event, SourceType};
 use crate::payload::PayloadParser;
 
 /// Sophos XG / SFOS and UTM.
 pub struct Sophos;
+
+static LOG_ID: StaticFinder = StaticFinder::new(b"log_id=");
+static LOG_TYPE: StaticFinder = StaticFinder::new(b"log_type=");
+static SYS: StaticFinder = StaticFinder::new(b"sys=");
+static LOCALIP: StaticFinder = StaticFinder::new(b"localip=");
+static HTTPD: StaticFinder = StaticFinder::new(b" httpd: id=");
 
 fn column(key: &str) -> Option<Col> {
     Some(match key {
@@ -45,10 +51,13 @@ impl PayloadParser for Sophos {
     }
 
     fn claims(&self, _app: Option<&str>, body: &str) -> bool {
-        (has_key(body, "log_id") && (has_key(body, "log_type") || has_key(body, "log_component")))
-            || (has_key(body, "sys") && has_key(body, "sub") && has_key(body, "severity"))
-            // UTM reverse proxy (WAF): `id="0299" srcip=... localip=...`.
-            || (has_key(body, "id") && has_key(body, "localip") && has_key(body, "srcip"))
+        match first_key(body) {
+            "device" | "timestamp" | "date" => LOG_ID.key_in(body) && LOG_TYPE.key_in(body),
+            "id" => SYS.key_in(body) || LOCALIP.key_in(body),
+            // UTM reverse proxy (WAF) lines start with the daemon: `... httpd: id="0299" ...`.
+            "" => HTTPD.find(body.as_bytes()).is_some() && LOCALIP.key_in(body),
+            _ => false,
+        }
     }
 
     fn parse<'a>(&self, body: &'a str, ev: &mut Event<'a>) -> Result<(), &'static str> {

@@ -2,12 +2,14 @@
 //! fw="SN210A..." tz=+0700 startime="..." ... src=10.0.0.5 srcport=51000 dst=... action=pass`.
 //! Values may be quoted or not, and unquoted times contain a space; the pair reader handles both.
 
-use super::{Col, has_key, read_pairs};
+use super::{Col, StaticFinder, first_key, read_pairs};
 use crate::event::{Event, SourceType};
 use crate::payload::PayloadParser;
 
 /// Stormshield SNS key=value logs.
 pub struct Stormshield;
+
+static STARTIME: StaticFinder = StaticFinder::new(b"startime=");
 
 fn column(key: &str) -> Option<Col> {
     Some(match key {
@@ -42,7 +44,7 @@ impl PayloadParser for Stormshield {
     }
 
     fn claims(&self, _app: Option<&str>, body: &str) -> bool {
-        has_key(body, "startime") && has_key(body, "fw")
+        matches!(first_key(body), "id" | "time") && STARTIME.key_in(body)
     }
 
     fn parse<'a>(&self, body: &'a str, ev: &mut Event<'a>) -> Result<(), &'static str> {
