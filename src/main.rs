@@ -7,11 +7,12 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use canhgac_engine::generate::{GenOptions, Kind};
-use canhgac_engine::ingest::{IngestOptions, ingest_files, now_micros, read_frames};
+use canhgac_engine::ingest::{IngestOptions, ingest_files, now_micros, parse_files, read_frames};
 use canhgac_engine::sql::{OutputFormat, query_blocking, render};
 use canhgac_parsers::framing::{DEFAULT_MAX_FRAME, FrameDecoder};
 use canhgac_parsers::time::{YearPolicy, Zone};
 use canhgac_parsers::{BatchBuilder, Origin, ParseContext, SourceType};
+use canhgac_rules::{Engine, LoadFailure, Logsources, ReferenceDetector, RuleSet};
 use clap::{Parser, Subcommand, ValueEnum};
 
 #[derive(Parser)]
@@ -85,6 +86,23 @@ enum Command {
         /// The query.
         query: String,
     },
+    /// Sigma rules: validate or list them.
+    Rules {
+        #[command(subcommand)]
+        action: RulesCommand,
+    },
+    /// Parse records and run the rules on them (correlations included), without a data
+    /// directory; prints one alert per line as JSON.
+    Detect {
+        /// Rule files or directories (default: the built-in pack). May be repeated.
+        #[arg(long = "rules")]
+        rules: Vec<PathBuf>,
+        #[command(flatten)]
+        parse: ParseArgs,
+        /// Files to read (plain or .gz); `-` reads standard input.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
     /// Ingest the bundled samples into a demo data directory and show what they contain.
     Demo {
         /// Demo data directory (recreated on each run).
@@ -112,6 +130,20 @@ enum Command {
         /// Output file (default stdout).
         #[arg(long)]
         out: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum RulesCommand {
+    /// Load rules and report every one that cannot be used (exit status 1 if any).
+    Validate {
+        /// Rule files or directories (default: the built-in pack).
+        paths: Vec<PathBuf>,
+    },
+    /// List the rules that load: id, level, log source, title.
+    List {
+        /// Rule files or directories (default: the built-in pack).
+        paths: Vec<PathBuf>,
     },
 }
 
@@ -195,6 +227,12 @@ fn run(command: Command) -> Result<()> {
             Ok(())
         }
         Command::Demo { data_dir, samples } => demo(&data_dir, &samples),
+        Command::Rules { action } => rules(action),
+        Command::Detect {
+            rules,
+            parse,
+            files,
+        } => detect(&rules, &parse, &files),
         Command::Generate {
             kind,
             lines,
@@ -309,6 +347,110 @@ const DEMO_QUERIES: &[(&str, &str)] = &[
          GROUP BY src_ip ORDER BY denied DESC LIMIT 10",
     ),
 ];
+
+/// The rules at `paths`, or the built-in pack when none are given, and what failed to load.
+fn load_rules(paths: &[PathBuf]) -> Result<(RuleSet, Vec<LoadFailure>)> {
+    if paths.is_empty() {
+        return Ok(canhgac_rules::builtin_pack()?);
+    }
+    Ok(RuleSet::load(paths, Logsources::builtin()?))
+}
+
+fn print_failures(failures: &[LoadFailure]) {
+    for f in failures {
+        eprintln!(
+            "canhgac: rule {} in {}: {}",
+            f.rule.as_deref().unwrap_or("-"),
+            f.path.display(),
+            f.reason
+        );
+    }
+}
+
+/// `canhgac rules validate|list`.
+fn rules(action: RulesCommand) -> Result<()> {
+    match action {
+        RulesCommand::Validate { paths } => {
+            let (set, failures) = load_rules(&paths)?;
+            let mut per_source: std::collections::BTreeMap<String, usize> = Default::default();
+            for rule in &set.rules {
+                let name = set
+                    .logsources
+                    .get(rule.logsource)
+                    .map_or_else(String::new, |l| l.name.clone());
+                *per_source.entry(name).or_default() += 1;
+            }
+            println!(
+                "{} rules and {} correlations loaded, {} failed",
+                set.rules.len(),
+                set.correlations.len(),
+                failures.len()
+            );
+            for (source, n) in per_source {
+                println!("  {source:<40} {n}");
+            }
+            print_failures(&failures);
+            anyhow::ensure!(
+                failures.is_empty(),
+                "{} rule(s) failed to load",
+                failures.len()
+            );
+            Ok(())
+        }
+        RulesCommand::List { paths } => {
+            let (set, failures) = load_rules(&paths)?;
+            print_failures(&failures);
+            let mut out = std::io::stdout().lock();
+            for rule in &set.rules {
+                let source = set
+                    .logsources
+                    .get(rule.logsource)
+                    .map_or("", |l| l.name.as_str());
+                writeln!(
+                    out,
+                    "{}\t{}\t{}\t{}",
+                    rule.meta.id, rule.meta.level, source, rule.meta.title
+                )?;
+            }
+            for c in &set.correlations {
+                writeln!(
+                    out,
+                    "{}\t{}\tcorrelation:{:?}\t{}",
+                    c.meta.id, c.meta.level, c.kind, c.meta.title
+                )?;
+            }
+            Ok(())
+        }
+    }
+}
+
+/// `canhgac detect`: parse, evaluate, print alerts as JSON lines.
+fn detect(rule_paths: &[PathBuf], parse: &ParseArgs, files: &[PathBuf]) -> Result<()> {
+    let (set, failures) = load_rules(rule_paths)?;
+    print_failures(&failures);
+    let mut engine = Engine::new(set, ReferenceDetector);
+    let options = IngestOptions {
+        parse: parse.context()?,
+        max_frame: DEFAULT_MAX_FRAME,
+    };
+    let mut out = BufWriter::new(std::io::stdout().lock());
+    let mut failed = None;
+    parse_files(files, &options, |batch| {
+        match engine.process(&batch) {
+            Ok(alerts) => {
+                for alert in alerts {
+                    if writeln!(out, "{}", alert.to_json()).is_err() {
+                        failed = Some(anyhow::anyhow!("writing alerts to stdout failed"));
+                    }
+                }
+            }
+            Err(e) => failed = Some(e.into()),
+        }
+        Ok(())
+    })?;
+    out.flush()?;
+    failed.map_or(Ok(()), Err)
+}
 
 /// `canhgac demo`: a fresh data directory with the samples in it, and a few questions answered.
 fn demo(data_dir: &Path, samples: &Path) -> Result<()> {

@@ -9,7 +9,8 @@ use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use canhgac_parsers::framing::{DEFAULT_MAX_FRAME, Frame, FrameDecoder};
+use arrow::array::RecordBatch;
+use canhgac_parsers::framing::{DEFAULT_MAX_FRAME, FrameDecoder};
 use canhgac_parsers::{BatchBuilder, Origin, ParseContext, ParseStats};
 
 use crate::error::{Error, Result};
@@ -67,15 +68,41 @@ pub fn ingest_files(
     let started = Instant::now();
     let run_id = format!("{}-{}", now_micros(), std::process::id());
     let mut writer = EventWriter::new(data_dir, run_id)?;
+    let mut summary = parse_files(inputs, options, |batch| writer.write(&batch))?;
+    summary.files_written = writer.finish()?;
+    summary.elapsed = started.elapsed();
+    Ok(summary)
+}
+
+/// Parses `inputs` (files, plain or gzip; `-` is standard input) into batches of up to
+/// [`BATCH_ROWS`] rows, handing each to `on_batch` in input order. Nothing is stored.
+pub fn parse_files(
+    inputs: &[PathBuf],
+    options: &IngestOptions,
+    mut on_batch: impl FnMut(RecordBatch) -> Result<()>,
+) -> Result<IngestSummary> {
+    let started = Instant::now();
     let mut builder = BatchBuilder::new();
     let mut summary = IngestSummary::default();
     for path in inputs {
-        let reader = open_maybe_gzip(path)?;
-        let collector = format!("file:{}", path.display());
+        let stdin = path.as_os_str() == "-";
+        let reader: Box<dyn Read> = if stdin {
+            Box::new(std::io::stdin().lock())
+        } else {
+            open_maybe_gzip(path)?
+        };
+        let collector = if stdin {
+            "stdin".to_owned()
+        } else {
+            format!("file:{}", path.display())
+        };
         // One context per file; only the receive time changes from record to record.
         let mut ctx = options.parse.clone();
-        let mut sink =
-            |frame: Frame, builder: &mut BatchBuilder, writer: &mut EventWriter| -> Result<()> {
+        read_frames(
+            reader,
+            path,
+            FrameDecoder::new(options.max_frame),
+            |frame| {
                 ctx.received_at = now_micros();
                 if frame.truncated {
                     summary.truncated += 1;
@@ -90,23 +117,17 @@ pub fn ingest_files(
                     },
                 );
                 if builder.len() >= BATCH_ROWS {
-                    writer.write(&builder.finish()?)?;
+                    on_batch(builder.finish()?)?;
                 }
                 Ok(())
-            };
-        read_frames(
-            reader,
-            path,
-            FrameDecoder::new(options.max_frame),
-            |frame| sink(frame, &mut builder, &mut writer),
+            },
         )?;
         summary.inputs += 1;
     }
     if !builder.is_empty() {
-        writer.write(&builder.finish()?)?;
+        on_batch(builder.finish()?)?;
     }
     summary.stats = builder.stats();
-    summary.files_written = writer.finish()?;
     summary.elapsed = started.elapsed();
     Ok(summary)
 }
@@ -116,7 +137,7 @@ pub fn read_frames(
     mut reader: impl Read,
     path: &Path,
     mut decoder: FrameDecoder,
-    mut on_frame: impl FnMut(Frame) -> Result<()>,
+    mut on_frame: impl FnMut(canhgac_parsers::framing::Frame) -> Result<()>,
 ) -> Result<()> {
     let mut chunk = vec![0u8; 256 * 1024];
     loop {

@@ -328,3 +328,63 @@ fn help_names_every_source_type() {
         }
     }
 }
+
+/// `rules validate` on the built-in pack: nothing fails; on a bad rule: exit 1 and the reason.
+#[test]
+fn rules_validate_reports_every_failure() {
+    let out = ok(&["rules", "validate"]);
+    assert!(out.contains("0 failed"), "{out}");
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(
+        dir.path().join("bad.yml"),
+        "title: good\nid: g1\nlogsource: {product: linux, service: sshd}\ndetection: {sel: {user: root}, condition: sel}\n\
+         ---\ntitle: bad\nid: b1\nlogsource: {product: linux, service: sshd}\ndetection: {sel: {Image: x}, condition: sel}\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let out = canhgac(&["rules", "validate", &dir.path().to_string_lossy()], None);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("rule b1") && stderr.contains("`Image`"),
+        "{stderr}"
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stdout)
+            .contains("1 rules and 0 correlations loaded, 1 failed")
+    );
+}
+
+/// `detect` on the SSH sample: brute-force alerts name the sources that the sample text shows
+/// failing ten times or more.
+#[test]
+fn detect_prints_alerts_as_json_lines() {
+    let auth = sample("linux/auth.log");
+    let text = std::fs::read_to_string(&auth).unwrap_or_default();
+    let out = ok(&["detect", &auth.to_string_lossy()]);
+    let alerts: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    let brute: Vec<&serde_json::Value> = alerts
+        .iter()
+        .filter(|a| a["title"] == "SSH brute force from one source")
+        .collect();
+    assert!(!brute.is_empty());
+    for a in brute {
+        let ip = a["group_by"][0][1].as_str().unwrap_or_default();
+        let failures = text
+            .lines()
+            .filter(|l| l.contains(ip) && (l.contains("Failed ") || l.contains("Invalid user")))
+            .count();
+        assert!(failures >= 10, "{ip} failed only {failures} times");
+        assert_eq!(a["level"], "high");
+        assert!(
+            a["evidence"][0]["raw"]
+                .as_str()
+                .is_some_and(|r| r.contains(ip))
+        );
+    }
+    // Standard input works too, and gives the same alerts.
+    let stdin = canhgac(&["detect", "-"], Some(text.as_bytes()));
+    assert_eq!(String::from_utf8_lossy(&stdin.stdout), out);
+}

@@ -1,0 +1,251 @@
+//! Alerts: what a rule or correlation raised, with its evidence, under a deterministic id.
+//!
+//! The id is a hash of what the alert is about (rule id and, for a single event, the event's time
+//! and raw text; for a correlation, its group values and first and last match time), so replaying
+//! the same events yields the same ids and never duplicates an alert.
+
+use serde::Serialize;
+
+use crate::correlation::{Correlation, Fired};
+use crate::detect::BatchView;
+use crate::load::{DetectionRule, Meta};
+use crate::logsource::FieldRef;
+
+/// The key columns and raw text of one matching event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Evidence {
+    /// Event time (RFC 3339, UTC).
+    pub ts: String,
+    /// `ts` in microseconds (for ids and ordering).
+    #[serde(skip)]
+    pub ts_micros: i64,
+    /// `host`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
+    /// `src_ip`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub src_ip: Option<String>,
+    /// `dst_ip`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dst_ip: Option<String>,
+    /// `user`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user: Option<String>,
+    /// `source_type`.
+    pub source_type: String,
+    /// The raw record (cut at 2 KiB).
+    pub raw: String,
+}
+
+/// How much of a raw record evidence keeps.
+const RAW_LIMIT: usize = 2048;
+
+impl Evidence {
+    /// The evidence of a row.
+    pub fn of(view: &BatchView<'_>, row: usize) -> Evidence {
+        let col = |n: &str| {
+            view.text(row, &FieldRef::Column(n.to_owned()))
+                .map(|v| v.into_owned())
+        };
+        let ts_micros = view.ts(row);
+        let mut raw = view.raw(row).into_owned();
+        if raw.len() > RAW_LIMIT {
+            let mut cut = RAW_LIMIT;
+            while !raw.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            raw.truncate(cut);
+        }
+        Evidence {
+            ts: rfc3339(ts_micros),
+            ts_micros,
+            host: col("host"),
+            src_ip: col("src_ip"),
+            dst_ip: col("dst_ip"),
+            user: col("user"),
+            source_type: col("source_type").unwrap_or_default(),
+            raw,
+        }
+    }
+}
+
+fn rfc3339(micros: i64) -> String {
+    chrono::DateTime::from_timestamp_micros(micros)
+        .map(|t| t.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string())
+        .unwrap_or_default()
+}
+
+/// An alert.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Alert {
+    /// Deterministic id (16 hex digits).
+    pub id: String,
+    /// The rule or correlation id.
+    pub rule_id: String,
+    /// Its title.
+    pub title: String,
+    /// `informational`, `low`, `medium`, `high` or `critical`.
+    pub level: String,
+    /// The rule's tags.
+    pub tags: Vec<String>,
+    /// ATT&CK tactics from `attack.<tactic>` tags.
+    pub tactics: Vec<String>,
+    /// ATT&CK techniques from `attack.tNNNN[.NNN]` tags, upper-cased.
+    pub techniques: Vec<String>,
+    /// Group-by field names and values (correlations).
+    pub group_by: Vec<(String, String)>,
+    /// First matching event time.
+    pub first_ts: String,
+    /// Last matching event time.
+    pub last_ts: String,
+    /// Matching events.
+    pub count: usize,
+    /// The rule's description.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Known false positives.
+    pub falsepositives: Vec<String>,
+    /// The first matching events.
+    pub evidence: Vec<Evidence>,
+}
+
+impl Alert {
+    /// The alert as one line of JSON.
+    pub fn to_json(&self) -> String {
+        // Serialising plain strings, numbers and vectors cannot fail.
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
+    /// An alert for one event matching a detection rule.
+    pub fn for_rule(rule: &DetectionRule, evidence: &[Evidence]) -> Alert {
+        let first = evidence.first();
+        let ts = first.map_or(0, |e| e.ts_micros);
+        let id = stable_id(&[
+            rule.meta.id.as_bytes(),
+            &ts.to_le_bytes(),
+            first.map_or(&b""[..], |e| e.raw.as_bytes()),
+        ]);
+        let last = evidence.last().map_or(ts, |e| e.ts_micros);
+        Alert::new(
+            id,
+            &rule.meta,
+            Vec::new(),
+            (ts, last),
+            evidence.len(),
+            evidence.to_vec(),
+        )
+    }
+
+    /// An alert for a correlation that fired.
+    pub fn for_correlation(c: &Correlation, fired: &Fired) -> Alert {
+        let mut parts: Vec<&[u8]> = Vec::with_capacity(3 + fired.group.len());
+        let (first, last) = (fired.first_ts.to_le_bytes(), fired.last_ts.to_le_bytes());
+        parts.extend([c.meta.id.as_bytes(), &first[..], &last[..]]);
+        parts.extend(fired.group.iter().map(|g| g.as_bytes()));
+        let group_by = c
+            .group_by
+            .iter()
+            .cloned()
+            .zip(fired.group.iter().cloned())
+            .collect();
+        Alert::new(
+            stable_id(&parts),
+            &c.meta,
+            group_by,
+            (fired.first_ts, fired.last_ts),
+            fired.count,
+            fired.evidence.clone(),
+        )
+    }
+
+    fn new(
+        id: String,
+        meta: &Meta,
+        group_by: Vec<(String, String)>,
+        (first, last): (i64, i64),
+        count: usize,
+        evidence: Vec<Evidence>,
+    ) -> Alert {
+        let (tactics, techniques) = attack(&meta.tags);
+        Alert {
+            id,
+            rule_id: meta.id.clone(),
+            title: meta.title.clone(),
+            level: meta.level.clone(),
+            tags: meta.tags.clone(),
+            tactics,
+            techniques,
+            group_by,
+            first_ts: rfc3339(first),
+            last_ts: rfc3339(last),
+            count,
+            description: meta.description.clone(),
+            falsepositives: meta.falsepositives.clone(),
+            evidence,
+        }
+    }
+}
+
+/// ATT&CK tactics and techniques named by `attack.*` tags.
+pub fn attack(tags: &[String]) -> (Vec<String>, Vec<String>) {
+    let mut tactics = Vec::new();
+    let mut techniques = Vec::new();
+    for tag in tags {
+        let Some(rest) = tag.strip_prefix("attack.") else {
+            continue;
+        };
+        let is_technique = rest.len() > 1
+            && rest.starts_with(['t', 'T'])
+            && rest[1..].bytes().all(|c| c.is_ascii_digit() || c == b'.');
+        if is_technique {
+            techniques.push(rest.to_ascii_uppercase());
+        } else if !rest.starts_with(['g', 'G', 's', 'S'])
+            || rest.contains('_')
+            || rest.contains('-')
+        {
+            tactics.push(rest.to_owned());
+        }
+    }
+    (tactics, techniques)
+}
+
+/// FNV-1a (64 bit) over length-prefixed parts: stable across builds and platforms, unlike std's
+/// hasher, which is what a deterministic id needs (it is not a security boundary).
+fn stable_id(parts: &[&[u8]]) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for part in parts {
+        for b in (part.len() as u64).to_le_bytes().iter().chain(part.iter()) {
+            h ^= u64::from(*b);
+            h = h.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+    format!("{h:016x}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn attack_tags() {
+        let tags: Vec<String> = [
+            "attack.credential-access",
+            "attack.t1110.001",
+            "attack.g0032",
+            "cve.2021-1",
+        ]
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect();
+        let (tactics, techniques) = attack(&tags);
+        assert_eq!(tactics, ["credential-access"]);
+        assert_eq!(techniques, ["T1110.001"]);
+    }
+
+    #[test]
+    fn ids_are_stable_and_part_aware() {
+        assert_eq!(stable_id(&[b"a", b"bc"]), stable_id(&[b"a", b"bc"]));
+        assert_ne!(stable_id(&[b"ab", b"c"]), stable_id(&[b"a", b"bc"]));
+        assert_eq!(stable_id(&[]).len(), 16);
+    }
+}

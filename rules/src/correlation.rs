@@ -1,0 +1,438 @@
+//! Sigma correlation rules: counts, distinct values, sums, averages, rarity and sequences of
+//! detection-rule matches per group within a time window (the Sigma correlation specification).
+//!
+//! Windows slide on event time: each match is kept with its time, and a match at `t` sees the
+//! matches of its group in `(t - timespan, t]`. When the condition holds, the correlation fires
+//! once and its group starts afresh, so one burst gives one alert, not one per event.
+//! `value_percentile` is read as the specification's example means it: the share (in percent)
+//! of the window's matches that have this match's value of `field`.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use serde_norway::Value;
+
+use crate::alert::Evidence;
+use crate::detect::EVIDENCE_LINES;
+use crate::load::{LoadFailure, Meta, RuleSet, list_of};
+use crate::logsource::FieldRef;
+
+/// The correlation types of the specification.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Number of matches.
+    EventCount,
+    /// Number of distinct values of `field`.
+    ValueCount,
+    /// All referenced rules matched, in any order.
+    Temporal,
+    /// All referenced rules matched, in the order listed.
+    TemporalOrdered,
+    /// Sum of `field`.
+    ValueSum,
+    /// Average of `field`.
+    ValueAvg,
+    /// Share of the window's matches with this match's value of `field`, in percent.
+    ValuePercentile,
+}
+
+/// A comparison from the `condition` section; several may be combined (`gte` and `lte`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Condition {
+    gt: Option<f64>,
+    gte: Option<f64>,
+    lt: Option<f64>,
+    lte: Option<f64>,
+    eq: Option<f64>,
+    neq: Option<f64>,
+}
+
+impl Condition {
+    /// Whether `x` satisfies every comparison given.
+    pub fn holds(&self, x: f64) -> bool {
+        self.gt.is_none_or(|v| x > v)
+            && self.gte.is_none_or(|v| x >= v)
+            && self.lt.is_none_or(|v| x < v)
+            && self.lte.is_none_or(|v| x <= v)
+            && self.eq.is_none_or(|v| x == v)
+            && self.neq.is_none_or(|v| x != v)
+    }
+}
+
+/// A loaded correlation rule.
+#[derive(Debug)]
+pub struct Correlation {
+    /// Id, title, level, tags...
+    pub meta: Meta,
+    /// The type.
+    pub kind: Kind,
+    /// Referenced rules as written (ids or names).
+    pub references: Vec<String>,
+    /// Referenced detection rules, by index in [`RuleSet::rules`], in the listed order.
+    pub rules: Vec<usize>,
+    /// `group-by` field names (after alias resolution, per referenced rule).
+    pub group_by: Vec<String>,
+    /// Where each group-by value comes from, per referenced rule (same order as `rules`).
+    pub group_refs: Vec<Vec<FieldRef>>,
+    /// `condition.field`, per referenced rule.
+    pub field_refs: Vec<Option<FieldRef>>,
+    /// `condition.field` as written.
+    pub field: Option<String>,
+    /// `timespan`, microseconds.
+    pub timespan_micros: i64,
+    /// The condition.
+    pub condition: Condition,
+    /// `generate`: whether the referenced rules still make their own alerts.
+    pub generate: bool,
+    aliases: HashMap<String, HashMap<String, String>>,
+}
+
+/// `30s`, `5m`, `1h`, `2d`, `1w` in microseconds.
+pub fn parse_timespan(s: &str) -> Option<i64> {
+    let s = s.trim();
+    let unit = s.chars().last()?;
+    let n: i64 = s[..s.len() - unit.len_utf8()].trim().parse().ok()?;
+    let secs = match unit {
+        's' => 1,
+        'm' => 60,
+        'h' => 3600,
+        'd' => 86_400,
+        'w' => 604_800,
+        _ => return None,
+    };
+    n.checked_mul(secs)?.checked_mul(1_000_000)
+}
+
+impl Correlation {
+    /// Parses a correlation document; `Err` says what is wrong.
+    pub fn from_yaml(value: &Value, id: String, path: &Path) -> Result<Correlation, String> {
+        let meta = Meta::from_yaml(value, id, path, "medium")?;
+        let c = value.get("correlation").ok_or("no correlation section")?;
+        let kind = match c.get("type").and_then(Value::as_str) {
+            Some("event_count") => Kind::EventCount,
+            Some("value_count") => Kind::ValueCount,
+            Some("temporal") => Kind::Temporal,
+            Some("temporal_ordered") => Kind::TemporalOrdered,
+            Some("value_sum") => Kind::ValueSum,
+            Some("value_avg") => Kind::ValueAvg,
+            Some("value_percentile") => Kind::ValuePercentile,
+            Some(other) => return Err(format!("unknown correlation type `{other}`")),
+            None => return Err("correlation without a type".to_owned()),
+        };
+        let references = list_of(c, "rules");
+        if references.is_empty() {
+            return Err("correlation names no rules".to_owned());
+        }
+        let timespan = c
+            .get("timespan")
+            .and_then(Value::as_str)
+            .ok_or("correlation without a timespan")?;
+        let timespan_micros =
+            parse_timespan(timespan).ok_or_else(|| format!("bad timespan `{timespan}`"))?;
+        let group_by = list_of(c, "group-by");
+        let (condition, field) = match c.get("condition") {
+            Some(Value::Mapping(m)) => {
+                let num = |k: &str| m.get(k).and_then(Value::as_f64);
+                let field = m.get("field").and_then(Value::as_str).map(str::to_owned);
+                let cond = Condition {
+                    gt: num("gt"),
+                    gte: num("gte"),
+                    lt: num("lt"),
+                    lte: num("lte"),
+                    eq: num("eq"),
+                    neq: num("neq"),
+                };
+                (cond, field)
+            }
+            // Temporal types may leave the condition out: every rule must match.
+            None if matches!(kind, Kind::Temporal | Kind::TemporalOrdered) => (
+                Condition {
+                    gt: None,
+                    gte: Some(references.len() as f64),
+                    lt: None,
+                    lte: None,
+                    eq: None,
+                    neq: None,
+                },
+                None,
+            ),
+            _ => return Err("correlation without a condition".to_owned()),
+        };
+        let needs_field = matches!(
+            kind,
+            Kind::ValueCount | Kind::ValueSum | Kind::ValueAvg | Kind::ValuePercentile
+        );
+        if needs_field && field.is_none() {
+            return Err(format!("{kind:?} needs `field` in its condition"));
+        }
+        let aliases = match c.get("aliases") {
+            Some(Value::Mapping(m)) => m
+                .iter()
+                .filter_map(|(alias, per_rule)| {
+                    let per_rule = per_rule.as_mapping()?;
+                    Some((
+                        alias.as_str()?.to_owned(),
+                        per_rule
+                            .iter()
+                            .filter_map(|(r, f)| {
+                                Some((r.as_str()?.to_owned(), f.as_str()?.to_owned()))
+                            })
+                            .collect(),
+                    ))
+                })
+                .collect(),
+            _ => HashMap::new(),
+        };
+        Ok(Correlation {
+            meta,
+            kind,
+            references,
+            rules: Vec::new(),
+            group_by,
+            group_refs: Vec::new(),
+            field_refs: Vec::new(),
+            field,
+            timespan_micros,
+            condition,
+            generate: c.get("generate").and_then(Value::as_bool).unwrap_or(false),
+            aliases,
+        })
+    }
+}
+
+/// Resolves each correlation's rule references and field names; a correlation that cannot be
+/// resolved is removed and reported.
+pub(crate) fn link(set: &mut RuleSet, failures: &mut Vec<LoadFailure>) {
+    let correlations = std::mem::take(&mut set.correlations);
+    for mut c in correlations {
+        match resolve(set, &mut c) {
+            Ok(()) => {
+                if !c.generate {
+                    for &r in &c.rules {
+                        if let Some(rule) = set.rules.get_mut(r) {
+                            rule.standalone = false;
+                        }
+                    }
+                }
+                set.correlations.push(c);
+            }
+            Err(reason) => failures.push(LoadFailure {
+                path: c.meta.path.clone(),
+                rule: Some(c.meta.id.clone()),
+                reason,
+            }),
+        }
+    }
+}
+
+fn resolve(set: &RuleSet, c: &mut Correlation) -> Result<(), String> {
+    for reference in &c.references {
+        let index = set
+            .find(reference)
+            .ok_or_else(|| format!("references rule `{reference}`, which is not loaded"))?;
+        c.rules.push(index);
+    }
+    for &r in &c.rules {
+        let rule = set.rules.get(r).ok_or("rule index out of range")?;
+        let entry = set
+            .logsources
+            .get(rule.logsource)
+            .ok_or("log source index out of range")?;
+        let field_for = |name: &str| -> String {
+            // An alias names, per rule (by id or name), the field it stands for.
+            c.aliases
+                .get(name)
+                .and_then(|per_rule| {
+                    per_rule
+                        .get(&rule.meta.id)
+                        .or_else(|| rule.meta.name.as_ref().and_then(|n| per_rule.get(n)))
+                })
+                .cloned()
+                .unwrap_or_else(|| name.to_owned())
+        };
+        let mut refs = Vec::new();
+        for g in &c.group_by {
+            let name = field_for(g);
+            refs.push(entry.resolve(&name).ok_or_else(|| {
+                format!("group-by field `{name}` does not exist for {}", entry.name)
+            })?);
+        }
+        c.group_refs.push(refs);
+        let field = match &c.field {
+            Some(f) => {
+                let name = field_for(f);
+                Some(entry.resolve(&name).ok_or_else(|| {
+                    format!("condition field `{name}` does not exist for {}", entry.name)
+                })?)
+            }
+            None => None,
+        };
+        c.field_refs.push(field);
+    }
+    Ok(())
+}
+
+/// One match kept in a window.
+#[derive(Debug, Clone)]
+struct Seen {
+    ts: i64,
+    /// Position of the matching rule in the correlation's `rules`.
+    rule: usize,
+    value: Option<String>,
+    evidence: Evidence,
+}
+
+/// What a firing correlation reports.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Fired {
+    /// The group-by values.
+    pub group: Vec<String>,
+    /// First and last match time in the window.
+    pub first_ts: i64,
+    /// Last match time.
+    pub last_ts: i64,
+    /// Matches in the window.
+    pub count: usize,
+    /// The value the condition compared.
+    pub measured: f64,
+    /// Evidence of the window's first matches, oldest first.
+    pub evidence: Vec<Evidence>,
+}
+
+/// Window state of one correlation: matches per group.
+#[derive(Debug, Default)]
+pub struct Windows {
+    groups: HashMap<Vec<String>, Vec<Seen>>,
+}
+
+impl Windows {
+    /// Records a match of the correlation's `rule`-th rule and says whether the correlation fires.
+    pub fn observe(
+        &mut self,
+        c: &Correlation,
+        rule: usize,
+        ts: i64,
+        group: Vec<String>,
+        value: Option<String>,
+        evidence: Evidence,
+    ) -> Option<Fired> {
+        let window = self.groups.entry(group.clone()).or_default();
+        // Keep arrival order but insert by time, so a late match lands where it belongs.
+        let at = window.partition_point(|s| s.ts <= ts);
+        window.insert(
+            at,
+            Seen {
+                ts,
+                rule,
+                value,
+                evidence,
+            },
+        );
+        let newest = window.last().map_or(ts, |s| s.ts);
+        let horizon = newest - c.timespan_micros;
+        window.retain(|s| s.ts > horizon);
+        let measured = measure(c, window, ts);
+        if !c.condition.holds(measured) {
+            return None;
+        }
+        let fired = Fired {
+            group,
+            first_ts: window.first().map_or(ts, |s| s.ts),
+            last_ts: newest,
+            count: window.len(),
+            measured,
+            evidence: window
+                .iter()
+                .take(EVIDENCE_LINES)
+                .map(|s| s.evidence.clone())
+                .collect(),
+        };
+        window.clear();
+        Some(fired)
+    }
+}
+
+fn numbers(window: &[Seen]) -> impl Iterator<Item = f64> + '_ {
+    window
+        .iter()
+        .filter_map(|s| s.value.as_deref().and_then(|v| v.parse::<f64>().ok()))
+}
+
+fn measure(c: &Correlation, window: &[Seen], ts: i64) -> f64 {
+    match c.kind {
+        Kind::EventCount => window.len() as f64,
+        Kind::ValueCount => {
+            let mut values: Vec<&str> = window.iter().filter_map(|s| s.value.as_deref()).collect();
+            values.sort_unstable();
+            values.dedup();
+            values.len() as f64
+        }
+        Kind::ValueSum => numbers(window).sum(),
+        Kind::ValueAvg => {
+            let (sum, n) = numbers(window).fold((0.0, 0usize), |(s, n), x| (s + x, n + 1));
+            if n == 0 { f64::NAN } else { sum / n as f64 }
+        }
+        Kind::ValuePercentile => {
+            let current = window
+                .iter()
+                .rev()
+                .find(|s| s.ts == ts)
+                .and_then(|s| s.value.as_deref());
+            let same = window
+                .iter()
+                .filter(|s| s.value.as_deref() == current)
+                .count();
+            100.0 * same as f64 / window.len().max(1) as f64
+        }
+        Kind::Temporal => {
+            let mut seen = vec![false; c.rules.len()];
+            for s in window {
+                if let Some(slot) = seen.get_mut(s.rule) {
+                    *slot = true;
+                }
+            }
+            seen.iter().filter(|b| **b).count() as f64
+        }
+        Kind::TemporalOrdered => {
+            // The longest prefix of the listed order found as a subsequence, in time order.
+            let mut next = 0;
+            for s in window {
+                if s.rule == next {
+                    next += 1;
+                    if next == c.rules.len() {
+                        break;
+                    }
+                }
+            }
+            next as f64
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timespans() {
+        assert_eq!(parse_timespan("30s"), Some(30_000_000));
+        assert_eq!(parse_timespan("5m"), Some(300_000_000));
+        assert_eq!(parse_timespan("1h"), Some(3_600_000_000));
+        assert_eq!(parse_timespan("1x"), None);
+        assert_eq!(parse_timespan(""), None);
+    }
+
+    #[test]
+    fn conditions_combine() {
+        let c = Condition {
+            gt: None,
+            gte: Some(2.0),
+            lt: None,
+            lte: Some(4.0),
+            eq: None,
+            neq: Some(3.0),
+        };
+        assert!(c.holds(2.0) && c.holds(4.0));
+        assert!(!c.holds(3.0) && !c.holds(5.0) && !c.holds(1.0));
+    }
+}

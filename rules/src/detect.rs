@@ -1,0 +1,263 @@
+//! Detection on Arrow batches of the event schema.
+//!
+//! [`Detector`] is the one small interface a detection step implements: given a batch, say which
+//! rules match which rows. [`ReferenceDetector`] evaluates each applicable rule on each row with
+//! sigma-rust (after the keyword rewrite of [`crate::load`]); a faster compiled evaluator can
+//! replace it without touching correlation or alerting. [`Engine`] runs a detector batch after
+//! batch, feeds correlations and turns matches into [`Alert`]s.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+use arrow::array::{
+    Array, AsArray, BinaryArray, DictionaryArray, MapArray, RecordBatch, StringArray,
+    TimestampMicrosecondArray,
+};
+use arrow::datatypes::{Int32Type, UInt8Type, UInt16Type, UInt64Type};
+
+use crate::alert::{Alert, Evidence};
+use crate::correlation::Windows;
+use crate::error::{Error, Result};
+use crate::load::RuleSet;
+use crate::logsource::FieldRef;
+
+/// A rule that matched a row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RuleMatch {
+    /// Index in [`RuleSet::rules`].
+    pub rule: usize,
+    /// Row in the batch.
+    pub row: usize,
+}
+
+/// The detection step: which rules match which rows of a batch.
+pub trait Detector {
+    /// Appends the matches of `batch` to `out`, rows in order.
+    fn detect(&self, rules: &RuleSet, batch: &BatchView<'_>, out: &mut Vec<RuleMatch>);
+}
+
+/// A batch with its columns looked up once, for reading rows by field.
+pub struct BatchView<'b> {
+    batch: &'b RecordBatch,
+    columns: HashMap<&'static str, usize>,
+    fields: Option<&'b MapArray>,
+    message: Option<&'b StringArray>,
+    raw: Option<&'b BinaryArray>,
+    ts: Option<&'b TimestampMicrosecondArray>,
+}
+
+impl<'b> BatchView<'b> {
+    /// Looks up the columns of `batch`.
+    pub fn new(batch: &'b RecordBatch) -> Result<BatchView<'b>> {
+        let schema = batch.schema();
+        let mut columns = HashMap::new();
+        for name in crate::logsource::COLUMNS {
+            if let Some((i, _)) = schema.column_with_name(name) {
+                columns.insert(*name, i);
+            }
+        }
+        let col = |n: &str| schema.column_with_name(n).map(|(i, _)| batch.column(i));
+        Ok(BatchView {
+            fields: col("fields").and_then(|c| c.as_map_opt()),
+            message: col("message").and_then(|c| c.as_string_opt::<i32>()),
+            raw: col("raw").and_then(|c| c.as_binary_opt::<i32>()),
+            ts: col("ts").and_then(|c| c.as_primitive_opt()),
+            columns,
+            batch,
+        })
+        .and_then(|v| {
+            if v.raw.is_none() {
+                Err(Error::Batch("no `raw` column".to_owned()))
+            } else {
+                Ok(v)
+            }
+        })
+    }
+
+    /// Rows in the batch.
+    pub fn rows(&self) -> usize {
+        self.batch.num_rows()
+    }
+
+    /// Event time of a row, microseconds (0 when missing).
+    pub fn ts(&self, row: usize) -> i64 {
+        self.ts
+            .filter(|a| a.is_valid(row))
+            .map_or(0, |a| a.value(row))
+    }
+
+    /// The raw record text.
+    pub fn raw(&self, row: usize) -> Cow<'b, str> {
+        match self.raw {
+            Some(a) if a.is_valid(row) => String::from_utf8_lossy(a.value(row)),
+            _ => Cow::Borrowed(""),
+        }
+    }
+
+    /// A row's value of a field as text, `None` when null or absent.
+    pub fn text(&self, row: usize, field: &FieldRef) -> Option<Cow<'b, str>> {
+        match field {
+            FieldRef::Keywords => match self.message {
+                Some(m) if m.is_valid(row) && !m.value(row).is_empty() => {
+                    Some(Cow::Borrowed(m.value(row)))
+                }
+                _ => Some(self.raw(row)),
+            },
+            FieldRef::Map(key) => {
+                let map = self.fields?;
+                if !map.is_valid(row) {
+                    return None;
+                }
+                let offsets = map.value_offsets();
+                let (start, end) = (offsets[row] as usize, offsets[row + 1] as usize);
+                let keys = map.keys().as_string_opt::<i32>()?;
+                let values = map.values().as_string_opt::<i32>()?;
+                (start..end)
+                    .find(|&i| keys.value(i) == key)
+                    .filter(|&i| values.is_valid(i))
+                    .map(|i| Cow::Borrowed(values.value(i)))
+            }
+            FieldRef::Column(name) => {
+                let index = *self.columns.get(name.as_str())?;
+                column_text(self.batch.column(index).as_ref(), row)
+            }
+        }
+    }
+}
+
+fn column_text(array: &dyn Array, row: usize) -> Option<Cow<'_, str>> {
+    if !array.is_valid(row) {
+        return None;
+    }
+    if let Some(s) = array.as_string_opt::<i32>() {
+        return Some(Cow::Borrowed(s.value(row)));
+    }
+    if let Some(d) = array.as_any().downcast_ref::<DictionaryArray<Int32Type>>() {
+        let values = d.values().as_string_opt::<i32>()?;
+        let key = usize::try_from(d.keys().value(row)).ok()?;
+        return Some(Cow::Borrowed(values.value(key)));
+    }
+    if let Some(a) = array.as_primitive_opt::<UInt16Type>() {
+        return Some(Cow::Owned(a.value(row).to_string()));
+    }
+    if let Some(a) = array.as_primitive_opt::<UInt64Type>() {
+        return Some(Cow::Owned(a.value(row).to_string()));
+    }
+    if let Some(a) = array.as_primitive_opt::<UInt8Type>() {
+        return Some(Cow::Owned(a.value(row).to_string()));
+    }
+    None
+}
+
+/// Whether a row belongs to a log source (one of its alternatives holds).
+pub fn in_logsource(
+    view: &BatchView<'_>,
+    row: usize,
+    alternatives: &[Vec<(FieldRef, Vec<String>)>],
+) -> bool {
+    alternatives.iter().any(|conditions| {
+        conditions.iter().all(|(field, allowed)| {
+            view.text(row, field)
+                .is_some_and(|v| allowed.iter().any(|a| a.as_str() == v.as_ref()))
+        })
+    })
+}
+
+/// sigma-rust on every applicable rule and row: the reference the faster evaluator is tested
+/// against.
+#[derive(Debug, Default)]
+pub struct ReferenceDetector;
+
+impl Detector for ReferenceDetector {
+    fn detect(&self, rules: &RuleSet, view: &BatchView<'_>, out: &mut Vec<RuleMatch>) {
+        for row in 0..view.rows() {
+            for (index, rule) in rules.rules.iter().enumerate() {
+                let Some(source) = rules.logsources.get(rule.logsource) else {
+                    continue;
+                };
+                if !in_logsource(view, row, &source.rows) {
+                    continue;
+                }
+                let mut event = sigma_rust::Event::new();
+                for (name, field) in &rule.fields {
+                    if let Some(v) = view.text(row, field) {
+                        event.insert(name.clone(), v.into_owned());
+                    }
+                }
+                if rule.sigma.is_match(&event) {
+                    out.push(RuleMatch { rule: index, row });
+                }
+            }
+        }
+    }
+}
+
+/// Runs a detector over batches as they arrive: rule matches become alerts (unless the rule only
+/// feeds a correlation) and feed the correlations that reference them.
+pub struct Engine<D: Detector> {
+    rules: RuleSet,
+    detector: D,
+    windows: Vec<Windows>,
+    matches: Vec<RuleMatch>,
+}
+
+/// How many evidence lines an alert keeps.
+pub const EVIDENCE_LINES: usize = 10;
+
+impl<D: Detector> Engine<D> {
+    /// An engine over a rule set.
+    pub fn new(rules: RuleSet, detector: D) -> Self {
+        let windows = rules
+            .correlations
+            .iter()
+            .map(|_| Windows::default())
+            .collect();
+        Engine {
+            rules,
+            detector,
+            windows,
+            matches: Vec::new(),
+        }
+    }
+
+    /// The rules in use.
+    pub fn rules(&self) -> &RuleSet {
+        &self.rules
+    }
+
+    /// Evaluates one batch; returns the alerts it raised.
+    pub fn process(&mut self, batch: &RecordBatch) -> Result<Vec<Alert>> {
+        let view = BatchView::new(batch)?;
+        self.matches.clear();
+        self.detector.detect(&self.rules, &view, &mut self.matches);
+        let mut alerts = Vec::new();
+        for m in std::mem::take(&mut self.matches) {
+            let Some(rule) = self.rules.rules.get(m.rule) else {
+                continue;
+            };
+            let evidence = Evidence::of(&view, m.row);
+            if rule.standalone {
+                alerts.push(Alert::for_rule(rule, std::slice::from_ref(&evidence)));
+            }
+            for (ci, c) in self.rules.correlations.iter().enumerate() {
+                let Some(position) = c.rules.iter().position(|&r| r == m.rule) else {
+                    continue;
+                };
+                let group: Vec<String> = c.group_refs[position]
+                    .iter()
+                    .map(|f| view.text(m.row, f).map(Cow::into_owned).unwrap_or_default())
+                    .collect();
+                let value = c.field_refs[position]
+                    .as_ref()
+                    .and_then(|f| view.text(m.row, f).map(Cow::into_owned));
+                let ts = view.ts(m.row);
+                if let Some(fired) =
+                    self.windows[ci].observe(c, position, ts, group, value, evidence.clone())
+                {
+                    alerts.push(Alert::for_correlation(c, &fired));
+                }
+            }
+        }
+        Ok(alerts)
+    }
+}

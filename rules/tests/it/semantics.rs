@@ -1,0 +1,112 @@
+//! Where we follow the Sigma specification rather than sigma-rust (one test per deviation), and
+//! correlation window semantics.
+
+use std::path::Path;
+
+use canhgac_rules::{Logsources, RuleSet};
+
+use super::detect;
+
+fn load(text: &str) -> RuleSet {
+    let mut set = RuleSet::empty(Logsources::builtin().unwrap_or_else(|e| panic!("{e}")));
+    let mut failures = Vec::new();
+    set.add_text(Path::new("test.yml"), text, &mut failures);
+    set.finish(&mut failures);
+    assert!(failures.is_empty(), "{failures:#?}");
+    set
+}
+
+/// sigma-rust compares keywords with whole field values; the specification searches the text.
+#[test]
+fn keywords_match_inside_the_line() {
+    let set = load(
+        "title: pkexec\nid: k1\nlogsource: {product: linux, service: auth}\n\
+         detection:\n  keywords: ['pkexec', 'XAUTHORITY contains suspicious']\n  condition: keywords\nlevel: high\n",
+    );
+    let lines = vec![
+        "<86>Nov 26 10:00:00 h1 pkexec[4711]: an: The value for environment variable XAUTHORITY contains suspicious content".to_owned(),
+        "<86>Nov 26 10:00:01 h1 sshd[1]: Accepted password for an from 10.0.0.1 port 1 ssh2".to_owned(),
+    ];
+    let alerts = detect(set, &lines);
+    assert_eq!(alerts.len(), 1, "{alerts:#?}");
+    assert!(alerts[0].evidence[0].raw.contains("XAUTHORITY"));
+}
+
+fn failures_from(ip: &str, start: i64, gaps: &[i64]) -> Vec<String> {
+    let mut t = start;
+    gaps.iter()
+        .map(|g| {
+            t += g;
+            let stamp = chrono::DateTime::from_timestamp(t, 0)
+                .unwrap_or_default()
+                .format("%b %e %H:%M:%S");
+            format!("<86>{stamp} h1 sshd[1]: Failed password for root from {ip} port 22 ssh2")
+        })
+        .collect()
+}
+
+const COUNT_3_IN_60S: &str = "title: f\nid: f1\nname: fail\nlogsource: {product: linux, service: sshd}\n\
+     detection: {sel: {outcome: failure}, condition: sel}\n---\n\
+     title: three failures\nid: c1\ncorrelation: {type: event_count, rules: [fail], group-by: [src_ip], timespan: 60s, condition: {gte: 3}}\n";
+
+/// The window is `(t - timespan, t]`: an event exactly `timespan` after the first one no longer
+/// sees it.
+#[test]
+fn window_edges_are_exact() {
+    // 2026-11-26T10:00:00Z
+    let start = 1_795_687_200;
+    let inside = detect(
+        load(COUNT_3_IN_60S),
+        &failures_from("203.0.113.1", start, &[0, 30, 29]),
+    );
+    assert_eq!(inside.len(), 1);
+    assert_eq!(inside[0].count, 3);
+    let edge = detect(
+        load(COUNT_3_IN_60S),
+        &failures_from("203.0.113.1", start, &[0, 30, 30]),
+    );
+    assert!(
+        edge.is_empty(),
+        "an event exactly 60 s later must not count the first: {edge:#?}"
+    );
+}
+
+/// Groups are counted apart.
+#[test]
+fn groups_are_separate() {
+    let start = 1_795_687_200;
+    let mut lines = failures_from("203.0.113.1", start, &[0, 1]);
+    lines.extend(failures_from("203.0.113.2", start + 2, &[0, 1]));
+    assert!(detect(load(COUNT_3_IN_60S), &lines).is_empty());
+}
+
+/// `temporal_ordered` needs the whole order, not just the first rule.
+#[test]
+fn temporal_ordered_enforces_the_order() {
+    let rules = "title: f\nid: f1\nname: fail\nlogsource: {product: linux, service: sshd}\n\
+         detection: {sel: {outcome: failure}, condition: sel}\n---\n\
+         title: s\nid: s1\nname: ok\nlogsource: {product: linux, service: sshd}\n\
+         detection: {sel: {event: ssh_login, outcome: success}, condition: sel}\n---\n\
+         title: fail then success\nid: c2\ncorrelation: {type: temporal_ordered, rules: [fail, ok], group-by: [src_ip], timespan: 5m}\n";
+    let start = 1_795_687_200;
+    let stamp = |t: i64| {
+        chrono::DateTime::from_timestamp(t, 0)
+            .unwrap_or_default()
+            .format("%b %e %H:%M:%S")
+            .to_string()
+    };
+    let ok = |t: i64| {
+        format!(
+            "<86>{} h1 sshd[1]: Accepted password for root from 203.0.113.9 port 22 ssh2",
+            stamp(t)
+        )
+    };
+    let fail = |t: i64| {
+        format!(
+            "<86>{} h1 sshd[1]: Failed password for root from 203.0.113.9 port 22 ssh2",
+            stamp(t)
+        )
+    };
+    assert!(detect(load(rules), &[ok(start), fail(start + 1)]).is_empty());
+    assert_eq!(detect(load(rules), &[fail(start), ok(start + 1)]).len(), 1);
+}
