@@ -179,9 +179,13 @@ impl Detector for ReferenceDetector {
                     continue;
                 }
                 let mut event = sigma_rust::Event::new();
-                for (name, field) in &rule.fields {
-                    if let Some(v) = view.text(row, field) {
-                        event.insert(name.clone(), v.into_owned());
+                for field in &rule.fields {
+                    let Some(v) = view.text(row, &field.source) else {
+                        continue;
+                    };
+                    match v.trim().parse::<f64>() {
+                        Ok(n) if field.numeric => event.insert(field.name.clone(), n),
+                        _ => event.insert(field.name.clone(), v.into_owned()),
                     }
                 }
                 if rule.sigma.is_match(&event) {

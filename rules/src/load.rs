@@ -62,6 +62,17 @@ impl Meta {
     }
 }
 
+/// A Sigma field a rule reads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleField {
+    /// The name in the rule (modifiers stripped).
+    pub name: String,
+    /// Where its value comes from.
+    pub source: FieldRef,
+    /// Compared with `gt`/`gte`/`lt`/`lte`: given to sigma-rust as a float.
+    pub numeric: bool,
+}
+
 /// A detection rule ready to evaluate.
 #[derive(Debug)]
 pub struct DetectionRule {
@@ -73,7 +84,7 @@ pub struct DetectionRule {
     /// Index of its log source in [`RuleSet::logsources`].
     pub logsource: usize,
     /// Every Sigma field the rule reads and where it comes from.
-    pub fields: Vec<(String, FieldRef)>,
+    pub fields: Vec<RuleField>,
     /// The parsed rule.
     pub sigma: sigma_rust::Rule,
 }
@@ -171,7 +182,7 @@ impl RuleSet {
 
     fn detection_rule(
         &self,
-        mut value: Value,
+        value: Value,
         id: String,
         path: &Path,
     ) -> Result<DetectionRule, String> {
@@ -194,31 +205,14 @@ impl RuleSet {
             .logsources
             .get(route)
             .ok_or("log-source table changed while loading")?;
-        let detection = value
-            .get_mut("detection")
-            .and_then(Value::as_mapping_mut)
-            .ok_or("no detection")?;
-        rewrite_keywords(detection);
-        numbers_as_text(detection);
-        let mut fields = Vec::new();
-        for name in field_names(detection) {
-            let resolved = if name == KEYWORD_FIELD {
-                Some(FieldRef::Keywords)
-            } else {
-                entry.resolve(&name)
-            };
-            match resolved {
-                Some(r) => fields.push((name, r)),
-                None => {
-                    return Err(format!(
-                        "field `{name}` does not exist for log source {}",
-                        entry.name
-                    ));
-                }
-            }
-        }
-        let yaml = serde_norway::to_string(&value).map_err(|e| e.to_string())?;
-        let sigma = sigma_rust::rule_from_yaml(&yaml).map_err(|e| format!("sigma-rust: {e}"))?;
+        let (sigma, fields) = compile(value, |name| {
+            entry.resolve(name).ok_or_else(|| {
+                format!(
+                    "field `{name}` does not exist for log source {}",
+                    entry.name
+                )
+            })
+        })?;
         Ok(DetectionRule {
             meta,
             standalone: true,
@@ -233,6 +227,106 @@ impl RuleSet {
         self.rules
             .iter()
             .position(|r| r.meta.id == reference || r.meta.name.as_deref() == Some(reference))
+    }
+}
+
+/// Rewrites a rule document where sigma-rust departs from the specification, resolves its field
+/// names with `resolve`, and parses it with sigma-rust.
+fn compile(
+    mut value: Value,
+    resolve: impl Fn(&str) -> Result<FieldRef, String>,
+) -> Result<(sigma_rust::Rule, Vec<RuleField>), String> {
+    // sigma-rust needs a title and a logsource mapping even where they do not matter here.
+    if let Some(m) = value.as_mapping_mut() {
+        if m.get("title").is_none_or(Value::is_null) {
+            m.insert(Value::from("title"), Value::from("untitled"));
+        }
+        if m.get("logsource").is_none_or(Value::is_null) {
+            m.insert(Value::from("logsource"), Value::Mapping(Mapping::new()));
+        }
+    }
+    let detection = value
+        .get_mut("detection")
+        .and_then(Value::as_mapping_mut)
+        .ok_or("no detection")?;
+    rewrite_keywords(detection);
+    let numeric = normalize_values(detection);
+    condition_list(detection);
+    let mut fields = Vec::new();
+    for name in field_names(detection) {
+        let source = if name == KEYWORD_FIELD {
+            FieldRef::Keywords
+        } else {
+            resolve(&name)?
+        };
+        let numeric = numeric.contains(&name);
+        fields.push(RuleField {
+            name,
+            source,
+            numeric,
+        });
+    }
+    let yaml = serde_norway::to_string(&value).map_err(|e| e.to_string())?;
+    let sigma = sigma_rust::rule_from_yaml(&yaml).map_err(|e| format!("sigma-rust: {e}"))?;
+    Ok((sigma, fields))
+}
+
+/// A rule evaluated on free-form JSON events rather than our rows: for conformance against other
+/// evaluators' test vectors, whose events have arbitrary fields. The same rewrites apply.
+#[derive(Debug)]
+pub struct GenericRule {
+    sigma: sigma_rust::Rule,
+    numeric: Vec<String>,
+}
+
+impl GenericRule {
+    /// Compiles one rule document.
+    pub fn from_yaml(text: &str) -> Result<GenericRule, String> {
+        let value: Value = serde_norway::from_str(text).map_err(|e| e.to_string())?;
+        let (sigma, fields) = compile(value, |name| Ok(FieldRef::Map(name.to_owned())))?;
+        let numeric = fields
+            .into_iter()
+            .filter(|f| f.numeric)
+            .map(|f| f.name)
+            .collect();
+        Ok(GenericRule { sigma, numeric })
+    }
+
+    /// Whether the rule matches a JSON event. Keywords search the event's text: every string and
+    /// number in it, one per line.
+    pub fn matches(&self, event: &serde_json::Value) -> bool {
+        let Ok(mut ev) = sigma_rust::event_from_json(&event.to_string()) else {
+            return false;
+        };
+        let mut text = String::new();
+        fn leaves(v: &serde_json::Value, out: &mut String) {
+            match v {
+                serde_json::Value::String(s) => {
+                    out.push_str(s);
+                    out.push('\n');
+                }
+                serde_json::Value::Number(n) => {
+                    out.push_str(&n.to_string());
+                    out.push('\n');
+                }
+                serde_json::Value::Array(items) => items.iter().for_each(|i| leaves(i, out)),
+                serde_json::Value::Object(m) => m.values().for_each(|i| leaves(i, out)),
+                _ => {}
+            }
+        }
+        leaves(event, &mut text);
+        ev.insert(KEYWORD_FIELD, text);
+        for name in &self.numeric {
+            let n = match event.get(name) {
+                Some(serde_json::Value::Number(n)) => n.as_f64(),
+                Some(serde_json::Value::String(s)) => s.trim().parse::<f64>().ok(),
+                _ => None,
+            };
+            if let Some(n) = n {
+                ev.insert(name.clone(), n);
+            }
+        }
+        self.sigma.is_match(&ev)
     }
 }
 
@@ -300,42 +394,79 @@ fn is_scalar(v: &Value) -> bool {
     matches!(v, Value::String(_) | Value::Number(_) | Value::Bool(_))
 }
 
-/// sigma-rust refuses numbers with `contains`, `startswith` and `endswith`; the specification
-/// compares them as text, so they are given as text.
-fn numbers_as_text(detection: &mut Mapping) {
-    fn walk(v: &mut Value) {
+/// A list of conditions means any of them (Sigma specification); sigma-rust takes only a string.
+fn condition_list(detection: &mut Mapping) {
+    if let Some(Value::Sequence(items)) = detection.get("condition") {
+        let parts: Vec<String> = items
+            .iter()
+            .filter_map(|c| c.as_str().map(|c| format!("({c})")))
+            .collect();
+        detection.insert(Value::from("condition"), Value::from(parts.join(" or ")));
+    }
+}
+
+/// Where sigma-rust's typing departs from the specification: it compares values only within one
+/// type, so a YAML number in a plain or `contains` match never equals the text of a field, and
+/// `gt: 1024` never compares with a port read as text. Plain and string-modifier values are made
+/// text (the specification matches them as text); `gt`/`gte`/`lt`/`lte` values become floats, and
+/// the evaluator gives those fields as floats too. Returns the fields compared numerically.
+fn normalize_values(detection: &mut Mapping) -> Vec<String> {
+    fn each(value: &mut Value, f: &dyn Fn(&mut Value)) {
+        match value {
+            Value::Sequence(items) => items.iter_mut().for_each(f),
+            other => f(other),
+        }
+    }
+    fn walk(v: &mut Value, numeric_fields: &mut Vec<String>) {
         match v {
             Value::Mapping(m) => {
                 for (k, value) in m.iter_mut() {
-                    let textual = k.as_str().is_some_and(|k| {
-                        k.contains("|contains")
-                            || k.contains("|startswith")
-                            || k.contains("|endswith")
-                    });
-                    if textual {
-                        match value {
-                            Value::Number(n) => *value = Value::String(n.to_string()),
-                            Value::Sequence(items) => {
-                                for item in items.iter_mut() {
-                                    if let Value::Number(n) = item {
-                                        *item = Value::String(n.to_string());
-                                    }
-                                }
-                            }
-                            _ => {}
+                    let key = k.as_str().unwrap_or("");
+                    let numeric = key
+                        .split('|')
+                        .skip(1)
+                        .any(|m| matches!(m, "gt" | "gte" | "lt" | "lte"));
+                    if numeric {
+                        let name = key.split('|').next().unwrap_or("").to_owned();
+                        if !numeric_fields.contains(&name) {
+                            numeric_fields.push(name);
                         }
+                        each(value, &|v: &mut Value| {
+                            let n = match v {
+                                Value::Number(n) => n.as_f64(),
+                                Value::String(t) => t.trim().parse::<f64>().ok(),
+                                _ => None,
+                            };
+                            if let Some(n) = n {
+                                *v = Value::from(n);
+                            }
+                        });
+                    } else if matches!(value, Value::Mapping(_)) {
+                        walk(value, numeric_fields);
                     } else {
-                        walk(value);
+                        each(value, &|v: &mut Value| {
+                            if let Value::Number(n) = v {
+                                *v = Value::String(n.to_string());
+                            }
+                        });
                     }
                 }
             }
-            Value::Sequence(items) => items.iter_mut().for_each(walk),
+            Value::Sequence(items) => items.iter_mut().for_each(|i| walk(i, numeric_fields)),
             _ => {}
         }
     }
-    for (_, selection) in detection.iter_mut() {
-        walk(selection);
+    let mut numeric_fields = Vec::new();
+    for (name, selection) in detection.iter_mut() {
+        if name
+            .as_str()
+            .is_some_and(|n| n == "condition" || n == "timeframe")
+        {
+            continue;
+        }
+        walk(selection, &mut numeric_fields);
     }
+    numeric_fields
 }
 
 /// Keyword lists (`sel: [a, b]`, `sel: a`, `sel: {'|all': [a, b]}`) become field selections on
@@ -445,7 +576,11 @@ mod tests {
         assert!(failures.is_empty(), "{failures:?}");
         assert_eq!(
             set.rules[0].fields,
-            vec![(KEYWORD_FIELD.to_owned(), FieldRef::Keywords)]
+            vec![RuleField {
+                name: KEYWORD_FIELD.to_owned(),
+                source: FieldRef::Keywords,
+                numeric: false
+            }]
         );
     }
 }

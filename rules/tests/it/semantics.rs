@@ -110,3 +110,31 @@ fn temporal_ordered_enforces_the_order() {
     assert!(detect(load(rules), &[ok(start), fail(start + 1)]).is_empty());
     assert_eq!(detect(load(rules), &[fail(start), ok(start + 1)]).len(), 1);
 }
+
+/// sigma-rust compares values only within one type: a YAML number never equals a port read from a
+/// row, and `gt` never compares a number with text. The specification compares numbers as numbers.
+#[test]
+fn numbers_match_across_types() {
+    let set = load(
+        "title: ssh or high port\nid: n1\nlogsource: {category: firewall}\n\
+         detection:\n  ssh: {dst_port: 22}\n  high: {dst_port|gt: 1024, dst_port|lt: '2000'}\n  condition: ssh or high\n",
+    );
+    let line = |port: u16| {
+        format!(
+            "<4>Nov 26 10:00:00 fw kernel: [UFW BLOCK] IN=eth0 OUT= SRC=203.0.113.5 DST=10.0.0.1 LEN=40 PROTO=TCP SPT=40000 DPT={port}"
+        )
+    };
+    let alerts = detect(set, &[line(22), line(80), line(1500), line(3389)]);
+    let ports: Vec<String> = alerts
+        .iter()
+        .map(|a| {
+            a.evidence[0]
+                .raw
+                .rsplit('=')
+                .next()
+                .unwrap_or_default()
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(ports, ["22", "1500"]);
+}
