@@ -64,13 +64,20 @@ enum Command {
         #[command(flatten)]
         parse: ParseArgs,
     },
-    /// Parse log files (plain or .gz) and store them in the data directory.
+    /// Parse log files (plain or .gz), run the rules on them and store both in the data
+    /// directory (events as Parquet, alerts in the alert log).
     Ingest {
         /// Data directory.
         #[arg(long, default_value = "./canhgac-data")]
         data_dir: PathBuf,
         #[command(flatten)]
         parse: ParseArgs,
+        /// Rule files or directories (default: the built-in pack). May be repeated.
+        #[arg(long = "rules")]
+        rules: Vec<PathBuf>,
+        /// Store the events without running any rules.
+        #[arg(long, conflicts_with = "rules")]
+        no_detect: bool,
         /// Files to ingest.
         #[arg(required = true)]
         files: Vec<PathBuf>,
@@ -187,16 +194,25 @@ fn run(command: Command) -> Result<()> {
         Command::Ingest {
             data_dir,
             parse,
+            rules,
+            no_detect,
             files,
         } => {
             let options = IngestOptions {
                 parse: parse.context()?,
                 max_frame: DEFAULT_MAX_FRAME,
             };
-            let summary = ingest_files(&data_dir, &files, &options)?;
+            let mut engine = if no_detect {
+                None
+            } else {
+                let (set, failures) = load_rules(&rules)?;
+                print_failures(&failures);
+                Some(Engine::new(set, ReferenceDetector))
+            };
+            let summary = ingest_files(&data_dir, &files, &options, engine.as_mut())?;
             let s = summary.stats;
             println!(
-                "ingested {} records from {} file(s): {} ok, {} partial, {} failed, {} truncated; {} parquet file(s) written; {:.0} records/s, {:.1} MB/s",
+                "ingested {} records from {} file(s): {} ok, {} partial, {} failed, {} truncated; {} parquet file(s) written; {} alert(s), {} new; {:.0} records/s, {:.1} MB/s",
                 s.records,
                 summary.inputs,
                 s.records - s.partial - s.failed,
@@ -204,6 +220,8 @@ fn run(command: Command) -> Result<()> {
                 s.failed,
                 summary.truncated,
                 summary.files_written.len(),
+                summary.alerts_raised,
+                summary.alerts_new,
                 summary.rate(),
                 s.bytes as f64 / 1e6 / summary.elapsed.as_secs_f64().max(1e-9),
             );
@@ -338,6 +356,12 @@ const DEMO_QUERIES: &[(&str, &str)] = &[
         "SELECT host, \"user\", fields['target_user'] AS target_user, fields['command'] AS command, count(*) AS attempts \
          FROM events WHERE app = 'sudo' AND outcome = 'failure' AND fields['reason'] IS NOT NULL \
          GROUP BY host, \"user\", fields['target_user'], fields['command'] ORDER BY attempts DESC LIMIT 10",
+    ),
+    (
+        "Alerts from the built-in Sigma rules",
+        "SELECT level, title, count(*) AS alerts, count(DISTINCT src_ip) AS sources, min(first_ts) AS first_seen, max(last_ts) AS last_seen \
+         FROM alerts GROUP BY level, title \
+         ORDER BY CASE level WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 WHEN 'low' THEN 3 ELSE 4 END, alerts DESC",
     ),
     (
         "Perimeter probing: denied connections by source, across FortiGate, Cisco ASA and iptables",
@@ -486,14 +510,18 @@ fn demo(data_dir: &Path, samples: &Path) -> Result<()> {
         parse: ParseContext::new(now_micros()),
         max_frame: DEFAULT_MAX_FRAME,
     };
-    let summary = ingest_files(data_dir, &files, &options)?;
+    let (rules, failures) = canhgac_rules::builtin_pack()?;
+    print_failures(&failures);
+    let mut engine = Engine::new(rules, ReferenceDetector);
+    let summary = ingest_files(data_dir, &files, &options, Some(&mut engine))?;
     println!(
-        "canhgac demo: ingested {} records from {} sample files into {} ({} partial, {} failed, kept raw)\n",
+        "canhgac demo: ingested {} records from {} sample files into {} ({} partial, {} failed, kept raw); the built-in rules raised {} alerts\n",
         summary.stats.records,
         summary.inputs,
         data_dir.display(),
         summary.stats.partial,
-        summary.stats.failed
+        summary.stats.failed,
+        summary.alerts_new
     );
     for (title, query) in DEMO_QUERIES {
         println!("== {title}");

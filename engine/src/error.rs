@@ -25,6 +25,9 @@ pub enum Error {
     /// An error from the parsers crate.
     #[error(transparent)]
     Parse(#[from] canhgac_parsers::Error),
+    /// Detection failed on a batch.
+    #[error(transparent)]
+    Rules(#[from] canhgac_rules::Error),
     /// A broken invariant: a bug in canhgac, not a problem with the input.
     #[error("internal error: {0}")]
     Internal(String),

@@ -13,6 +13,9 @@ use arrow::array::RecordBatch;
 use canhgac_parsers::framing::{DEFAULT_MAX_FRAME, FrameDecoder};
 use canhgac_parsers::{BatchBuilder, Origin, ParseContext, ParseStats};
 
+use canhgac_rules::{Engine, ReferenceDetector};
+
+use crate::alerts::AlertLog;
 use crate::error::{Error, Result};
 use crate::store::EventWriter;
 
@@ -48,6 +51,10 @@ pub struct IngestSummary {
     pub truncated: u64,
     /// Parquet files published.
     pub files_written: Vec<PathBuf>,
+    /// Alerts detection raised.
+    pub alerts_raised: usize,
+    /// Of those, alerts not already in the alert log.
+    pub alerts_new: usize,
     /// Wall time.
     pub elapsed: Duration,
 }
@@ -59,17 +66,33 @@ impl IngestSummary {
     }
 }
 
-/// Parses `inputs` and stores them under `data_dir`.
+/// Parses `inputs` and stores them under `data_dir`. With a detection engine, each batch is
+/// evaluated before it is stored and new alerts are appended to the alert log.
 pub fn ingest_files(
     data_dir: &Path,
     inputs: &[PathBuf],
     options: &IngestOptions,
+    mut detection: Option<&mut Engine<ReferenceDetector>>,
 ) -> Result<IngestSummary> {
     let started = Instant::now();
     let run_id = format!("{}-{}", now_micros(), std::process::id());
     let mut writer = EventWriter::new(data_dir, run_id)?;
-    let mut summary = parse_files(inputs, options, |batch| writer.write(&batch))?;
+    let mut log = match detection {
+        Some(_) => Some(AlertLog::open(data_dir)?),
+        None => None,
+    };
+    let (mut raised, mut new) = (0, 0);
+    let mut summary = parse_files(inputs, options, |batch| {
+        if let (Some(engine), Some(log)) = (detection.as_deref_mut(), log.as_mut()) {
+            let alerts = engine.process(&batch)?;
+            raised += alerts.len();
+            new += log.append(&alerts)?;
+        }
+        writer.write(&batch)
+    })?;
     summary.files_written = writer.finish()?;
+    summary.alerts_raised = raised;
+    summary.alerts_new = new;
     summary.elapsed = started.elapsed();
     Ok(summary)
 }

@@ -1,10 +1,12 @@
 //! The canhgac runtime: ingestion, the Parquet event store and SQL over it.
 //!
-//! - [`ingest`]: files (plain or gzip) -> framing -> parsers -> Arrow batches -> store.
+//! - [`ingest`]: files (plain or gzip) -> framing -> parsers -> Arrow batches -> detection -> store.
+//! - [`alerts`]: the append-only alert log and its SQL table.
 //! - [`store`]: Parquet day partitions, written atomically.
 //! - [`sql`]: DataFusion over the store, read-only.
 //! - [`generate`]: deterministic realistic log generator for samples and benchmarks.
 
+pub mod alerts;
 mod error;
 pub mod generate;
 pub mod ingest;

@@ -1,5 +1,5 @@
 //! SQL over the event store with DataFusion: the `events` table is the Parquet store, with the day
-//! partition available as the `date` column. Queries are read-only: DDL, DML and statements that
+//! partition available as the `date` column; the `alerts` table is the alert log. Queries are read-only: DDL, DML and statements that
 //! change session state are refused.
 
 use std::path::Path;
@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use arrow::array::RecordBatch;
 use arrow::datatypes::DataType;
+use datafusion::datasource::MemTable;
 use datafusion::datasource::file_format::parquet::ParquetFormat;
 use datafusion::datasource::listing::{
     ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl,
@@ -41,6 +42,9 @@ pub async fn session(data_dir: &Path) -> Result<SessionContext> {
         .with_listing_options(options)
         .with_schema(schema());
     ctx.register_table("events", Arc::new(ListingTable::try_new(config)?))?;
+    let alerts = crate::alerts::alerts_batch(data_dir)?;
+    let table = MemTable::try_new(alerts.schema(), vec![vec![alerts]])?;
+    ctx.register_table("alerts", Arc::new(table))?;
     Ok(ctx)
 }
 

@@ -4,6 +4,8 @@
 //! and raw text; for a correlation, its group values and first and last match time), so replaying
 //! the same events yields the same ids and never duplicates an alert.
 
+use std::collections::BTreeMap;
+
 use serde::Serialize;
 
 use crate::correlation::{Correlation, Fired};
@@ -93,7 +95,7 @@ pub struct Alert {
     /// ATT&CK techniques from `attack.tNNNN[.NNN]` tags, upper-cased.
     pub techniques: Vec<String>,
     /// Group-by field names and values (correlations).
-    pub group_by: Vec<(String, String)>,
+    pub group_by: BTreeMap<String, String>,
     /// First matching event time.
     pub first_ts: String,
     /// Last matching event time.
@@ -129,7 +131,7 @@ impl Alert {
         Alert::new(
             id,
             &rule.meta,
-            Vec::new(),
+            BTreeMap::new(),
             (ts, last),
             evidence.len(),
             evidence.to_vec(),
@@ -161,7 +163,7 @@ impl Alert {
     fn new(
         id: String,
         meta: &Meta,
-        group_by: Vec<(String, String)>,
+        group_by: BTreeMap<String, String>,
         (first, last): (i64, i64),
         count: usize,
         evidence: Vec<Evidence>,

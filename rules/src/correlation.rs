@@ -299,10 +299,16 @@ pub struct Fired {
     pub evidence: Vec<Evidence>,
 }
 
+/// Most matches a group's window keeps; beyond it the oldest are evicted and counted, so a flood
+/// cannot exhaust memory.
+pub const MAX_PER_GROUP: usize = 50_000;
+
 /// Window state of one correlation: matches per group.
 #[derive(Debug, Default)]
 pub struct Windows {
     groups: HashMap<Vec<String>, Vec<Seen>>,
+    /// Matches evicted because a window was full.
+    pub evicted: u64,
 }
 
 impl Windows {
@@ -331,6 +337,11 @@ impl Windows {
         let newest = window.last().map_or(ts, |s| s.ts);
         let horizon = newest - c.timespan_micros;
         window.retain(|s| s.ts > horizon);
+        if window.len() > MAX_PER_GROUP {
+            let excess = window.len() - MAX_PER_GROUP;
+            window.drain(..excess);
+            self.evicted += excess as u64;
+        }
         let measured = measure(c, window, ts);
         if !c.condition.holds(measured) {
             return None;

@@ -229,6 +229,16 @@ impl<D: Detector> Engine<D> {
         &self.rules
     }
 
+    /// Forgets every correlation window (a fresh start, as after loading the rules).
+    pub fn reset_windows(&mut self) {
+        self.windows = self
+            .rules
+            .correlations
+            .iter()
+            .map(|_| Windows::default())
+            .collect();
+    }
+
     /// Evaluates one batch; returns the alerts it raised.
     pub fn process(&mut self, batch: &RecordBatch) -> Result<Vec<Alert>> {
         let view = BatchView::new(batch)?;

@@ -371,7 +371,7 @@ fn detect_prints_alerts_as_json_lines() {
         .collect();
     assert!(!brute.is_empty());
     for a in brute {
-        let ip = a["group_by"][0][1].as_str().unwrap_or_default();
+        let ip = a["group_by"]["src_ip"].as_str().unwrap_or_default();
         let failures = text
             .lines()
             .filter(|l| l.contains(ip) && (l.contains("Failed ") || l.contains("Invalid user")))
@@ -387,4 +387,38 @@ fn detect_prints_alerts_as_json_lines() {
     // Standard input works too, and gives the same alerts.
     let stdin = canhgac(&["detect", "-"], Some(text.as_bytes()));
     assert_eq!(String::from_utf8_lossy(&stdin.stdout), out);
+}
+
+/// `ingest` runs the built-in rules: the `alerts` table holds what `detect` prints, and ingesting
+/// the same file again adds no duplicate alerts.
+#[test]
+fn ingest_stores_alerts_once() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let data = dir.path().to_string_lossy().into_owned();
+    let auth = sample("linux/auth.log").to_string_lossy().into_owned();
+    let detected = ok(&["detect", &auth]).lines().count();
+    assert!(detected > 0);
+    let first = ok(&["ingest", "--data-dir", &data, &auth]);
+    assert!(
+        first.contains(&format!("{detected} alert(s), {detected} new")),
+        "{first}"
+    );
+    let second = ok(&["ingest", "--data-dir", &data, &auth]);
+    assert!(
+        second.contains(&format!("{detected} alert(s), 0 new")),
+        "{second}"
+    );
+    let csv = sql_csv(
+        &data,
+        "SELECT count(*) AS n, count(DISTINCT id) AS ids FROM alerts",
+    );
+    assert_eq!(
+        csv.lines().nth(1),
+        Some(format!("{detected},{detected}").as_str())
+    );
+    let csv = sql_csv(
+        &data,
+        "SELECT count(*) FROM alerts WHERE title = 'SSH brute force from one source' AND level = 'high' AND src_ip IS NOT NULL AND techniques LIKE '%T1110.001%'",
+    );
+    assert_ne!(csv.lines().nth(1), Some("0"));
 }

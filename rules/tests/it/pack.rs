@@ -50,7 +50,7 @@ fn linux_attacks_fire_and_name_the_attackers() {
         .iter()
         .filter(|a| a.title.starts_with("SSH brute force"))
     {
-        let ip = &a.group_by[0].1;
+        let ip = a.group_by.get("src_ip").cloned().unwrap_or_default();
         assert!(ATTACKERS.contains(&ip.as_str()), "brute force from {ip}");
         assert!(a.count >= 10 && !a.evidence.is_empty());
         assert!(a.techniques.contains(&"T1110.001".to_owned()));
@@ -76,7 +76,7 @@ fn firewall_attacks_fire_across_vendors() {
         );
     }
     for a in &alerts {
-        if let Some((_, ip)) = a.group_by.first() {
+        if let Some(ip) = a.group_by.get("src_ip") {
             assert!(ATTACKERS.contains(&ip.as_str()), "{} from {ip}", a.title);
         }
     }
