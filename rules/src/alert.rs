@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::correlation::{Correlation, Fired};
 use crate::detect::BatchView;
@@ -14,12 +14,12 @@ use crate::load::{DetectionRule, Meta};
 use crate::logsource::FieldRef;
 
 /// The key columns and raw text of one matching event.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Evidence {
     /// Event time (RFC 3339, UTC).
     pub ts: String,
-    /// `ts` in microseconds (for ids and ordering).
-    #[serde(skip)]
+    /// `ts` in microseconds (for ids and ordering; kept in checkpoints, not shown in alerts).
+    #[serde(default, skip_serializing)]
     pub ts_micros: i64,
     /// `host`.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -109,6 +109,14 @@ pub struct Alert {
     pub falsepositives: Vec<String>,
     /// The first matching events.
     pub evidence: Vec<Evidence>,
+    /// Matches of this group that arrived too late to be counted in their window (a note for the
+    /// analyst: the count may be low).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub late_events: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 impl Alert {
@@ -150,14 +158,16 @@ impl Alert {
             .cloned()
             .zip(fired.group.iter().cloned())
             .collect();
-        Alert::new(
+        let mut alert = Alert::new(
             stable_id(&parts),
             &c.meta,
             group_by,
             (fired.first_ts, fired.last_ts),
             fired.count,
             fired.evidence.clone(),
-        )
+        );
+        alert.late_events = fired.late;
+        alert
     }
 
     fn new(
@@ -184,6 +194,7 @@ impl Alert {
             description: meta.description.clone(),
             falsepositives: meta.falsepositives.clone(),
             evidence,
+            late_events: 0,
         }
     }
 }

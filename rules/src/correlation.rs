@@ -10,6 +10,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 
+use serde::{Deserialize, Serialize};
 use serde_norway::Value;
 
 use crate::alert::Evidence;
@@ -273,7 +274,7 @@ fn resolve(set: &RuleSet, c: &mut Correlation) -> Result<(), String> {
 }
 
 /// One match kept in a window.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 struct Seen {
     ts: i64,
     /// Position of the matching rule in the correlation's `rules`.
@@ -297,22 +298,46 @@ pub struct Fired {
     pub measured: f64,
     /// Evidence of the window's first matches, oldest first.
     pub evidence: Vec<Evidence>,
+    /// Matches of this group that arrived later than the allowed lateness since it last fired.
+    pub late: u64,
 }
 
 /// Most matches a group's window keeps; beyond it the oldest are evicted and counted, so a flood
 /// cannot exhaust memory.
 pub const MAX_PER_GROUP: usize = 50_000;
 
-/// Window state of one correlation: matches per group.
-#[derive(Debug, Default)]
+/// Window state of one correlation: matches per group, and the event-time watermark.
+///
+/// The watermark is the latest match time seen. A match older than `watermark - lateness` is too
+/// late to be placed: it is counted (per group, reported on that group's next alert, and in
+/// [`Windows::late`]) and not added. A later match within the lateness is inserted in time order,
+/// so it counts in the window where it belongs.
+#[derive(Debug, Default, Serialize, Deserialize)]
 pub struct Windows {
-    groups: HashMap<Vec<String>, Vec<Seen>>,
+    groups: HashMap<String, Group>,
+    watermark: Option<i64>,
     /// Matches evicted because a window was full.
     pub evicted: u64,
+    /// Matches that arrived later than the allowed lateness.
+    pub late: u64,
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct Group {
+    values: Vec<String>,
+    seen: Vec<Seen>,
+    late: u64,
+}
+
+/// A group's key in the state map (group values joined with a separator no value contains).
+fn group_key(values: &[String]) -> String {
+    values.join("\u{1f}")
 }
 
 impl Windows {
     /// Records a match of the correlation's `rule`-th rule and says whether the correlation fires.
+    /// `lateness_micros` is how far behind the newest match time a match may still arrive.
+    #[allow(clippy::too_many_arguments)]
     pub fn observe(
         &mut self,
         c: &Correlation,
@@ -321,9 +346,24 @@ impl Windows {
         group: Vec<String>,
         value: Option<String>,
         evidence: Evidence,
+        lateness_micros: i64,
     ) -> Option<Fired> {
-        let window = self.groups.entry(group.clone()).or_default();
-        // Keep arrival order but insert by time, so a late match lands where it belongs.
+        let watermark = *self.watermark.get_or_insert(ts);
+        let state = self
+            .groups
+            .entry(group_key(&group))
+            .or_insert_with(|| Group {
+                values: group.clone(),
+                ..Group::default()
+            });
+        if ts < watermark.saturating_sub(lateness_micros) {
+            state.late += 1;
+            self.late += 1;
+            return None;
+        }
+        self.watermark = Some(watermark.max(ts));
+        let window = &mut state.seen;
+        // Insert by time, so a match arriving late (within the lateness) lands where it belongs.
         let at = window.partition_point(|s| s.ts <= ts);
         window.insert(
             at,
@@ -334,14 +374,15 @@ impl Windows {
                 evidence,
             },
         );
-        let newest = window.last().map_or(ts, |s| s.ts);
-        let horizon = newest - c.timespan_micros;
+        // The window ends at this match: `(ts - timespan, ts]`, plus what came after it.
+        let horizon = ts - c.timespan_micros;
         window.retain(|s| s.ts > horizon);
         if window.len() > MAX_PER_GROUP {
             let excess = window.len() - MAX_PER_GROUP;
             window.drain(..excess);
             self.evicted += excess as u64;
         }
+        let newest = window.last().map_or(ts, |s| s.ts);
         let measured = measure(c, window, ts);
         if !c.condition.holds(measured) {
             return None;
@@ -357,9 +398,15 @@ impl Windows {
                 .take(EVIDENCE_LINES)
                 .map(|s| s.evidence.clone())
                 .collect(),
+            late: std::mem::take(&mut state.late),
         };
         window.clear();
         Some(fired)
+    }
+
+    /// Groups with matches in their window.
+    pub fn groups(&self) -> usize {
+        self.groups.values().filter(|g| !g.seen.is_empty()).count()
     }
 }
 

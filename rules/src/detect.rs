@@ -203,7 +203,11 @@ pub struct Engine<D: Detector> {
     detector: D,
     windows: Vec<Windows>,
     matches: Vec<RuleMatch>,
+    lateness_micros: i64,
 }
+
+/// How far behind the newest match time a match may arrive and still count (default).
+pub const DEFAULT_LATENESS_MICROS: i64 = 5 * 60 * 1_000_000;
 
 /// How many evidence lines an alert keeps.
 pub const EVIDENCE_LINES: usize = 10;
@@ -221,7 +225,46 @@ impl<D: Detector> Engine<D> {
             detector,
             windows,
             matches: Vec::new(),
+            lateness_micros: DEFAULT_LATENESS_MICROS,
         }
+    }
+
+    /// Sets the allowed lateness of correlation matches.
+    pub fn with_lateness(mut self, micros: i64) -> Self {
+        self.lateness_micros = micros.max(0);
+        self
+    }
+
+    /// The correlation windows as text, to be written to disk and given to
+    /// [`restore`](Self::restore) after a restart, so the windows continue where they were.
+    pub fn checkpoint(&self) -> String {
+        let state: HashMap<&str, &Windows> = self
+            .rules
+            .correlations
+            .iter()
+            .zip(&self.windows)
+            .map(|(c, w)| (c.meta.id.as_str(), w))
+            .collect();
+        serde_json::to_string(&state).unwrap_or_default()
+    }
+
+    /// Restores windows from a [`checkpoint`](Self::checkpoint). Correlations the checkpoint does
+    /// not know start empty; windows of correlations no longer loaded are dropped.
+    pub fn restore(&mut self, checkpoint: &str) -> Result<()> {
+        let mut state: HashMap<String, Windows> =
+            serde_json::from_str(checkpoint).map_err(|e| Error::Checkpoint(e.to_string()))?;
+        for (c, w) in self.rules.correlations.iter().zip(self.windows.iter_mut()) {
+            *w = state.remove(&c.meta.id).unwrap_or_default();
+        }
+        Ok(())
+    }
+
+    /// Correlation matches that arrived later than the allowed lateness, and matches evicted
+    /// from full windows, since the engine started.
+    pub fn dropped(&self) -> (u64, u64) {
+        self.windows
+            .iter()
+            .fold((0, 0), |(l, e), w| (l + w.late, e + w.evicted))
     }
 
     /// The rules in use.
@@ -265,9 +308,16 @@ impl<D: Detector> Engine<D> {
                     .as_ref()
                     .and_then(|f| view.text(m.row, f).map(Cow::into_owned));
                 let ts = view.ts(m.row);
-                if let Some(fired) =
-                    self.windows[ci].observe(c, position, ts, group, value, evidence.clone())
-                {
+                let lateness = self.lateness_micros;
+                if let Some(fired) = self.windows[ci].observe(
+                    c,
+                    position,
+                    ts,
+                    group,
+                    value,
+                    evidence.clone(),
+                    lateness,
+                ) {
                     alerts.push(Alert::for_correlation(c, &fired));
                 }
             }

@@ -16,6 +16,9 @@ pub enum Error {
     /// The built-in log-source mapping is malformed (a bug, caught by a unit test).
     #[error("log-source mapping: {0}")]
     Mapping(String),
+    /// A checkpoint could not be read back.
+    #[error("checkpoint: {0}")]
+    Checkpoint(String),
     /// A batch does not have the event schema's columns.
     #[error("batch: {0}")]
     Batch(String),

@@ -138,3 +138,107 @@ fn numbers_match_across_types() {
         .collect();
     assert_eq!(ports, ["22", "1500"]);
 }
+
+fn engine(set: RuleSet) -> canhgac_rules::Engine<canhgac_rules::ReferenceDetector> {
+    canhgac_rules::Engine::new(set, canhgac_rules::ReferenceDetector)
+}
+
+fn run(
+    engine: &mut canhgac_rules::Engine<canhgac_rules::ReferenceDetector>,
+    lines: &[String],
+) -> Vec<canhgac_rules::Alert> {
+    super::batches(lines)
+        .iter()
+        .flat_map(|b| engine.process(b).unwrap_or_else(|e| panic!("{e}")))
+        .collect()
+}
+
+/// A match that arrives out of order but within the allowed lateness counts in its window.
+#[test]
+fn out_of_order_within_lateness_counts() {
+    let start = 1_795_687_200;
+    // Times 0, 20, then 10: the last arrives 10 s late.
+    let mut lines = failures_from("203.0.113.1", start, &[0, 20]);
+    lines.extend(failures_from("203.0.113.1", start, &[10]));
+    let alerts = run(&mut engine(load(COUNT_3_IN_60S)), &lines);
+    assert_eq!(alerts.len(), 1);
+    assert_eq!(alerts[0].count, 3);
+}
+
+/// Beyond the lateness a match is not placed, but counted, and the group's next alert says so.
+#[test]
+fn beyond_lateness_is_counted_not_lost() {
+    let start = 1_795_687_200;
+    let mut e = engine(load(COUNT_3_IN_60S)).with_lateness(30_000_000);
+    let mut lines = failures_from("203.0.113.1", start, &[200]);
+    // 190 and 180 s behind the newest match: more than 30 s late.
+    lines.extend(failures_from("203.0.113.1", start, &[10, 10]));
+    assert!(run(&mut e, &lines).is_empty());
+    assert_eq!(e.dropped().0, 2);
+    let alerts = run(&mut e, &failures_from("203.0.113.1", start + 200, &[1, 1]));
+    assert_eq!(alerts.len(), 1);
+    assert_eq!(alerts[0].count, 3);
+    assert_eq!(alerts[0].late_events, 2);
+}
+
+/// Group-by on several fields keeps each combination apart.
+#[test]
+fn group_by_several_fields() {
+    let rules = "title: f\nid: f1\nname: fail\nlogsource: {product: linux, service: sshd}\n\
+         detection: {sel: {outcome: failure}, condition: sel}\n---\n\
+         title: per user\nid: c3\ncorrelation: {type: event_count, rules: [fail], group-by: [src_ip, user], timespan: 60s, condition: {gte: 2}}\n";
+    let start = 1_795_687_200;
+    let stamp = |t: i64| {
+        chrono::DateTime::from_timestamp(t, 0)
+            .unwrap_or_default()
+            .format("%b %e %H:%M:%S")
+            .to_string()
+    };
+    let fail = |t: i64, user: &str| {
+        format!(
+            "<86>{} h1 sshd[1]: Failed password for {user} from 203.0.113.9 port 22 ssh2",
+            stamp(t)
+        )
+    };
+    let alerts = detect(
+        load(rules),
+        &[
+            fail(start, "root"),
+            fail(start + 1, "admin"),
+            fail(start + 2, "root"),
+        ],
+    );
+    assert_eq!(alerts.len(), 1);
+    assert_eq!(
+        alerts[0].group_by.get("user").map(String::as_str),
+        Some("root")
+    );
+    assert_eq!(
+        alerts[0].group_by.get("src_ip").map(String::as_str),
+        Some("203.0.113.9")
+    );
+}
+
+/// A restart from a checkpoint taken in the middle of a window gives the same alerts as an
+/// uninterrupted run.
+#[test]
+fn restart_from_checkpoint_gives_the_same_alerts() {
+    let start = 1_795_687_200;
+    let lines = failures_from("203.0.113.1", start, &[0, 10, 10, 10, 10, 10, 10]);
+    let whole = run(&mut engine(load(COUNT_3_IN_60S)), &lines);
+    assert_eq!(whole.len(), 2);
+    let (first, second) = lines.split_at(4);
+    let mut before = engine(load(COUNT_3_IN_60S));
+    let mut alerts = run(&mut before, first);
+    let checkpoint = before.checkpoint();
+    drop(before);
+    let mut after = engine(load(COUNT_3_IN_60S));
+    after.restore(&checkpoint).unwrap_or_else(|e| panic!("{e}"));
+    alerts.extend(run(&mut after, second));
+    let ids = |a: &[canhgac_rules::Alert]| a.iter().map(|x| x.id.clone()).collect::<Vec<_>>();
+    assert_eq!(ids(&alerts), ids(&whole));
+    assert!(
+        engine(load(COUNT_3_IN_60S)).restore("not json").is_err(),
+        "a damaged checkpoint is an error, not an empty state"
+    );
+}
