@@ -42,6 +42,37 @@ struct ParseArgs {
     year: Option<i32>,
 }
 
+/// Settings of detection.
+#[derive(clap::Args, Clone)]
+struct DetectArgs {
+    /// Rule files or directories (default: the built-in pack). May be repeated.
+    #[arg(long = "rules")]
+    rules: Vec<PathBuf>,
+    /// Hold back repeats of an alert (same rule and group) for this long after one is shown,
+    /// counting them (e.g. `10m`); `0` shows every alert.
+    #[arg(long, default_value = "0s")]
+    suppress: String,
+    /// How late (behind the newest event) a correlation match may arrive and still count in its
+    /// window; later ones are counted as late.
+    #[arg(long, default_value = "5m")]
+    lateness: String,
+}
+
+impl DetectArgs {
+    fn engine(&self) -> Result<Engine<ReferenceDetector>> {
+        let span = |s: &str| {
+            canhgac_rules::correlation::parse_timespan(s).ok_or_else(|| {
+                anyhow::anyhow!("`{s}` is not a duration such as 30s, 10m, 1h or 1d")
+            })
+        };
+        let (set, failures) = load_rules(&self.rules)?;
+        print_failures(&failures);
+        Ok(Engine::new(set, ReferenceDetector)
+            .with_suppression(span(&self.suppress)?)
+            .with_lateness(span(&self.lateness)?))
+    }
+}
+
 impl ParseArgs {
     fn context(&self) -> Result<ParseContext> {
         let mut ctx = ParseContext::new(now_micros());
@@ -72,9 +103,8 @@ enum Command {
         data_dir: PathBuf,
         #[command(flatten)]
         parse: ParseArgs,
-        /// Rule files or directories (default: the built-in pack). May be repeated.
-        #[arg(long = "rules")]
-        rules: Vec<PathBuf>,
+        #[command(flatten)]
+        detect: DetectArgs,
         /// Store the events without running any rules.
         #[arg(long, conflicts_with = "rules")]
         no_detect: bool,
@@ -101,9 +131,8 @@ enum Command {
     /// Parse records and run the rules on them (correlations included), without a data
     /// directory; prints one alert per line as JSON.
     Detect {
-        /// Rule files or directories (default: the built-in pack). May be repeated.
-        #[arg(long = "rules")]
-        rules: Vec<PathBuf>,
+        #[command(flatten)]
+        detect: DetectArgs,
         #[command(flatten)]
         parse: ParseArgs,
         /// Files to read (plain or .gz); `-` reads standard input.
@@ -194,7 +223,7 @@ fn run(command: Command) -> Result<()> {
         Command::Ingest {
             data_dir,
             parse,
-            rules,
+            detect,
             no_detect,
             files,
         } => {
@@ -205,9 +234,7 @@ fn run(command: Command) -> Result<()> {
             let mut engine = if no_detect {
                 None
             } else {
-                let (set, failures) = load_rules(&rules)?;
-                print_failures(&failures);
-                Some(Engine::new(set, ReferenceDetector))
+                Some(detect.engine()?)
             };
             let summary = ingest_files(&data_dir, &files, &options, engine.as_mut())?;
             let s = summary.stats;
@@ -247,10 +274,10 @@ fn run(command: Command) -> Result<()> {
         Command::Demo { data_dir, samples } => demo(&data_dir, &samples),
         Command::Rules { action } => rules(action),
         Command::Detect {
-            rules,
+            detect: args,
             parse,
             files,
-        } => detect(&rules, &parse, &files),
+        } => detect(&args, &parse, &files),
         Command::Generate {
             kind,
             lines,
@@ -449,10 +476,8 @@ fn rules(action: RulesCommand) -> Result<()> {
 }
 
 /// `canhgac detect`: parse, evaluate, print alerts as JSON lines.
-fn detect(rule_paths: &[PathBuf], parse: &ParseArgs, files: &[PathBuf]) -> Result<()> {
-    let (set, failures) = load_rules(rule_paths)?;
-    print_failures(&failures);
-    let mut engine = Engine::new(set, ReferenceDetector);
+fn detect(args: &DetectArgs, parse: &ParseArgs, files: &[PathBuf]) -> Result<()> {
+    let mut engine = args.engine()?;
     let options = IngestOptions {
         parse: parse.context()?,
         max_frame: DEFAULT_MAX_FRAME,
@@ -473,6 +498,13 @@ fn detect(rule_paths: &[PathBuf], parse: &ParseArgs, files: &[PathBuf]) -> Resul
         Ok(())
     })?;
     out.flush()?;
+    let (late, evicted) = engine.dropped();
+    if late + evicted + engine.suppressed() > 0 {
+        eprintln!(
+            "canhgac: {} alert(s) suppressed as repeats; {late} correlation match(es) too late, {evicted} evicted from full windows",
+            engine.suppressed()
+        );
+    }
     failed.map_or(Ok(()), Err)
 }
 

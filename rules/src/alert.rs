@@ -113,6 +113,12 @@ pub struct Alert {
     /// analyst: the count may be low).
     #[serde(skip_serializing_if = "is_zero")]
     pub late_events: u64,
+    /// Alerts of the same rule and group held back by suppression since the last one shown.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub suppressed_before: u64,
+    /// `first_ts` in microseconds.
+    #[serde(skip)]
+    pub first_micros: i64,
 }
 
 fn is_zero(n: &u64) -> bool {
@@ -120,6 +126,26 @@ fn is_zero(n: &u64) -> bool {
 }
 
 impl Alert {
+    /// What suppression groups by: the rule and the group-by values, or for a single-event rule
+    /// the host, source address and user of the event.
+    pub fn suppression_key(&self) -> String {
+        let mut key = self.rule_id.clone();
+        if self.group_by.is_empty() {
+            if let Some(e) = self.evidence.first() {
+                for part in [&e.host, &e.src_ip, &e.user] {
+                    key.push('\u{1f}');
+                    key.push_str(part.as_deref().unwrap_or(""));
+                }
+            }
+        } else {
+            for v in self.group_by.values() {
+                key.push('\u{1f}');
+                key.push_str(v);
+            }
+        }
+        key
+    }
+
     /// The alert as one line of JSON.
     pub fn to_json(&self) -> String {
         // Serialising plain strings, numbers and vectors cannot fail.
@@ -195,6 +221,8 @@ impl Alert {
             falsepositives: meta.falsepositives.clone(),
             evidence,
             late_events: 0,
+            suppressed_before: 0,
+            first_micros: first,
         }
     }
 }

@@ -204,6 +204,10 @@ pub struct Engine<D: Detector> {
     windows: Vec<Windows>,
     matches: Vec<RuleMatch>,
     lateness_micros: i64,
+    suppress_micros: i64,
+    /// Per suppression key: time of the last alert shown, and how many were held since.
+    shown: HashMap<String, (i64, u64)>,
+    suppressed: u64,
 }
 
 /// How far behind the newest match time a match may arrive and still count (default).
@@ -226,7 +230,44 @@ impl<D: Detector> Engine<D> {
             windows,
             matches: Vec::new(),
             lateness_micros: DEFAULT_LATENESS_MICROS,
+            suppress_micros: 0,
+            shown: HashMap::new(),
+            suppressed: 0,
         }
+    }
+
+    /// Holds back repeats: after an alert, alerts of the same rule and group (see
+    /// [`Alert::suppression_key`]) starting within `micros` of event time are counted, not shown;
+    /// the next one shown says how many were held. 0 (the default) shows every alert.
+    pub fn with_suppression(mut self, micros: i64) -> Self {
+        self.suppress_micros = micros.max(0);
+        self
+    }
+
+    /// Alerts held back by suppression since the engine started.
+    pub fn suppressed(&self) -> u64 {
+        self.suppressed
+    }
+
+    fn admit(&mut self, mut alert: Alert, out: &mut Vec<Alert>) {
+        if self.suppress_micros > 0 {
+            let key = alert.suppression_key();
+            match self.shown.get_mut(&key) {
+                Some((last, held)) if alert.first_micros - *last < self.suppress_micros => {
+                    *held += 1;
+                    self.suppressed += 1;
+                    return;
+                }
+                Some((last, held)) => {
+                    alert.suppressed_before = std::mem::take(held);
+                    *last = alert.first_micros;
+                }
+                None => {
+                    self.shown.insert(key, (alert.first_micros, 0));
+                }
+            }
+        }
+        out.push(alert);
     }
 
     /// Sets the allowed lateness of correlation matches.
@@ -293,8 +334,9 @@ impl<D: Detector> Engine<D> {
                 continue;
             };
             let evidence = Evidence::of(&view, m.row);
+            let mut raised = Vec::new();
             if rule.standalone {
-                alerts.push(Alert::for_rule(rule, std::slice::from_ref(&evidence)));
+                raised.push(Alert::for_rule(rule, std::slice::from_ref(&evidence)));
             }
             for (ci, c) in self.rules.correlations.iter().enumerate() {
                 let Some(position) = c.rules.iter().position(|&r| r == m.rule) else {
@@ -318,8 +360,11 @@ impl<D: Detector> Engine<D> {
                     evidence.clone(),
                     lateness,
                 ) {
-                    alerts.push(Alert::for_correlation(c, &fired));
+                    raised.push(Alert::for_correlation(c, &fired));
                 }
+            }
+            for alert in raised {
+                self.admit(alert, &mut alerts);
             }
         }
         Ok(alerts)

@@ -166,6 +166,13 @@ impl RuleSet {
             };
             let id =
                 text_of(&value, "id").unwrap_or_else(|| format!("{}#{}", path.display(), n + 1));
+            if value.get("filter").is_some() {
+                failures.push(fail(
+                    Some(id),
+                    "Sigma filter documents are not supported yet".to_owned(),
+                ));
+                continue;
+            }
             if value.get("correlation").is_some() {
                 match Correlation::from_yaml(&value, id.clone(), path) {
                     Ok(c) => self.correlations.push(c),

@@ -4,6 +4,7 @@
 mod pack;
 mod semantics;
 mod sigmahq;
+mod spec;
 mod vectors;
 
 use std::path::{Path, PathBuf};

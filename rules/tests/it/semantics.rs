@@ -242,3 +242,34 @@ fn restart_from_checkpoint_gives_the_same_alerts() {
         "a damaged checkpoint is an error, not an empty state"
     );
 }
+
+/// Suppression shows the first alert of a rule and group, counts the repeats within the window,
+/// and says how many were held on the next one shown.
+#[test]
+fn suppression_holds_repeats_and_counts_them() {
+    let rules = "title: refused sudo\nid: s1\nlogsource: {product: linux, service: sudo}\n\
+         detection: {sel: {reason|contains: 'NOT in sudoers'}, condition: sel}\n";
+    let start = 1_795_687_200;
+    let line = |t: i64| {
+        let stamp = chrono::DateTime::from_timestamp(t, 0)
+            .unwrap_or_default()
+            .format("%b %e %H:%M:%S");
+        format!(
+            "<85>{stamp} h1 sudo: tranb : user NOT in sudoers ; TTY=pts/1 ; PWD=/tmp ; USER=root ; COMMAND=/bin/bash"
+        )
+    };
+    let lines = [
+        line(start),
+        line(start + 20),
+        line(start + 40),
+        line(start + 700),
+    ];
+    let mut e = engine(load(rules)).with_suppression(600_000_000);
+    let alerts = run(&mut e, &lines);
+    assert_eq!(alerts.len(), 2);
+    assert_eq!(alerts[0].suppressed_before, 0);
+    assert_eq!(alerts[1].suppressed_before, 2);
+    assert_eq!(e.suppressed(), 2);
+    // Off by default: every alert is shown.
+    assert_eq!(run(&mut engine(load(rules)), &lines).len(), 4);
+}
