@@ -6,9 +6,10 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
+use canhgac_engine::alerts::AlertLog;
 use canhgac_engine::generate::{GenOptions, Kind};
 use canhgac_engine::ingest::{IngestOptions, ingest_files, now_micros, parse_files, read_frames};
-use canhgac_engine::sql::{OutputFormat, query_blocking, render};
+use canhgac_engine::sql::{OutputFormat, query_blocking, render, scan_events_blocking};
 use canhgac_parsers::framing::{DEFAULT_MAX_FRAME, FrameDecoder};
 use canhgac_parsers::time::{YearPolicy, Zone};
 use canhgac_parsers::{BatchBuilder, Origin, ParseContext, SourceType};
@@ -52,9 +53,9 @@ struct DetectArgs {
     /// counting them (e.g. `10m`); `0` shows every alert.
     #[arg(long, default_value = "0s")]
     suppress: String,
-    /// How late (behind the newest event) a correlation match may arrive and still count in its
-    /// window; later ones are counted as late.
-    #[arg(long, default_value = "5m")]
+    /// How late (behind the newest match of its group) a correlation match may arrive and still
+    /// count in its window; later ones are counted as late.
+    #[arg(long, default_value = "1h")]
     lateness: String,
 }
 
@@ -138,6 +139,18 @@ enum Command {
         /// Files to read (plain or .gz); `-` reads standard input.
         #[arg(required = true)]
         files: Vec<PathBuf>,
+    },
+    /// Run rules over the events already stored (a hunt); alerts are printed as JSON lines and
+    /// appended to the data directory's alert log.
+    Hunt {
+        /// Data directory.
+        #[arg(long, default_value = "./canhgac-data")]
+        data_dir: PathBuf,
+        /// How far back to look (e.g. 24h, 30d).
+        #[arg(long, default_value = "30d")]
+        since: String,
+        #[command(flatten)]
+        detect: DetectArgs,
     },
     /// Ingest the bundled samples into a demo data directory and show what they contain.
     Demo {
@@ -273,6 +286,11 @@ fn run(command: Command) -> Result<()> {
         }
         Command::Demo { data_dir, samples } => demo(&data_dir, &samples),
         Command::Rules { action } => rules(action),
+        Command::Hunt {
+            data_dir,
+            since,
+            detect,
+        } => hunt(&data_dir, &since, &detect),
         Command::Detect {
             detect: args,
             parse,
@@ -506,6 +524,33 @@ fn detect(args: &DetectArgs, parse: &ParseArgs, files: &[PathBuf]) -> Result<()>
         );
     }
     failed.map_or(Ok(()), Err)
+}
+
+/// `canhgac hunt`: the rules over stored events, in time order.
+fn hunt(data_dir: &Path, since: &str, args: &DetectArgs) -> Result<()> {
+    let span = canhgac_rules::correlation::parse_timespan(since)
+        .ok_or_else(|| anyhow::anyhow!("`{since}` is not a duration such as 24h or 30d"))?;
+    let mut engine = args.engine()?;
+    let mut log = AlertLog::open(data_dir)?;
+    let mut out = BufWriter::new(std::io::stdout().lock());
+    let (mut scanned, mut raised, mut new) = (0, 0, 0);
+    let mut write_failed = false;
+    scan_events_blocking(data_dir, now_micros() - span, |batch| {
+        scanned += batch.num_rows();
+        let alerts = engine.process(&batch)?;
+        raised += alerts.len();
+        new += log.append(&alerts)?;
+        for alert in &alerts {
+            write_failed |= writeln!(out, "{}", alert.to_json()).is_err();
+        }
+        Ok(())
+    })?;
+    out.flush()?;
+    anyhow::ensure!(!write_failed, "writing alerts to stdout failed");
+    eprintln!(
+        "canhgac: hunted {scanned} stored events: {raised} alert(s), {new} new in the alert log"
+    );
+    Ok(())
 }
 
 /// `canhgac demo`: a fresh data directory with the samples in it, and a few questions answered.

@@ -59,13 +59,38 @@ pub async fn query(data_dir: &Path, sql: &str) -> Result<Vec<RecordBatch>> {
     Ok(frame.collect().await?)
 }
 
-/// [`query`] on a runtime of its own, for synchronous callers such as the CLI.
-pub fn query_blocking(data_dir: &Path, sql: &str) -> Result<Vec<RecordBatch>> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
+/// Streams the stored events with `ts` at or after `since_micros`, in time order, batch by batch
+/// (a hunt: rules run over the store). Memory stays bounded by the sort, not the result.
+pub fn scan_events_blocking(
+    data_dir: &Path,
+    since_micros: i64,
+    mut on_batch: impl FnMut(RecordBatch) -> Result<()>,
+) -> Result<()> {
+    use futures::StreamExt;
+    let runtime = runtime()?;
+    runtime.block_on(async {
+        let ctx = session(data_dir).await?;
+        let sql = format!(
+            "SELECT * FROM events WHERE ts >= to_timestamp_micros({since_micros}) ORDER BY ts"
+        );
+        let mut stream = ctx.sql(&sql).await?.execute_stream().await?;
+        while let Some(batch) = stream.next().await {
+            on_batch(batch?)?;
+        }
+        Ok(())
+    })
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .map_err(Error::io("<tokio runtime>"))?;
-    runtime.block_on(query(data_dir, sql))
+        .map_err(Error::io("<tokio runtime>"))
+}
+
+/// [`query`] on a runtime of its own, for synchronous callers such as the CLI.
+pub fn query_blocking(data_dir: &Path, sql: &str) -> Result<Vec<RecordBatch>> {
+    runtime()?.block_on(query(data_dir, sql))
 }
 
 /// Renders batches in a format.

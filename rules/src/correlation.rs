@@ -306,16 +306,18 @@ pub struct Fired {
 /// cannot exhaust memory.
 pub const MAX_PER_GROUP: usize = 50_000;
 
-/// Window state of one correlation: matches per group, and the event-time watermark.
+/// Window state of one correlation: matches per group.
 ///
-/// The watermark is the latest match time seen. A match older than `watermark - lateness` is too
-/// late to be placed: it is counted (per group, reported on that group's next alert, and in
-/// [`Windows::late`]) and not added. A later match within the lateness is inserted in time order,
-/// so it counts in the window where it belongs.
+/// Each group keeps its matches in time order. A match is placed where its time belongs, and
+/// every window it falls in is checked: the windows `(t - timespan, t]` ending at it and at each
+/// later match less than `timespan` after it. So a match that arrives out of order (another file,
+/// a slow relay) still counts where it belongs. A match older than the group's newest by more
+/// than the allowed lateness is not placed: it is counted (per group, reported on that group's
+/// next alert, and in [`Windows::late`]). Matches older than the newest by more than timespan
+/// plus lateness can no longer matter and are dropped.
 #[derive(Debug, Default, Serialize, Deserialize)]
 pub struct Windows {
     groups: HashMap<String, Group>,
-    watermark: Option<i64>,
     /// Matches evicted because a window was full.
     pub evicted: u64,
     /// Matches that arrived later than the allowed lateness.
@@ -336,7 +338,7 @@ fn group_key(values: &[String]) -> String {
 
 impl Windows {
     /// Records a match of the correlation's `rule`-th rule and says whether the correlation fires.
-    /// `lateness_micros` is how far behind the newest match time a match may still arrive.
+    /// `lateness_micros` is how far behind the group's newest match a match may still arrive.
     #[allow(clippy::too_many_arguments)]
     pub fn observe(
         &mut self,
@@ -348,7 +350,6 @@ impl Windows {
         evidence: Evidence,
         lateness_micros: i64,
     ) -> Option<Fired> {
-        let watermark = *self.watermark.get_or_insert(ts);
         let state = self
             .groups
             .entry(group_key(&group))
@@ -356,14 +357,13 @@ impl Windows {
                 values: group.clone(),
                 ..Group::default()
             });
-        if ts < watermark.saturating_sub(lateness_micros) {
+        let newest = state.seen.last().map_or(ts, |s| s.ts.max(ts));
+        if ts < newest.saturating_sub(lateness_micros) {
             state.late += 1;
             self.late += 1;
             return None;
         }
-        self.watermark = Some(watermark.max(ts));
         let window = &mut state.seen;
-        // Insert by time, so a match arriving late (within the lateness) lands where it belongs.
         let at = window.partition_point(|s| s.ts <= ts);
         window.insert(
             at,
@@ -374,37 +374,49 @@ impl Windows {
                 evidence,
             },
         );
-        // The window ends at this match: `(ts - timespan, ts]`, plus what came after it.
-        let horizon = ts - c.timespan_micros;
-        window.retain(|s| s.ts > horizon);
+        // What can no longer be in a window with a match that is still allowed to arrive.
+        let keep_after = newest
+            .saturating_sub(c.timespan_micros)
+            .saturating_sub(lateness_micros);
+        let stale = window.partition_point(|s| s.ts <= keep_after);
+        window.drain(..stale);
         if window.len() > MAX_PER_GROUP {
             let excess = window.len() - MAX_PER_GROUP;
             window.drain(..excess);
             self.evicted += excess as u64;
         }
-        let newest = window.last().map_or(ts, |s| s.ts);
-        let measured = measure(c, window, ts);
-        if !c.condition.holds(measured) {
-            return None;
+        // The windows this match falls in end at it or at a later match within timespan.
+        let start = window.partition_point(|s| s.ts < ts);
+        let ends = window.partition_point(|s| s.ts < ts.saturating_add(c.timespan_micros));
+        for end in start..ends {
+            let end_ts = window[end].ts;
+            let first = window.partition_point(|s| s.ts <= end_ts - c.timespan_micros);
+            let slice = &window[first..=end];
+            let measured = measure(c, slice, end_ts);
+            if !c.condition.holds(measured) {
+                continue;
+            }
+            let fired = Fired {
+                group,
+                first_ts: slice.first().map_or(ts, |s| s.ts),
+                last_ts: end_ts,
+                count: slice.len(),
+                measured,
+                evidence: slice
+                    .iter()
+                    .take(EVIDENCE_LINES)
+                    .map(|s| s.evidence.clone())
+                    .collect(),
+                late: std::mem::take(&mut state.late),
+            };
+            // The group starts afresh after the window that fired.
+            window.drain(..=end);
+            return Some(fired);
         }
-        let fired = Fired {
-            group,
-            first_ts: window.first().map_or(ts, |s| s.ts),
-            last_ts: newest,
-            count: window.len(),
-            measured,
-            evidence: window
-                .iter()
-                .take(EVIDENCE_LINES)
-                .map(|s| s.evidence.clone())
-                .collect(),
-            late: std::mem::take(&mut state.late),
-        };
-        window.clear();
-        Some(fired)
+        None
     }
 
-    /// Groups with matches in their window.
+    /// Groups with matches kept.
     pub fn groups(&self) -> usize {
         self.groups.values().filter(|g| !g.seen.is_empty()).count()
     }

@@ -210,8 +210,8 @@ pub struct Engine<D: Detector> {
     suppressed: u64,
 }
 
-/// How far behind the newest match time a match may arrive and still count (default).
-pub const DEFAULT_LATENESS_MICROS: i64 = 5 * 60 * 1_000_000;
+/// How far behind its group's newest match a match may arrive and still count (default).
+pub const DEFAULT_LATENESS_MICROS: i64 = 60 * 60 * 1_000_000;
 
 /// How many evidence lines an alert keeps.
 pub const EVIDENCE_LINES: usize = 10;

@@ -273,3 +273,16 @@ fn suppression_holds_repeats_and_counts_them() {
     // Off by default: every alert is shown.
     assert_eq!(run(&mut engine(load(rules)), &lines).len(), 4);
 }
+
+/// A match that arrives after later ones completes the window that ends at a later match.
+#[test]
+fn late_match_completes_a_later_window() {
+    let start = 1_795_687_200;
+    let mut lines = failures_from("203.0.113.1", start, &[10, 10]);
+    lines.extend(failures_from("203.0.113.1", start, &[5]));
+    let alerts = run(&mut engine(load(COUNT_3_IN_60S)), &lines);
+    assert_eq!(alerts.len(), 1);
+    assert_eq!(alerts[0].count, 3);
+    assert_eq!(alerts[0].first_ts, "2026-11-26T10:00:05.000000Z");
+    assert_eq!(alerts[0].last_ts, "2026-11-26T10:00:20.000000Z");
+}
