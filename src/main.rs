@@ -46,7 +46,8 @@ struct ParseArgs {
 /// Settings of detection.
 #[derive(clap::Args, Clone)]
 struct DetectArgs {
-    /// Rule files or directories (default: the built-in pack). May be repeated.
+    /// Rule files or directories (default: the built-in pack and the rules imported into the
+    /// data directory). May be repeated.
     #[arg(long = "rules")]
     rules: Vec<PathBuf>,
     /// Hold back repeats of an alert (same rule and group) for this long after one is shown,
@@ -60,13 +61,13 @@ struct DetectArgs {
 }
 
 impl DetectArgs {
-    fn engine(&self) -> Result<Engine<ReferenceDetector>> {
+    fn engine(&self, data_dir: Option<&Path>) -> Result<Engine<ReferenceDetector>> {
         let span = |s: &str| {
             canhgac_rules::correlation::parse_timespan(s).ok_or_else(|| {
                 anyhow::anyhow!("`{s}` is not a duration such as 30s, 10m, 1h or 1d")
             })
         };
-        let (set, failures) = load_rules(&self.rules)?;
+        let (set, failures) = load_rules(&self.rules, data_dir)?;
         print_failures(&failures);
         Ok(Engine::new(set, ReferenceDetector)
             .with_suppression(span(&self.suppress)?)
@@ -194,6 +195,15 @@ enum RulesCommand {
         /// Rule files or directories (default: the built-in pack).
         paths: Vec<PathBuf>,
     },
+    /// Copy the rules of a directory (such as SigmaHQ's) that apply to the logs canhgac collects
+    /// into the data directory's rule set, with their licence files; report what was skipped.
+    Import {
+        /// Data directory.
+        #[arg(long, default_value = "./canhgac-data")]
+        data_dir: PathBuf,
+        /// The directory of rules.
+        dir: PathBuf,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -247,7 +257,7 @@ fn run(command: Command) -> Result<()> {
             let mut engine = if no_detect {
                 None
             } else {
-                Some(detect.engine()?)
+                Some(detect.engine(Some(&data_dir))?)
             };
             let summary = ingest_files(&data_dir, &files, &options, engine.as_mut())?;
             let s = summary.stats;
@@ -417,12 +427,93 @@ const DEMO_QUERIES: &[(&str, &str)] = &[
     ),
 ];
 
-/// The rules at `paths`, or the built-in pack when none are given, and what failed to load.
-fn load_rules(paths: &[PathBuf]) -> Result<(RuleSet, Vec<LoadFailure>)> {
-    if paths.is_empty() {
-        return Ok(canhgac_rules::builtin_pack()?);
+/// Where `rules import` puts rules, relative to the data directory.
+const IMPORTED_RULES: &str = "rules";
+
+/// The rules at `paths`; when none are given, the built-in pack plus the rules imported into
+/// `data_dir` (if any). Also what failed to load.
+fn load_rules(paths: &[PathBuf], data_dir: Option<&Path>) -> Result<(RuleSet, Vec<LoadFailure>)> {
+    if !paths.is_empty() {
+        return Ok(RuleSet::load(paths, Logsources::builtin()?));
     }
-    Ok(RuleSet::load(paths, Logsources::builtin()?))
+    let (mut set, mut failures) = canhgac_rules::builtin_pack()?;
+    if let Some(imported) = data_dir.map(|d| d.join(IMPORTED_RULES))
+        && imported.is_dir()
+    {
+        set.add_paths(&[imported], &mut failures);
+        set.finish(&mut failures);
+    }
+    Ok((set, failures))
+}
+
+/// `canhgac rules import`: copies the files whose rules load, keeping licence files beside them.
+fn import_rules(data_dir: &Path, dir: &Path) -> Result<()> {
+    let name = dir
+        .canonicalize()
+        .with_context(|| format!("reading {}", dir.display()))?
+        .file_name()
+        .map_or_else(
+            || "imported".to_owned(),
+            |n| n.to_string_lossy().into_owned(),
+        );
+    let target = data_dir.join(IMPORTED_RULES).join(&name);
+    let (set, failures) = RuleSet::load(&[dir.to_path_buf()], Logsources::builtin()?);
+    let mut files: std::collections::BTreeSet<&Path> =
+        set.rules.iter().map(|r| r.meta.path.as_path()).collect();
+    files.extend(set.correlations.iter().map(|c| c.meta.path.as_path()));
+    for file in &files {
+        let relative = file.strip_prefix(dir).unwrap_or(file);
+        let dest = target.join(relative);
+        if let Some(parent) = dest.parent() {
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("creating {}", parent.display()))?;
+        }
+        std::fs::copy(file, &dest).with_context(|| format!("copying {}", file.display()))?;
+    }
+    // The rules keep their licence and attribution (SigmaHQ's Detection Rule License sits at the
+    // top of its repository, so the directory and two levels above it are searched).
+    let mut licences = 0;
+    for ancestor in dir.ancestors().take(3) {
+        let Ok(entries) = std::fs::read_dir(ancestor) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let upper = entry.file_name().to_string_lossy().to_uppercase();
+            let is_notice = ["LICENSE", "LICENCE", "README", "NOTICE"]
+                .iter()
+                .any(|p| upper.starts_with(p));
+            if path.is_file() && is_notice {
+                std::fs::create_dir_all(&target)?;
+                std::fs::copy(&path, target.join(entry.file_name()))?;
+                licences += 1;
+            }
+        }
+        if licences > 0 {
+            break;
+        }
+    }
+    let mut reasons: std::collections::BTreeMap<String, usize> = Default::default();
+    for f in &failures {
+        let reason = if f.reason.contains("is not one canhgac collects") {
+            "log source not collected".to_owned()
+        } else {
+            f.reason.clone()
+        };
+        *reasons.entry(reason).or_default() += 1;
+    }
+    println!(
+        "imported {} file(s) with {} rules and {} correlations into {} ({licences} licence/attribution file(s)); skipped {} rule(s):",
+        files.len(),
+        set.rules.len(),
+        set.correlations.len(),
+        target.display(),
+        failures.len()
+    );
+    for (reason, n) in reasons {
+        println!("  {n:>5}  {reason}");
+    }
+    Ok(())
 }
 
 fn print_failures(failures: &[LoadFailure]) {
@@ -439,8 +530,9 @@ fn print_failures(failures: &[LoadFailure]) {
 /// `canhgac rules validate|list`.
 fn rules(action: RulesCommand) -> Result<()> {
     match action {
+        RulesCommand::Import { data_dir, dir } => import_rules(&data_dir, &dir),
         RulesCommand::Validate { paths } => {
-            let (set, failures) = load_rules(&paths)?;
+            let (set, failures) = load_rules(&paths, None)?;
             let mut per_source: std::collections::BTreeMap<String, usize> = Default::default();
             for rule in &set.rules {
                 let name = set
@@ -467,7 +559,7 @@ fn rules(action: RulesCommand) -> Result<()> {
             Ok(())
         }
         RulesCommand::List { paths } => {
-            let (set, failures) = load_rules(&paths)?;
+            let (set, failures) = load_rules(&paths, None)?;
             print_failures(&failures);
             let mut out = std::io::stdout().lock();
             for rule in &set.rules {
@@ -495,7 +587,7 @@ fn rules(action: RulesCommand) -> Result<()> {
 
 /// `canhgac detect`: parse, evaluate, print alerts as JSON lines.
 fn detect(args: &DetectArgs, parse: &ParseArgs, files: &[PathBuf]) -> Result<()> {
-    let mut engine = args.engine()?;
+    let mut engine = args.engine(None)?;
     let options = IngestOptions {
         parse: parse.context()?,
         max_frame: DEFAULT_MAX_FRAME,
@@ -530,7 +622,7 @@ fn detect(args: &DetectArgs, parse: &ParseArgs, files: &[PathBuf]) -> Result<()>
 fn hunt(data_dir: &Path, since: &str, args: &DetectArgs) -> Result<()> {
     let span = canhgac_rules::correlation::parse_timespan(since)
         .ok_or_else(|| anyhow::anyhow!("`{since}` is not a duration such as 24h or 30d"))?;
-    let mut engine = args.engine()?;
+    let mut engine = args.engine(Some(data_dir))?;
     let mut log = AlertLog::open(data_dir)?;
     let mut out = BufWriter::new(std::io::stdout().lock());
     let (mut scanned, mut raised, mut new) = (0, 0, 0);

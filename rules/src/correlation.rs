@@ -227,6 +227,10 @@ pub(crate) fn link(set: &mut RuleSet, failures: &mut Vec<LoadFailure>) {
 }
 
 fn resolve(set: &RuleSet, c: &mut Correlation) -> Result<(), String> {
+    // Linking again (after more rules were added) starts from the references.
+    c.rules.clear();
+    c.group_refs.clear();
+    c.field_refs.clear();
     for reference in &c.references {
         let index = set
             .find(reference)

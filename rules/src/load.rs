@@ -114,15 +114,22 @@ pub struct RuleSet {
 impl RuleSet {
     /// Loads every `.yml`/`.yaml` file under `paths` (files or directory trees, in name order).
     pub fn load(paths: &[PathBuf], logsources: Logsources) -> (RuleSet, Vec<LoadFailure>) {
-        let mut files = Vec::new();
         let mut failures = Vec::new();
-        for path in paths {
-            collect(path, &mut files, &mut failures);
-        }
         let mut set = RuleSet::empty(logsources);
+        set.add_paths(paths, &mut failures);
+        set.finish(&mut failures);
+        (set, failures)
+    }
+
+    /// Adds every rule file under `paths`; call [`finish`](Self::finish) afterwards.
+    pub fn add_paths(&mut self, paths: &[PathBuf], failures: &mut Vec<LoadFailure>) {
+        let mut files = Vec::new();
+        for path in paths {
+            collect(path, &mut files, failures);
+        }
         for file in files {
             match std::fs::read_to_string(&file) {
-                Ok(text) => set.add_text(&file, &text, &mut failures),
+                Ok(text) => self.add_text(&file, &text, failures),
                 Err(e) => failures.push(LoadFailure {
                     path: file,
                     rule: None,
@@ -130,8 +137,6 @@ impl RuleSet {
                 }),
             }
         }
-        set.finish(&mut failures);
-        (set, failures)
     }
 
     /// A set with no rules yet.

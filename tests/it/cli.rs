@@ -442,3 +442,49 @@ fn hunt_over_stored_events() {
     let again = canhgac(&["hunt", "--data-dir", &data, "--since", "3650d"], None);
     assert!(String::from_utf8_lossy(&again.stderr).contains(", 0 new"));
 }
+
+/// `rules import` copies the rules that apply (with the licence beside them), reports the rest,
+/// and `ingest` then runs them with the built-in pack.
+#[test]
+fn imported_rules_run_at_ingest() {
+    let rules = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(rules.path().join("LICENSE"), "Detection Rule License\n")
+        .unwrap_or_else(|e| panic!("{e}"));
+    std::fs::create_dir_all(rules.path().join("linux")).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(
+        rules.path().join("linux/root_login.yml"),
+        "title: Root SSH login accepted\nid: imp-1\nlogsource: {product: linux, service: sshd}\n\
+         detection: {sel: {user: root, outcome: success}, condition: sel}\nlevel: high\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(
+        rules.path().join("win.yml"),
+        "title: w\nid: imp-2\nlogsource: {product: windows}\ndetection: {sel: {EventID: 1}, condition: sel}\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let data = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let data = data.path().to_string_lossy().into_owned();
+    let out = ok(&[
+        "rules",
+        "import",
+        "--data-dir",
+        &data,
+        &rules.path().to_string_lossy(),
+    ]);
+    assert!(out.contains("imported 1 file(s) with 1 rules"), "{out}");
+    assert!(out.contains("1  log source not collected"), "{out}");
+    let name = rules
+        .path()
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let imported = Path::new(&data).join("rules").join(&name);
+    assert!(imported.join("LICENSE").is_file());
+    assert!(imported.join("linux/root_login.yml").is_file());
+    let line = b"<86>Nov 26 10:00:00 h1 sshd[1]: Accepted password for root from 203.0.113.7 port 22 ssh2\n";
+    let input = Path::new(&data).join("in.log");
+    std::fs::write(&input, line).unwrap_or_else(|e| panic!("{e}"));
+    ok(&["ingest", "--data-dir", &data, &input.to_string_lossy()]);
+    let csv = sql_csv(&data, "SELECT rule_id, level FROM alerts");
+    assert_eq!(csv.lines().nth(1), Some("imp-1,high"));
+}
