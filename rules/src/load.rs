@@ -263,6 +263,7 @@ fn compile(
         .ok_or("no detection")?;
     rewrite_keywords(detection);
     let numeric = normalize_values(detection);
+    regex_flags(detection);
     condition_list(detection);
     let mut fields = Vec::new();
     for name in field_names(detection) {
@@ -404,6 +405,61 @@ pub(crate) fn list_of(value: &Value, key: &str) -> Vec<String> {
 
 fn is_scalar(v: &Value) -> bool {
     matches!(v, Value::String(_) | Value::Number(_) | Value::Bool(_))
+}
+
+/// Regular-expression flags (`|re|i`, `|re|m`, `|re|s`, specification 2.0) become inline flags
+/// (`(?i)...`), which sigma-rust's regex engine understands while it refuses the modifiers.
+fn regex_flags(detection: &mut Mapping) {
+    fn walk(v: &mut Value) {
+        match v {
+            Value::Mapping(m) => {
+                let keys: Vec<Value> = m.keys().cloned().collect();
+                for k in keys {
+                    let Some(key) = k.as_str() else { continue };
+                    let mut parts = key.split('|');
+                    let name = parts.next().unwrap_or("");
+                    let modifiers: Vec<&str> = parts.collect();
+                    let flags: String = modifiers
+                        .iter()
+                        .filter(|m| matches!(**m, "i" | "m" | "s"))
+                        .copied()
+                        .collect();
+                    if !modifiers.contains(&"re") || flags.is_empty() {
+                        if let Some(inner) = m.get_mut(&k) {
+                            walk(inner);
+                        }
+                        continue;
+                    }
+                    let kept: Vec<&str> = modifiers
+                        .iter()
+                        .filter(|m| !matches!(**m, "i" | "m" | "s"))
+                        .copied()
+                        .collect();
+                    let new_key = std::iter::once(name)
+                        .chain(kept)
+                        .collect::<Vec<_>>()
+                        .join("|");
+                    if let Some(mut value) = m.remove(&k) {
+                        let prefix = |v: &mut Value| {
+                            if let Value::String(s) = v {
+                                *s = format!("(?{flags}){s}");
+                            }
+                        };
+                        match &mut value {
+                            Value::Sequence(items) => items.iter_mut().for_each(prefix),
+                            other => prefix(other),
+                        }
+                        m.insert(Value::String(new_key), value);
+                    }
+                }
+            }
+            Value::Sequence(items) => items.iter_mut().for_each(walk),
+            _ => {}
+        }
+    }
+    for (_, selection) in detection.iter_mut() {
+        walk(selection);
+    }
 }
 
 /// A list of conditions means any of them (Sigma specification); sigma-rust takes only a string.

@@ -2,6 +2,7 @@
 //! the shared corpora, and the places where we follow the specification rather than sigma-rust.
 
 mod pack;
+mod regression;
 mod semantics;
 mod sigmahq;
 mod spec;

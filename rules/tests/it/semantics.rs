@@ -286,3 +286,20 @@ fn late_match_completes_a_later_window() {
     assert_eq!(alerts[0].first_ts, "2026-11-26T10:00:05.000000Z");
     assert_eq!(alerts[0].last_ts, "2026-11-26T10:00:20.000000Z");
 }
+
+/// sigma-rust refuses the regular-expression flag modifiers of the specification (`|re|i`);
+/// we turn them into inline flags.
+#[test]
+fn regex_flags_are_honoured() {
+    let set = load(
+        "title: re\nid: r1\nlogsource: {product: linux, service: sshd}\n\
+         detection: {sel: {user|re|i: '^ROOT$'}, condition: sel}\n",
+    );
+    let lines = vec![
+        "<86>Nov 26 10:00:00 h1 sshd[1]: Failed password for root from 203.0.113.9 port 22 ssh2"
+            .to_owned(),
+        "<86>Nov 26 10:00:01 h1 sshd[1]: Failed password for rooted from 203.0.113.9 port 22 ssh2"
+            .to_owned(),
+    ];
+    assert_eq!(detect(set, &lines).len(), 1);
+}
