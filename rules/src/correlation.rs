@@ -69,13 +69,14 @@ pub struct Correlation {
     pub kind: Kind,
     /// Referenced rules as written (ids or names).
     pub references: Vec<String>,
-    /// Referenced detection rules, by index in [`RuleSet::rules`], in the listed order.
-    pub rules: Vec<usize>,
-    /// `group-by` field names (after alias resolution, per referenced rule).
+    /// What each reference names, in the listed order.
+    pub sources: Vec<Source>,
+    /// `group-by` field names.
     pub group_by: Vec<String>,
-    /// Where each group-by value comes from, per referenced rule (same order as `rules`).
+    /// Where each group-by value comes from, per source (same order as `sources`; empty for a
+    /// correlation source, whose group values are taken by name from its own group-by).
     pub group_refs: Vec<Vec<FieldRef>>,
-    /// `condition.field`, per referenced rule.
+    /// `condition.field`, per source (`None` for correlation sources).
     pub field_refs: Vec<Option<FieldRef>>,
     /// `condition.field` as written.
     pub field: Option<String>,
@@ -86,6 +87,15 @@ pub struct Correlation {
     /// `generate`: whether the referenced rules still make their own alerts.
     pub generate: bool,
     aliases: HashMap<String, HashMap<String, String>>,
+}
+
+/// What a correlation's reference names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// A detection rule, by index in [`RuleSet::rules`].
+    Rule(usize),
+    /// Another correlation, by index in [`RuleSet::correlations`]: its alerts are the matches.
+    Correlation(usize),
 }
 
 /// `30s`, `5m`, `1h`, `2d`, `1w` in microseconds.
@@ -188,7 +198,7 @@ impl Correlation {
             meta,
             kind,
             references,
-            rules: Vec::new(),
+            sources: Vec::new(),
             group_by,
             group_refs: Vec::new(),
             field_refs: Vec::new(),
@@ -201,43 +211,110 @@ impl Correlation {
     }
 }
 
-/// Resolves each correlation's rule references and field names; a correlation that cannot be
-/// resolved is removed and reported.
+/// Resolves each correlation's references (detection rules first, then other correlations, by id
+/// or name) and field names. A correlation that cannot be resolved, or that names one that
+/// cannot, is removed and reported. `generate: false` (the default) silences the detection rules
+/// a correlation references; correlations it references keep alerting, since they are findings of
+/// their own.
 pub(crate) fn link(set: &mut RuleSet, failures: &mut Vec<LoadFailure>) {
-    let correlations = std::mem::take(&mut set.correlations);
-    for mut c in correlations {
-        match resolve(set, &mut c) {
-            Ok(()) => {
-                if !c.generate {
-                    for &r in &c.rules {
-                        if let Some(rule) = set.rules.get_mut(r) {
-                            rule.standalone = false;
-                        }
-                    }
-                }
-                set.correlations.push(c);
+    let mut all = std::mem::take(&mut set.correlations);
+    let names: Vec<(String, Option<String>)> = all
+        .iter()
+        .map(|c| (c.meta.id.clone(), c.meta.name.clone()))
+        .collect();
+    let mut failed: Vec<Option<String>> = all
+        .iter_mut()
+        .enumerate()
+        .map(|(i, c)| resolve(set, c, i, &names).err())
+        .collect();
+    // A correlation that names a failed one fails too, until nothing changes.
+    loop {
+        let mut changed = false;
+        for i in 0..all.len() {
+            if failed[i].is_some() {
+                continue;
             }
-            Err(reason) => failures.push(LoadFailure {
+            let broken = all[i].sources.iter().find_map(|s| match s {
+                Source::Correlation(j) if failed[*j].is_some() => Some(*j),
+                _ => None,
+            });
+            if let Some(j) = broken {
+                failed[i] = Some(format!(
+                    "references correlation `{}`, which failed",
+                    names[j].0
+                ));
+                changed = true;
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+    let mut remap = vec![usize::MAX; all.len()];
+    let mut next = 0;
+    for (i, f) in failed.iter().enumerate() {
+        if f.is_none() {
+            remap[i] = next;
+            next += 1;
+        }
+    }
+    for (mut c, failure) in all.into_iter().zip(failed) {
+        if let Some(reason) = failure {
+            failures.push(LoadFailure {
                 path: c.meta.path.clone(),
                 rule: Some(c.meta.id.clone()),
                 reason,
-            }),
+            });
+            continue;
         }
+        for source in &mut c.sources {
+            if let Source::Correlation(j) = source {
+                *j = remap[*j];
+            }
+        }
+        if !c.generate {
+            for source in &c.sources {
+                if let Source::Rule(r) = source
+                    && let Some(rule) = set.rules.get_mut(*r)
+                {
+                    rule.standalone = false;
+                }
+            }
+        }
+        set.correlations.push(c);
     }
 }
 
-fn resolve(set: &RuleSet, c: &mut Correlation) -> Result<(), String> {
+fn resolve(
+    set: &RuleSet,
+    c: &mut Correlation,
+    own: usize,
+    correlations: &[(String, Option<String>)],
+) -> Result<(), String> {
     // Linking again (after more rules were added) starts from the references.
-    c.rules.clear();
+    c.sources.clear();
     c.group_refs.clear();
     c.field_refs.clear();
     for reference in &c.references {
-        let index = set
-            .find(reference)
-            .ok_or_else(|| format!("references rule `{reference}`, which is not loaded"))?;
-        c.rules.push(index);
+        let source = match set.find(reference) {
+            Some(index) => Source::Rule(index),
+            None => correlations
+                .iter()
+                .enumerate()
+                .find(|(j, (id, name))| {
+                    *j != own && (id == reference || name.as_deref() == Some(reference.as_str()))
+                })
+                .map(|(j, _)| Source::Correlation(j))
+                .ok_or_else(|| format!("references rule `{reference}`, which is not loaded"))?,
+        };
+        c.sources.push(source);
     }
-    for &r in &c.rules {
+    for source in c.sources.clone() {
+        let Source::Rule(r) = source else {
+            c.group_refs.push(Vec::new());
+            c.field_refs.push(None);
+            continue;
+        };
         let rule = set.rules.get(r).ok_or("rule index out of range")?;
         let entry = set
             .logsources
@@ -459,7 +536,7 @@ fn measure(c: &Correlation, window: &[Seen], ts: i64) -> f64 {
             100.0 * same as f64 / window.len().max(1) as f64
         }
         Kind::Temporal => {
-            let mut seen = vec![false; c.rules.len()];
+            let mut seen = vec![false; c.sources.len()];
             for s in window {
                 if let Some(slot) = seen.get_mut(s.rule) {
                     *slot = true;
@@ -473,7 +550,7 @@ fn measure(c: &Correlation, window: &[Seen], ts: i64) -> f64 {
             for s in window {
                 if s.rule == next {
                     next += 1;
-                    if next == c.rules.len() {
+                    if next == c.sources.len() {
                         break;
                     }
                 }

@@ -16,7 +16,7 @@ use arrow::array::{
 use arrow::datatypes::{Int32Type, UInt8Type, UInt16Type, UInt64Type};
 
 use crate::alert::{Alert, Evidence};
-use crate::correlation::Windows;
+use crate::correlation::{Source, Windows};
 use crate::error::{Error, Result};
 use crate::load::RuleSet;
 use crate::logsource::FieldRef;
@@ -338,8 +338,11 @@ impl<D: Detector> Engine<D> {
             if rule.standalone {
                 raised.push(Alert::for_rule(rule, std::slice::from_ref(&evidence)));
             }
+            let ts = view.ts(m.row);
+            let mut fired = Vec::new();
             for (ci, c) in self.rules.correlations.iter().enumerate() {
-                let Some(position) = c.rules.iter().position(|&r| r == m.rule) else {
+                let Some(position) = c.sources.iter().position(|s| *s == Source::Rule(m.rule))
+                else {
                     continue;
                 };
                 let group: Vec<String> = c.group_refs[position]
@@ -349,18 +352,66 @@ impl<D: Detector> Engine<D> {
                 let value = c.field_refs[position]
                     .as_ref()
                     .and_then(|f| view.text(m.row, f).map(Cow::into_owned));
-                let ts = view.ts(m.row);
-                let lateness = self.lateness_micros;
-                if let Some(fired) = self.windows[ci].observe(
+                if let Some(f) = self.windows[ci].observe(
                     c,
                     position,
                     ts,
                     group,
                     value,
                     evidence.clone(),
-                    lateness,
+                    self.lateness_micros,
                 ) {
-                    raised.push(Alert::for_correlation(c, &fired));
+                    fired.push((ci, f));
+                }
+            }
+            // A correlation that fires is a match for the correlations that reference it. The
+            // chain is bounded: each pass goes one level up, and there are no self-references.
+            let mut depth = 0;
+            while let Some((ci, f)) = fired.pop() {
+                let Some(c) = self.rules.correlations.get(ci) else {
+                    continue;
+                };
+                raised.push(Alert::for_correlation(c, &f));
+                depth += 1;
+                if depth > self.rules.correlations.len() * 4 {
+                    continue;
+                }
+                for (oi, outer) in self.rules.correlations.iter().enumerate() {
+                    let Some(position) = outer
+                        .sources
+                        .iter()
+                        .position(|s| *s == Source::Correlation(ci))
+                    else {
+                        continue;
+                    };
+                    // Group values by name from the inner correlation's group-by.
+                    let group: Vec<String> = outer
+                        .group_by
+                        .iter()
+                        .map(|g| {
+                            c.group_by
+                                .iter()
+                                .position(|x| x == g)
+                                .and_then(|i| f.group.get(i).cloned())
+                                .unwrap_or_default()
+                        })
+                        .collect();
+                    let evidence = f
+                        .evidence
+                        .first()
+                        .cloned()
+                        .unwrap_or_else(|| evidence.clone());
+                    if let Some(up) = self.windows[oi].observe(
+                        outer,
+                        position,
+                        f.last_ts,
+                        group,
+                        None,
+                        evidence,
+                        self.lateness_micros,
+                    ) {
+                        fired.push((oi, up));
+                    }
                 }
             }
             for alert in raised {

@@ -28,8 +28,8 @@ fn titles(alerts: &[canhgac_rules::Alert]) -> BTreeSet<String> {
 #[test]
 fn every_pack_rule_loads() {
     let set = pack();
-    assert_eq!(set.rules.len(), 10);
-    assert_eq!(set.correlations.len(), 6);
+    assert_eq!(set.rules.len(), 13);
+    assert_eq!(set.correlations.len(), 7);
 }
 
 #[test]
@@ -115,4 +115,68 @@ fn replay_gives_the_same_alert_ids() {
     let first = ids(detect(pack(), &lines));
     assert!(!first.is_empty());
     assert_eq!(first, ids(detect(pack(), &lines)));
+}
+
+fn stamp(t: i64) -> String {
+    chrono::DateTime::from_timestamp(t, 0)
+        .unwrap_or_default()
+        .format("%b %e %H:%M:%S")
+        .to_string()
+}
+
+/// A brute force followed by a success from the same address is critical; a user who mistypes
+/// once and then logs in is not.
+#[test]
+fn success_after_brute_force() {
+    let start = 1_795_687_200;
+    let mut lines: Vec<String> = (0..12)
+        .map(|i| {
+            format!(
+                "<86>{} h1 sshd[1]: Failed password for root from 203.0.113.66 port 4{i:04} ssh2",
+                stamp(start + i)
+            )
+        })
+        .collect();
+    lines.push(format!(
+        "<86>{} h1 sshd[1]: Accepted password for root from 203.0.113.66 port 50000 ssh2",
+        stamp(start + 60)
+    ));
+    lines.push(format!(
+        "<86>{} h2 sshd[2]: Failed password for an from 10.0.0.8 port 40000 ssh2",
+        stamp(start + 70)
+    ));
+    lines.push(format!(
+        "<86>{} h2 sshd[2]: Accepted password for an from 10.0.0.8 port 40001 ssh2",
+        stamp(start + 80)
+    ));
+    let alerts = detect(pack(), &lines);
+    let critical: Vec<_> = alerts.iter().filter(|a| a.level == "critical").collect();
+    assert_eq!(critical.len(), 1, "{:#?}", titles(&alerts));
+    assert_eq!(critical[0].title, "SSH login succeeded after a brute force");
+    assert_eq!(
+        critical[0].group_by.get("src_ip").map(String::as_str),
+        Some("203.0.113.66")
+    );
+    // The brute force alerts on its own too; plain successful logins do not.
+    assert!(titles(&alerts).contains("SSH brute force from one source"));
+    assert!(!titles(&alerts).contains("SSH authentication success"));
+}
+
+/// Administrator logins from public addresses, on FortiGate and ASA; private ones stay quiet.
+#[test]
+fn firewall_admin_login_from_public_address() {
+    let lines = [
+        r#"date=2026-11-26 time=10:00:00 devname="FGT" devid="FG1" logid="0100032001" type="event" subtype="system" level="information" logdesc="Admin login successful" user="admin" ui="https(203.0.113.77)" srcip=203.0.113.77 action="login" status="success" msg="Administrator admin logged in successfully from https(203.0.113.77)""#,
+        r#"date=2026-11-26 time=10:00:01 devname="FGT" devid="FG1" logid="0100032001" type="event" subtype="system" level="information" logdesc="Admin login successful" user="admin" ui="https(10.0.0.50)" srcip=10.0.0.50 action="login" status="success" msg="Administrator admin logged in successfully from https(10.0.0.50)""#,
+        "<166>Nov 26 2026 10:00:02: %ASA-6-605005: Login permitted from 198.51.100.9/51000 to outside:203.0.113.1/ssh for user \"admin\"",
+        "<166>Nov 26 2026 10:00:03: %ASA-6-605005: Login permitted from 10.0.0.50/51000 to inside:10.0.0.1/ssh for user \"admin\"",
+    ]
+    .map(str::to_owned);
+    let alerts = detect(pack(), &lines);
+    let sources: Vec<_> = alerts
+        .iter()
+        .filter(|a| a.title.contains("from a public address"))
+        .filter_map(|a| a.evidence[0].src_ip.clone())
+        .collect();
+    assert_eq!(sources, ["203.0.113.77", "198.51.100.9"]);
 }
