@@ -9,6 +9,7 @@ use anyhow::{Context, Result};
 use canhgac_engine::alerts::AlertLog;
 use canhgac_engine::generate::{GenOptions, Kind};
 use canhgac_engine::ingest::{IngestOptions, ingest_files, now_micros, parse_files, read_frames};
+use canhgac_engine::ruletest::run_rule_tests;
 use canhgac_engine::sql::{OutputFormat, query_blocking, render, scan_events_blocking};
 use canhgac_parsers::framing::{DEFAULT_MAX_FRAME, FrameDecoder};
 use canhgac_parsers::time::{YearPolicy, Zone};
@@ -192,6 +193,12 @@ enum RulesCommand {
     },
     /// List the rules that load: id, level, log source, title.
     List {
+        /// Rule files or directories (default: the built-in pack).
+        paths: Vec<PathBuf>,
+    },
+    /// Run each rule on its own sample records (`canhgac_tests`) and report; exit status 1 if a
+    /// rule misses a record it must match or matches one it must not.
+    Test {
         /// Rule files or directories (default: the built-in pack).
         paths: Vec<PathBuf>,
     },
@@ -531,6 +538,35 @@ fn print_failures(failures: &[LoadFailure]) {
 fn rules(action: RulesCommand) -> Result<()> {
     match action {
         RulesCommand::Import { data_dir, dir } => import_rules(&data_dir, &dir),
+        RulesCommand::Test { paths } => {
+            let (set, failures) = load_rules(&paths, None)?;
+            print_failures(&failures);
+            let mut engine = Engine::new(set, ReferenceDetector);
+            let results = run_rule_tests(&mut engine, &ParseContext::new(now_micros()))?;
+            let (mut passed, mut failed, mut untested) = (0, 0, 0);
+            for r in &results {
+                match &r.failures {
+                    None => {
+                        untested += 1;
+                        println!("no tests  {}  {}", r.id, r.title);
+                    }
+                    Some(f) if f.is_empty() => {
+                        passed += 1;
+                        println!("ok        {}  {}", r.id, r.title);
+                    }
+                    Some(f) => {
+                        failed += 1;
+                        println!("FAILED    {}  {}", r.id, r.title);
+                        for line in f {
+                            println!("            {line}");
+                        }
+                    }
+                }
+            }
+            println!("{passed} passed, {failed} failed, {untested} without tests");
+            anyhow::ensure!(failed == 0, "{failed} rule(s) failed their tests");
+            Ok(())
+        }
         RulesCommand::Validate { paths } => {
             let (set, failures) = load_rules(&paths, None)?;
             let mut per_source: std::collections::BTreeMap<String, usize> = Default::default();

@@ -93,9 +93,28 @@ pub fn parse_record<'a>(text: &'a str, ctx: &ParseContext, ev: &mut Event<'a>) {
         }
     }
     if ev.ts.is_none() {
+        ev.ts = device_time(ev, ctx);
+    }
+    if ev.ts.is_none() {
         ev.ts = Some(ctx.received_at);
         ev.field("ts_source", "received");
     }
+}
+
+/// `date=2026-11-26 time=10:00:00` (FortiGate, Sophos and others without a syslog header): the
+/// device's own local time, read in the configured zone (or the `tz`/`timezone` offset it gives).
+fn device_time(ev: &Event<'_>, ctx: &ParseContext) -> Option<i64> {
+    let date = ev.get_field("date")?;
+    let time = ev.get_field("time")?;
+    let zone = ev
+        .get_field("tz")
+        .or_else(|| ev.get_field("timezone"))
+        .and_then(|tz| time::parse_offset(tz.trim_matches('"')))
+        .map_or(ctx.zone, time::Zone::Fixed);
+    let local =
+        chrono::NaiveDateTime::parse_from_str(&format!("{date} {time}"), "%Y-%m-%d %H:%M:%S")
+            .ok()?;
+    Some(zone.to_utc_micros(local))
 }
 
 fn run<'a>(parser: &dyn PayloadParser, message: &'a str, ev: &mut Event<'a>) {

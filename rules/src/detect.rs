@@ -313,6 +313,15 @@ impl<D: Detector> Engine<D> {
         &self.rules
     }
 
+    /// The detection rules that match each row of a batch (no correlation, no alerts): what a
+    /// rule's own test checks for rules that only feed correlations.
+    pub fn matches(&self, batch: &RecordBatch) -> Result<Vec<RuleMatch>> {
+        let view = BatchView::new(batch)?;
+        let mut out = Vec::new();
+        self.detector.detect(&self.rules, &view, &mut out);
+        Ok(out)
+    }
+
     /// Forgets every correlation window (a fresh start, as after loading the rules).
     pub fn reset_windows(&mut self) {
         self.windows = self

@@ -23,7 +23,7 @@ pub mod logsource;
 pub use alert::Alert;
 pub use detect::{Detector, Engine, ReferenceDetector};
 pub use error::{Error, Result};
-pub use load::{GenericRule, LoadFailure, RuleSet};
+pub use load::{GenericRule, LoadFailure, RuleSet, RuleTests};
 pub use logsource::Logsources;
 
 /// The pack of rules written for canhgac (`rules/pack/`), built into the binary: (file name, text).

@@ -39,6 +39,18 @@ pub struct Meta {
     pub falsepositives: Vec<String>,
     /// The file it came from.
     pub path: PathBuf,
+    /// Sample records the rule must and must not match (`canhgac_tests`), for `rules test`.
+    pub tests: Option<RuleTests>,
+}
+
+/// A rule's own sample records: `canhgac_tests: {match: [...], no_match: [...]}`. For a
+/// correlation, the `match` records together must make it fire.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RuleTests {
+    /// Records (raw log lines) the rule must match.
+    pub matching: Vec<String>,
+    /// Records it must not match.
+    pub not_matching: Vec<String>,
 }
 
 impl Meta {
@@ -57,6 +69,10 @@ impl Meta {
             description: text_of(value, "description"),
             falsepositives: list_of(value, "falsepositives"),
             path: path.to_owned(),
+            tests: value.get("canhgac_tests").map(|t| RuleTests {
+                matching: list_of(t, "match"),
+                not_matching: list_of(t, "no_match"),
+            }),
             id,
         })
     }

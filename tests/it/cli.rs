@@ -488,3 +488,27 @@ fn imported_rules_run_at_ingest() {
     let csv = sql_csv(&data, "SELECT rule_id, level FROM alerts");
     assert_eq!(csv.lines().nth(1), Some("imp-1,high"));
 }
+
+/// `rules test`: the pack's rules pass their own sample records; a rule whose sample it misses
+/// fails with the record named.
+#[test]
+fn rules_test_runs_each_rules_samples() {
+    let out = ok(&["rules", "test"]);
+    assert!(out.contains(" 0 failed"), "{out}");
+    assert!(!out.contains("FAILED"), "{out}");
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(
+        dir.path().join("r.yml"),
+        "title: root login\nid: t1\nlogsource: {product: linux, service: sshd}\n\
+         detection: {sel: {user: root, outcome: success}, condition: sel}\n\
+         canhgac_tests:\n  match:\n    - '<86>Nov 26 10:00:00 h1 sshd[1]: Accepted password for an from 10.0.0.1 port 22 ssh2'\n  no_match: []\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let out = canhgac(&["rules", "test", &dir.path().to_string_lossy()], None);
+    assert!(!out.status.success());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("FAILED") && stdout.contains("missed:"),
+        "{stdout}"
+    );
+}
