@@ -61,18 +61,19 @@ struct DetectArgs {
     lateness: String,
 }
 
+/// A duration option (`30s`, `10m`, `1h`, `30d`) in microseconds.
+fn duration(s: &str) -> Result<i64> {
+    canhgac_rules::correlation::parse_timespan(s)
+        .ok_or_else(|| anyhow::anyhow!("`{s}` is not a duration such as 30s, 10m, 1h or 1d"))
+}
+
 impl DetectArgs {
     fn engine(&self, data_dir: Option<&Path>) -> Result<Engine<ReferenceDetector>> {
-        let span = |s: &str| {
-            canhgac_rules::correlation::parse_timespan(s).ok_or_else(|| {
-                anyhow::anyhow!("`{s}` is not a duration such as 30s, 10m, 1h or 1d")
-            })
-        };
         let (set, failures) = load_rules(&self.rules, data_dir)?;
         print_failures(&failures);
         Ok(Engine::new(set, ReferenceDetector)
-            .with_suppression(span(&self.suppress)?)
-            .with_lateness(span(&self.lateness)?))
+            .with_suppression(duration(&self.suppress)?)
+            .with_lateness(duration(&self.lateness)?))
     }
 }
 
@@ -656,8 +657,7 @@ fn detect(args: &DetectArgs, parse: &ParseArgs, files: &[PathBuf]) -> Result<()>
 
 /// `canhgac hunt`: the rules over stored events, in time order.
 fn hunt(data_dir: &Path, since: &str, args: &DetectArgs) -> Result<()> {
-    let span = canhgac_rules::correlation::parse_timespan(since)
-        .ok_or_else(|| anyhow::anyhow!("`{since}` is not a duration such as 24h or 30d"))?;
+    let span = duration(since)?;
     let mut engine = args.engine(Some(data_dir))?;
     let mut log = AlertLog::open(data_dir)?;
     let mut out = BufWriter::new(std::io::stdout().lock());

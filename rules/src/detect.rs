@@ -170,12 +170,19 @@ pub struct ReferenceDetector;
 
 impl Detector for ReferenceDetector {
     fn detect(&self, rules: &RuleSet, view: &BatchView<'_>, out: &mut Vec<RuleMatch>) {
+        // Whether the row belongs to each log source, worked out once per row: many rules share
+        // a log source.
+        let mut member: Vec<Option<bool>> = vec![None; rules.logsources.len()];
         for row in 0..view.rows() {
+            member.fill(None);
             for (index, rule) in rules.rules.iter().enumerate() {
                 let Some(source) = rules.logsources.get(rule.logsource) else {
                     continue;
                 };
-                if !in_logsource(view, row, &source.rows) {
+                let Some(slot) = member.get_mut(rule.logsource) else {
+                    continue;
+                };
+                if !*slot.get_or_insert_with(|| in_logsource(view, row, &source.rows)) {
                     continue;
                 }
                 let mut event = sigma_rust::Event::new();
@@ -183,9 +190,13 @@ impl Detector for ReferenceDetector {
                     let Some(v) = view.text(row, &field.source) else {
                         continue;
                     };
-                    match v.trim().parse::<f64>() {
-                        Ok(n) if field.numeric => event.insert(field.name.clone(), n),
-                        _ => event.insert(field.name.clone(), v.into_owned()),
+                    match field
+                        .numeric
+                        .then(|| v.trim().parse::<f64>().ok())
+                        .flatten()
+                    {
+                        Some(n) => event.insert(field.name.clone(), n),
+                        None => event.insert(field.name.clone(), v.into_owned()),
                     }
                 }
                 if rule.sigma.is_match(&event) {

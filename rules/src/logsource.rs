@@ -214,6 +214,16 @@ impl Logsources {
     pub fn get(&self, index: usize) -> Option<&Logsource> {
         self.entries.get(index)
     }
+
+    /// How many entries the table has.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether the table is empty.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
 }
 
 #[cfg(test)]

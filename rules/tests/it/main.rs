@@ -47,6 +47,14 @@ fn sample_lines(path: &str) -> Vec<String> {
         .collect()
 }
 
+/// A BSD syslog time stamp (`Nov 26 10:00:00`) for seconds since the epoch.
+fn stamp(t: i64) -> String {
+    chrono::DateTime::from_timestamp(t, 0)
+        .unwrap_or_default()
+        .format("%b %e %H:%M:%S")
+        .to_string()
+}
+
 /// Every alert the rule set raises on the lines.
 fn detect(set: RuleSet, lines: &[String]) -> Vec<Alert> {
     let mut engine = Engine::new(set, ReferenceDetector);

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeSet;
 
-use super::{detect, sample_lines};
+use super::{detect, sample_lines, stamp};
 
 /// The attackers the sample generator uses.
 const ATTACKERS: &[&str] = &[
@@ -115,13 +115,6 @@ fn replay_gives_the_same_alert_ids() {
     let first = ids(detect(pack(), &lines));
     assert!(!first.is_empty());
     assert_eq!(first, ids(detect(pack(), &lines)));
-}
-
-fn stamp(t: i64) -> String {
-    chrono::DateTime::from_timestamp(t, 0)
-        .unwrap_or_default()
-        .format("%b %e %H:%M:%S")
-        .to_string()
 }
 
 /// A brute force followed by a success from the same address is critical; a user who mistypes

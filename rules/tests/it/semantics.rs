@@ -5,7 +5,7 @@ use std::path::Path;
 
 use canhgac_rules::{Logsources, RuleSet};
 
-use super::detect;
+use super::{detect, stamp};
 
 fn load(text: &str) -> RuleSet {
     let mut set = RuleSet::empty(Logsources::builtin().unwrap_or_else(|e| panic!("{e}")));
@@ -37,9 +37,7 @@ fn failures_from(ip: &str, start: i64, gaps: &[i64]) -> Vec<String> {
     gaps.iter()
         .map(|g| {
             t += g;
-            let stamp = chrono::DateTime::from_timestamp(t, 0)
-                .unwrap_or_default()
-                .format("%b %e %H:%M:%S");
+            let stamp = stamp(t);
             format!("<86>{stamp} h1 sshd[1]: Failed password for root from {ip} port 22 ssh2")
         })
         .collect()
@@ -89,12 +87,6 @@ fn temporal_ordered_enforces_the_order() {
          detection: {sel: {event: ssh_login, outcome: success}, condition: sel}\n---\n\
          title: fail then success\nid: c2\ncorrelation: {type: temporal_ordered, rules: [fail, ok], group-by: [src_ip], timespan: 5m}\n";
     let start = 1_795_687_200;
-    let stamp = |t: i64| {
-        chrono::DateTime::from_timestamp(t, 0)
-            .unwrap_or_default()
-            .format("%b %e %H:%M:%S")
-            .to_string()
-    };
     let ok = |t: i64| {
         format!(
             "<86>{} h1 sshd[1]: Accepted password for root from 203.0.113.9 port 22 ssh2",
@@ -188,12 +180,6 @@ fn group_by_several_fields() {
          detection: {sel: {outcome: failure}, condition: sel}\n---\n\
          title: per user\nid: c3\ncorrelation: {type: event_count, rules: [fail], group-by: [src_ip, user], timespan: 60s, condition: {gte: 2}}\n";
     let start = 1_795_687_200;
-    let stamp = |t: i64| {
-        chrono::DateTime::from_timestamp(t, 0)
-            .unwrap_or_default()
-            .format("%b %e %H:%M:%S")
-            .to_string()
-    };
     let fail = |t: i64, user: &str| {
         format!(
             "<86>{} h1 sshd[1]: Failed password for {user} from 203.0.113.9 port 22 ssh2",
@@ -251,9 +237,7 @@ fn suppression_holds_repeats_and_counts_them() {
          detection: {sel: {reason|contains: 'NOT in sudoers'}, condition: sel}\n";
     let start = 1_795_687_200;
     let line = |t: i64| {
-        let stamp = chrono::DateTime::from_timestamp(t, 0)
-            .unwrap_or_default()
-            .format("%b %e %H:%M:%S");
+        let stamp = stamp(t);
         format!(
             "<85>{stamp} h1 sudo: tranb : user NOT in sudoers ; TTY=pts/1 ; PWD=/tmp ; USER=root ; COMMAND=/bin/bash"
         )
