@@ -14,7 +14,7 @@ use canhgac_engine::sql::{OutputFormat, query_blocking, render, scan_events_bloc
 use canhgac_parsers::framing::{DEFAULT_MAX_FRAME, FrameDecoder};
 use canhgac_parsers::time::{YearPolicy, Zone};
 use canhgac_parsers::{BatchBuilder, Origin, ParseContext, SourceType};
-use canhgac_rules::{Engine, LoadFailure, Logsources, ReferenceDetector, RuleSet};
+use canhgac_rules::{Engine, Evaluator, LoadFailure, Logsources, RuleSet};
 use clap::{Parser, Subcommand, ValueEnum};
 
 #[derive(Parser)]
@@ -59,6 +59,26 @@ struct DetectArgs {
     /// count in its window; later ones are counted as late.
     #[arg(long, default_value = "1h")]
     lateness: String,
+    /// Which evaluator runs the rules: `compiled` (fast) or `reference` (sigma-rust, for
+    /// debugging; the same verdicts, much slower).
+    #[arg(long, value_enum, default_value_t = EvaluatorArg::Compiled)]
+    evaluator: EvaluatorArg,
+}
+
+/// `--evaluator`.
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum EvaluatorArg {
+    Compiled,
+    Reference,
+}
+
+impl From<EvaluatorArg> for Evaluator {
+    fn from(e: EvaluatorArg) -> Evaluator {
+        match e {
+            EvaluatorArg::Compiled => Evaluator::Compiled,
+            EvaluatorArg::Reference => Evaluator::Reference,
+        }
+    }
 }
 
 /// A duration option (`30s`, `10m`, `1h`, `30d`) in microseconds.
@@ -68,10 +88,10 @@ fn duration(s: &str) -> Result<i64> {
 }
 
 impl DetectArgs {
-    fn engine(&self, data_dir: Option<&Path>) -> Result<Engine<ReferenceDetector>> {
+    fn engine(&self, data_dir: Option<&Path>) -> Result<Engine> {
         let (set, failures) = load_rules(&self.rules, data_dir)?;
         print_failures(&failures);
-        Ok(Engine::new(set, ReferenceDetector)
+        Ok(Engine::new(set, self.evaluator.into())
             .with_suppression(duration(&self.suppress)?)
             .with_lateness(duration(&self.lateness)?))
     }
@@ -542,7 +562,7 @@ fn rules(action: RulesCommand) -> Result<()> {
         RulesCommand::Test { paths } => {
             let (set, failures) = load_rules(&paths, None)?;
             print_failures(&failures);
-            let mut engine = Engine::new(set, ReferenceDetector);
+            let mut engine = Engine::new(set, Evaluator::Compiled);
             let results = run_rule_tests(&mut engine, &ParseContext::new(now_micros()))?;
             let (mut passed, mut failed, mut untested) = (0, 0, 0);
             for r in &results {
@@ -717,7 +737,7 @@ fn demo(data_dir: &Path, samples: &Path) -> Result<()> {
     };
     let (rules, failures) = canhgac_rules::builtin_pack()?;
     print_failures(&failures);
-    let mut engine = Engine::new(rules, ReferenceDetector);
+    let mut engine = Engine::new(rules, Evaluator::Compiled);
     let summary = ingest_files(data_dir, &files, &options, Some(&mut engine))?;
     println!(
         "canhgac demo: ingested {} records from {} sample files into {} ({} partial, {} failed, kept raw); the built-in rules raised {} alerts\n",

@@ -13,7 +13,7 @@ use arrow::array::RecordBatch;
 use canhgac_parsers::framing::{DEFAULT_MAX_FRAME, FrameDecoder};
 use canhgac_parsers::{BatchBuilder, Origin, ParseContext, ParseStats};
 
-use canhgac_rules::{Engine, ReferenceDetector};
+use canhgac_rules::Engine;
 
 use crate::alerts::AlertLog;
 use crate::error::{Error, Result};
@@ -72,7 +72,7 @@ pub fn ingest_files(
     data_dir: &Path,
     inputs: &[PathBuf],
     options: &IngestOptions,
-    mut detection: Option<&mut Engine<ReferenceDetector>>,
+    mut detection: Option<&mut Engine>,
 ) -> Result<IngestSummary> {
     let started = Instant::now();
     let run_id = format!("{}-{}", now_micros(), std::process::id());

@@ -4,7 +4,7 @@
 //! correlation passes when its `match` records make it fire and its `no_match` records do not.
 
 use canhgac_parsers::{BatchBuilder, Origin, ParseContext};
-use canhgac_rules::{Engine, ReferenceDetector};
+use canhgac_rules::Engine;
 
 use crate::error::Result;
 
@@ -28,10 +28,7 @@ fn batch(lines: &[String], ctx: &ParseContext) -> Result<arrow::array::RecordBat
 }
 
 /// Runs every rule's tests. `ctx` gives the receive time (for year inference) and zone.
-pub fn run_rule_tests(
-    engine: &mut Engine<ReferenceDetector>,
-    ctx: &ParseContext,
-) -> Result<Vec<RuleTestResult>> {
+pub fn run_rule_tests(engine: &mut Engine, ctx: &ParseContext) -> Result<Vec<RuleTestResult>> {
     let mut results = Vec::new();
     let rules: Vec<(usize, String, String, Option<canhgac_rules::RuleTests>)> = engine
         .rules()

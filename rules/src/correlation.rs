@@ -390,8 +390,10 @@ pub const MAX_PER_GROUP: usize = 50_000;
 /// Window state of one correlation: matches per group.
 ///
 /// Each group keeps its matches in time order. A match is placed where its time belongs, and
-/// every window it falls in is checked: the windows `(t - timespan, t]` ending at it and at each
-/// later match less than `timespan` after it. So a match that arrives out of order (another file,
+/// every window it falls in is checked: the windows `(t - timespan, t]` ending at its time and
+/// at the time of each later match less than `timespan` after it (all matches at one time are in
+/// the window ending then). While matches arrive in order, counts are kept as running totals, so
+/// the cost of a match does not grow with the size of its window. So a match that arrives out of order (another file,
 /// a slow relay) still counts where it belongs. A match older than the group's newest by more
 /// than the allowed lateness is not placed: it is counted (per group, reported on that group's
 /// next alert, and in [`Windows::late`]). Matches older than the newest by more than timespan
@@ -410,6 +412,83 @@ struct Group {
     values: Vec<String>,
     seen: Vec<Seen>,
     late: u64,
+    /// What the window ending at the newest match holds, kept up to date while matches arrive
+    /// in order, so a flood costs the same per match as a trickle. Rebuilt after anything else.
+    #[serde(skip)]
+    live: Option<Live>,
+}
+
+/// Running totals over the matches of a group with time in `(from, newest]`.
+#[derive(Debug, Default)]
+struct Live {
+    from: i64,
+    count: usize,
+    values: HashMap<String, usize>,
+    per_rule: Vec<usize>,
+}
+
+impl Live {
+    fn build(seen: &[Seen], from: i64) -> Live {
+        let mut live = Live {
+            from,
+            ..Live::default()
+        };
+        let first = seen.partition_point(|s| s.ts <= from);
+        for s in &seen[first..] {
+            live.add(s);
+        }
+        live
+    }
+
+    fn add(&mut self, s: &Seen) {
+        self.count += 1;
+        if let Some(v) = &s.value {
+            *self.values.entry(v.clone()).or_default() += 1;
+        }
+        if self.per_rule.len() <= s.rule {
+            self.per_rule.resize(s.rule + 1, 0);
+        }
+        self.per_rule[s.rule] += 1;
+    }
+
+    fn remove(&mut self, s: &Seen) {
+        self.count = self.count.saturating_sub(1);
+        if let Some(v) = &s.value
+            && let Some(n) = self.values.get_mut(v)
+        {
+            *n -= 1;
+            if *n == 0 {
+                self.values.remove(v);
+            }
+        }
+        if let Some(n) = self.per_rule.get_mut(s.rule) {
+            *n = n.saturating_sub(1);
+        }
+    }
+
+    /// The measure of the window, for the kinds running totals answer exactly.
+    fn measure(&self, kind: Kind) -> Option<f64> {
+        match kind {
+            Kind::EventCount => Some(self.count as f64),
+            Kind::ValueCount => Some(self.values.len() as f64),
+            Kind::Temporal => Some(self.per_rule.iter().filter(|n| **n > 0).count() as f64),
+            _ => None,
+        }
+    }
+}
+
+/// Drops the `n` oldest matches, taking them out of the running totals where they count.
+fn drop_front(window: &mut Vec<Seen>, live: &mut Option<Live>, n: usize) {
+    if n == 0 {
+        return;
+    }
+    if let Some(live) = live {
+        let from = live.from;
+        for s in window[..n].iter().filter(|s| s.ts > from) {
+            live.remove(s);
+        }
+    }
+    window.drain(..n);
 }
 
 /// A group's key in the state map (group values joined with a separator no value contains).
@@ -438,61 +517,89 @@ impl Windows {
                 values: group.clone(),
                 ..Group::default()
             });
-        let newest = state.seen.last().map_or(ts, |s| s.ts.max(ts));
+        let previous = state.seen.last().map(|s| s.ts);
+        let newest = previous.map_or(ts, |p| p.max(ts));
         if ts < newest.saturating_sub(lateness_micros) {
             state.late += 1;
             self.late += 1;
             return None;
         }
+        let in_order = previous.is_none_or(|p| ts >= p);
         let window = &mut state.seen;
         let at = window.partition_point(|s| s.ts <= ts);
-        window.insert(
-            at,
-            Seen {
-                ts,
-                rule,
-                value,
-                evidence,
-            },
-        );
+        let seen = Seen {
+            ts,
+            rule,
+            value,
+            evidence,
+        };
+        let from = ts.saturating_sub(c.timespan_micros);
+        if in_order {
+            // Slide the running totals to the window ending at this match.
+            let live = state.live.get_or_insert_with(|| {
+                Live::build(window, previous.map_or(from, |p| p - c.timespan_micros))
+            });
+            let leaving = window.partition_point(|s| s.ts <= live.from)
+                ..window.partition_point(|s| s.ts <= from);
+            for s in &window[leaving] {
+                live.remove(s);
+            }
+            live.from = live.from.max(from);
+            live.add(&seen);
+        } else {
+            state.live = None;
+        }
+        window.insert(at, seen);
         // What can no longer be in a window with a match that is still allowed to arrive.
         let keep_after = newest
             .saturating_sub(c.timespan_micros)
             .saturating_sub(lateness_micros);
         let stale = window.partition_point(|s| s.ts <= keep_after);
-        window.drain(..stale);
+        drop_front(window, &mut state.live, stale);
         if window.len() > MAX_PER_GROUP {
             let excess = window.len() - MAX_PER_GROUP;
-            window.drain(..excess);
+            drop_front(window, &mut state.live, excess);
             self.evicted += excess as u64;
         }
-        // The windows this match falls in end at it or at a later match within timespan.
-        let start = window.partition_point(|s| s.ts < ts);
-        let ends = window.partition_point(|s| s.ts < ts.saturating_add(c.timespan_micros));
-        for end in start..ends {
-            let end_ts = window[end].ts;
+        // The windows this match falls in end at its time or at a later match's time within
+        // timespan; all matches at one time are in the window ending then.
+        let mut end = window.partition_point(|s| s.ts <= ts);
+        let limit = window.partition_point(|s| s.ts < ts.saturating_add(c.timespan_micros));
+        while end > 0 {
+            let end_ts = window[end - 1].ts;
             let first = window.partition_point(|s| s.ts <= end_ts - c.timespan_micros);
-            let slice = &window[first..=end];
-            let measured = measure(c, slice, end_ts);
-            if !c.condition.holds(measured) {
-                continue;
-            }
-            let fired = Fired {
-                group,
-                first_ts: slice.first().map_or(ts, |s| s.ts),
-                last_ts: end_ts,
-                count: slice.len(),
-                measured,
-                evidence: slice
-                    .iter()
-                    .take(EVIDENCE_LINES)
-                    .map(|s| s.evidence.clone())
-                    .collect(),
-                late: std::mem::take(&mut state.late),
+            let slice = &window[first..end];
+            let measured = match (&state.live, end == window.len()) {
+                (Some(live), true) => live
+                    .measure(c.kind)
+                    .unwrap_or_else(|| measure(c, slice, end_ts)),
+                _ => measure(c, slice, end_ts),
             };
-            // The group starts afresh after the window that fired.
-            window.drain(..=end);
-            return Some(fired);
+            if c.condition.holds(measured) {
+                let fired = Fired {
+                    group,
+                    first_ts: slice.first().map_or(ts, |s| s.ts),
+                    last_ts: end_ts,
+                    count: slice.len(),
+                    measured,
+                    evidence: slice
+                        .iter()
+                        .take(EVIDENCE_LINES)
+                        .map(|s| s.evidence.clone())
+                        .collect(),
+                    late: std::mem::take(&mut state.late),
+                };
+                // The group starts afresh after the window that fired.
+                window.drain(..end);
+                state.live = None;
+                return Some(fired);
+            }
+            // The next window ends at the next later time within timespan.
+            if end >= limit {
+                break;
+            }
+            let next_ts = window[end].ts;
+            end = window.partition_point(|s| s.ts <= next_ts);
         }
         None
     }

@@ -18,7 +18,7 @@ use arrow::datatypes::{Int32Type, UInt8Type, UInt16Type, UInt64Type};
 use crate::alert::{Alert, Evidence};
 use crate::correlation::{Source, Windows};
 use crate::error::{Error, Result};
-use crate::load::RuleSet;
+use crate::load::{DetectionRule, RuleSet};
 use crate::logsource::FieldRef;
 
 /// A rule that matched a row.
@@ -72,6 +72,29 @@ impl<'b> BatchView<'b> {
                 Ok(v)
             }
         })
+    }
+
+    /// A schema column by name.
+    pub fn column(&self, name: &str) -> Option<&'b dyn Array> {
+        let index = *self.columns.get(name)?;
+        Some(self.batch.column(index).as_ref())
+    }
+
+    /// The `fields` map column.
+    pub fn fields_map(&self) -> Option<&'b MapArray> {
+        self.fields
+    }
+
+    /// A row's message, `None` when null.
+    pub fn message(&self, row: usize) -> Option<&'b str> {
+        self.message
+            .filter(|m| m.is_valid(row))
+            .map(|m| m.value(row))
+    }
+
+    /// A row's raw bytes, `None` when null.
+    pub fn raw_bytes(&self, row: usize) -> Option<&'b [u8]> {
+        self.raw.filter(|r| r.is_valid(row)).map(|r| r.value(row))
     }
 
     /// Rows in the batch.
@@ -185,21 +208,7 @@ impl Detector for ReferenceDetector {
                 if !*slot.get_or_insert_with(|| in_logsource(view, row, &source.rows)) {
                     continue;
                 }
-                let mut event = sigma_rust::Event::new();
-                for field in &rule.fields {
-                    let Some(v) = view.text(row, &field.source) else {
-                        continue;
-                    };
-                    match field
-                        .numeric
-                        .then(|| v.trim().parse::<f64>().ok())
-                        .flatten()
-                    {
-                        Some(n) => event.insert(field.name.clone(), n),
-                        None => event.insert(field.name.clone(), v.into_owned()),
-                    }
-                }
-                if rule.sigma.is_match(&event) {
+                if reference_matches(rule, view, row) {
                     out.push(RuleMatch { rule: index, row });
                 }
             }
@@ -207,11 +216,51 @@ impl Detector for ReferenceDetector {
     }
 }
 
+/// Whether sigma-rust matches `rule` on a row (its log source not checked): the rule's fields
+/// become an event, numbers for the fields it compares as numbers.
+pub(crate) fn reference_matches(rule: &DetectionRule, view: &BatchView<'_>, row: usize) -> bool {
+    let mut event = sigma_rust::Event::new();
+    for field in &rule.fields {
+        let Some(v) = view.text(row, &field.source) else {
+            continue;
+        };
+        match field
+            .numeric
+            .then(|| v.trim().parse::<f64>().ok())
+            .flatten()
+        {
+            Some(n) => event.insert(field.name.clone(), n),
+            None => event.insert(field.name.clone(), v.into_owned()),
+        }
+    }
+    rule.sigma.is_match(&event)
+}
+
+/// Which evaluator runs the detection rules.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Evaluator {
+    /// Rules compiled over the batch's columns ([`crate::compiled`]): the fast one.
+    #[default]
+    Compiled,
+    /// sigma-rust on each rule and row: the reference, for debugging and differential tests.
+    Reference,
+}
+
+impl Evaluator {
+    /// The detector for a rule set.
+    pub fn detector(self, rules: &RuleSet) -> Box<dyn Detector + Send + Sync> {
+        match self {
+            Evaluator::Compiled => Box::new(crate::compiled::CompiledDetector::new(rules)),
+            Evaluator::Reference => Box::new(ReferenceDetector),
+        }
+    }
+}
+
 /// Runs a detector over batches as they arrive: rule matches become alerts (unless the rule only
 /// feeds a correlation) and feed the correlations that reference them.
-pub struct Engine<D: Detector> {
+pub struct Engine {
     rules: RuleSet,
-    detector: D,
+    detector: Box<dyn Detector + Send + Sync>,
     windows: Vec<Windows>,
     matches: Vec<RuleMatch>,
     lateness_micros: i64,
@@ -227,9 +276,15 @@ pub const DEFAULT_LATENESS_MICROS: i64 = 60 * 60 * 1_000_000;
 /// How many evidence lines an alert keeps.
 pub const EVIDENCE_LINES: usize = 10;
 
-impl<D: Detector> Engine<D> {
-    /// An engine over a rule set.
-    pub fn new(rules: RuleSet, detector: D) -> Self {
+impl Engine {
+    /// An engine over a rule set, its rules evaluated by `evaluator`.
+    pub fn new(rules: RuleSet, evaluator: Evaluator) -> Self {
+        let detector = evaluator.detector(&rules);
+        Engine::with_detector(rules, detector)
+    }
+
+    /// An engine with a detector of the caller's.
+    pub fn with_detector(rules: RuleSet, detector: Box<dyn Detector + Send + Sync>) -> Self {
         let windows = rules
             .correlations
             .iter()

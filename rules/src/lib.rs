@@ -8,12 +8,15 @@
 //!   (`rules/logsources.yaml`, shipped inside the crate).
 //! - [`detect`]: the [`Detector`](detect::Detector) interface, the sigma-rust reference detector,
 //!   and the [`Engine`](detect::Engine) that runs detection and correlation batch after batch.
+//! - [`compiled`]: the fast detector: rules compiled over Arrow columns, routed by log source,
+//!   prefiltered by one multi-literal pass per column.
 //! - [`correlation`]: Sigma correlation rules and their windows.
 //! - [`alert`]: alerts and their evidence.
 //!
 //! This crate has no I/O beyond reading rule files, and no DataFusion or Tantivy.
 
 pub mod alert;
+pub mod compiled;
 pub mod correlation;
 pub mod detect;
 mod error;
@@ -21,7 +24,8 @@ pub mod load;
 pub mod logsource;
 
 pub use alert::Alert;
-pub use detect::{Detector, Engine, ReferenceDetector};
+pub use compiled::CompiledDetector;
+pub use detect::{Detector, Engine, Evaluator, ReferenceDetector};
 pub use error::{Error, Result};
 pub use load::{GenericRule, LoadFailure, RuleSet, RuleTests};
 pub use logsource::Logsources;

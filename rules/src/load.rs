@@ -101,8 +101,11 @@ pub struct DetectionRule {
     pub logsource: usize,
     /// Every Sigma field the rule reads and where it comes from.
     pub fields: Vec<RuleField>,
-    /// The parsed rule.
+    /// The parsed rule: the reference evaluator.
     pub sigma: sigma_rust::Rule,
+    /// The `detection` section after the rewrites above, as sigma-rust read it: what
+    /// [`crate::compiled`] compiles, so both evaluators start from the same text.
+    pub detection: Mapping,
 }
 
 /// A document that could not be loaded.
@@ -233,7 +236,7 @@ impl RuleSet {
             .logsources
             .get(route)
             .ok_or("log-source table changed while loading")?;
-        let (sigma, fields) = compile(value, |name| {
+        let (sigma, fields, detection) = compile(value, |name| {
             entry.resolve(name).ok_or_else(|| {
                 format!(
                     "field `{name}` does not exist for log source {}",
@@ -247,6 +250,7 @@ impl RuleSet {
             logsource: route,
             fields,
             sigma,
+            detection,
         })
     }
 
@@ -263,7 +267,7 @@ impl RuleSet {
 fn compile(
     mut value: Value,
     resolve: impl Fn(&str) -> Result<FieldRef, String>,
-) -> Result<(sigma_rust::Rule, Vec<RuleField>), String> {
+) -> Result<(sigma_rust::Rule, Vec<RuleField>, Mapping), String> {
     // sigma-rust needs a title and a logsource mapping even where they do not matter here.
     if let Some(m) = value.as_mapping_mut() {
         if m.get("title").is_none_or(Value::is_null) {
@@ -295,9 +299,10 @@ fn compile(
             numeric,
         });
     }
+    let detection = detection.clone();
     let yaml = serde_norway::to_string(&value).map_err(|e| e.to_string())?;
     let sigma = sigma_rust::rule_from_yaml(&yaml).map_err(|e| format!("sigma-rust: {e}"))?;
-    Ok((sigma, fields))
+    Ok((sigma, fields, detection))
 }
 
 /// A rule evaluated on free-form JSON events rather than our rows: for conformance against other
@@ -312,7 +317,7 @@ impl GenericRule {
     /// Compiles one rule document.
     pub fn from_yaml(text: &str) -> Result<GenericRule, String> {
         let value: Value = serde_norway::from_str(text).map_err(|e| e.to_string())?;
-        let (sigma, fields) = compile(value, |name| Ok(FieldRef::Map(name.to_owned())))?;
+        let (sigma, fields, _) = compile(value, |name| Ok(FieldRef::Map(name.to_owned())))?;
         let numeric = fields
             .into_iter()
             .filter(|f| f.numeric)

@@ -85,6 +85,7 @@ impl PayloadParser for Auditd {
         }
         let is_execve = record_type == "EXECVE";
         walk(rest, is_execve, ev);
+        command_line(record_type, ev);
         if let Some(enriched) = enriched {
             for (k, v) in pairs(enriched) {
                 ev.field(k, unquote(v));
@@ -100,6 +101,28 @@ impl PayloadParser for Auditd {
             ev.user = Some(acct);
         }
         Ok(())
+    }
+}
+
+/// `cmdline`: the command line of an EXECVE record (its arguments `a0`, `a1`... joined by
+/// spaces) or of a PROCTITLE record, so process-creation rules have one field to read.
+fn command_line(record_type: &str, ev: &mut Event<'_>) {
+    let line = match record_type {
+        "PROCTITLE" => ev.get_field("proctitle").map(str::to_owned),
+        "EXECVE" => {
+            let mut args: Vec<&str> = Vec::new();
+            for i in 0.. {
+                match ev.get_field(&format!("a{i}")) {
+                    Some(a) => args.push(a),
+                    None => break,
+                }
+            }
+            (!args.is_empty()).then(|| args.join(" "))
+        }
+        _ => None,
+    };
+    if let Some(line) = line {
+        ev.field("cmdline", line);
     }
 }
 
@@ -281,6 +304,7 @@ mod tests {
         );
         assert_eq!(ev.get_field("proctitle"), Some("sshd: burn [priv]"));
         let ev = parse("type=EXECVE msg=audit(1.5:7): argc=2 a0=\"ls\" a1=2D6C61");
+        assert_eq!(ev.get_field("cmdline"), Some("ls -la"));
         assert_eq!(ev.get_field("a1"), Some("-la"));
         // SYSCALL register arguments look like hex and must stay as they are.
         let ev = parse("type=SYSCALL msg=audit(1.5:7): a0=1f a1=7ffd42eb1590 success=yes");

@@ -1,7 +1,9 @@
 //! Integration tests of the rules crate: the pack on the project's samples, SigmaHQ's rules from
 //! the shared corpora, and the places where we follow the specification rather than sigma-rust.
 
+mod differential;
 mod pack;
+mod properties;
 mod regression;
 mod semantics;
 mod sigmahq;
@@ -12,7 +14,7 @@ use std::path::{Path, PathBuf};
 
 use arrow::array::RecordBatch;
 use canhgac_parsers::{BatchBuilder, Origin, ParseContext};
-use canhgac_rules::{Alert, Engine, ReferenceDetector, RuleSet};
+use canhgac_rules::{Alert, Engine, Evaluator, RuleSet};
 
 /// The repository root.
 fn root() -> PathBuf {
@@ -57,7 +59,7 @@ fn stamp(t: i64) -> String {
 
 /// Every alert the rule set raises on the lines.
 fn detect(set: RuleSet, lines: &[String]) -> Vec<Alert> {
-    let mut engine = Engine::new(set, ReferenceDetector);
+    let mut engine = Engine::new(set, Evaluator::Compiled);
     let mut alerts = Vec::new();
     for batch in batches(lines) {
         alerts.extend(engine.process(&batch).unwrap_or_else(|e| panic!("{e}")));

@@ -131,14 +131,11 @@ fn numbers_match_across_types() {
     assert_eq!(ports, ["22", "1500"]);
 }
 
-fn engine(set: RuleSet) -> canhgac_rules::Engine<canhgac_rules::ReferenceDetector> {
-    canhgac_rules::Engine::new(set, canhgac_rules::ReferenceDetector)
+fn engine(set: RuleSet) -> canhgac_rules::Engine {
+    canhgac_rules::Engine::new(set, canhgac_rules::Evaluator::Compiled)
 }
 
-fn run(
-    engine: &mut canhgac_rules::Engine<canhgac_rules::ReferenceDetector>,
-    lines: &[String],
-) -> Vec<canhgac_rules::Alert> {
+fn run(engine: &mut canhgac_rules::Engine, lines: &[String]) -> Vec<canhgac_rules::Alert> {
     super::batches(lines)
         .iter()
         .flat_map(|b| engine.process(b).unwrap_or_else(|e| panic!("{e}")))

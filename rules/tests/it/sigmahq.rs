@@ -5,6 +5,15 @@ use std::collections::BTreeMap;
 
 use canhgac_rules::{Logsources, RuleSet};
 
+/// Fields a Linux host's auditd records do not carry, one record per row: the parent process of
+/// a process start, and the program that wrote a file (on the SYSCALL record, not the PATH one).
+/// Rules that need them cannot be supported until records of one event are joined.
+const NOT_IN_RECORDS: &[&str] = &[
+    "field `ParentImage` does not exist for log source product=linux,category=process_creation",
+    "field `ParentCommandLine` does not exist for log source product=linux,category=process_creation",
+    "field `Image` does not exist for log source product=linux,category=file_event",
+];
+
 #[test]
 fn applicable_sigmahq_rules_load() {
     let Some(corpora) = std::env::var_os("CANHGAC_CORPORA") else {
@@ -41,6 +50,8 @@ fn applicable_sigmahq_rules_load() {
             "log source not collected".to_owned()
         } else if unsupported {
             format!("SigmaHQ marks it unsupported: {}", f.reason)
+        } else if NOT_IN_RECORDS.iter().any(|r| f.reason == *r) {
+            format!("not in the records we get: {}", f.reason)
         } else {
             applicable_failures.push(f.clone());
             f.reason.clone()
@@ -51,7 +62,7 @@ fn applicable_sigmahq_rules_load() {
     for (reason, n) in &reasons {
         println!("  {n:>4}  {reason}");
     }
-    assert!(set.rules.len() > 100, "too few SigmaHQ rules loaded");
+    assert!(set.rules.len() > 240, "too few SigmaHQ rules loaded");
     assert!(
         applicable_failures.is_empty(),
         "rules for collected log sources failed: {applicable_failures:#?}"

@@ -1,0 +1,278 @@
+//! The columns the compiled rules read, materialized once per batch.
+//!
+//! A *slot* is one field as rules read it: a schema column, a key of the `fields` map, or the
+//! keyword text, and whether it is read as a number (a field compared with `gt`/`lt`/... is,
+//! everywhere in that rule, as in the reference). For each slot a batch gets, per row, the text
+//! the reference would compare, the same text lowered for case-insensitive matching, and the
+//! number. Text borrowed from the batch stays borrowed; text made here (numbers written out,
+//! lowered copies, repaired UTF-8) goes into one buffer per slot, so nothing is allocated per row.
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+
+use arrow::array::{Array, AsArray, DictionaryArray};
+use arrow::datatypes::{Int32Type, UInt8Type, UInt16Type, UInt64Type};
+
+use crate::detect::BatchView;
+use crate::logsource::FieldRef;
+
+/// A field as rules read it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) struct SlotKey {
+    pub field: FieldRef,
+    pub numeric: bool,
+}
+
+/// Where a row's text is.
+#[derive(Debug, Clone, Copy)]
+enum Span<'b> {
+    Missing,
+    Batch(&'b str),
+    Own(u32, u32),
+}
+
+/// One slot's values in a batch.
+pub(crate) struct Column<'b> {
+    own: String,
+    text: Vec<Span<'b>>,
+    lower: Vec<Span<'b>>,
+    number: Vec<Option<f64>>,
+}
+
+/// A row's value of a slot.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Cell<'a> {
+    pub text: &'a str,
+    pub lower: &'a str,
+    pub number: Option<f64>,
+}
+
+impl<'b> Column<'b> {
+    fn new(rows: usize) -> Self {
+        Column {
+            own: String::new(),
+            text: vec![Span::Missing; rows],
+            lower: Vec::new(),
+            number: Vec::new(),
+        }
+    }
+
+    fn resolve(&self, span: Span<'b>) -> Option<&str> {
+        match span {
+            Span::Missing => None,
+            Span::Batch(s) => Some(s),
+            Span::Own(a, b) => self.own.get(a as usize..b as usize),
+        }
+    }
+
+    fn own(&mut self, text: impl FnOnce(&mut String)) -> Span<'b> {
+        let start = self.own.len();
+        text(&mut self.own);
+        Span::Own(start as u32, self.own.len() as u32)
+    }
+
+    /// The value of `row`, `None` when the row has none.
+    pub(crate) fn cell(&self, row: usize) -> Option<Cell<'_>> {
+        let text = self.resolve(*self.text.get(row)?)?;
+        let lower = self
+            .lower
+            .get(row)
+            .and_then(|s| self.resolve(*s))
+            .unwrap_or(text);
+        Some(Cell {
+            text,
+            lower,
+            number: self.number.get(row).copied().flatten(),
+        })
+    }
+
+    /// Reads numbers the way the reference does: the trimmed text as a float, written back as
+    /// the float's text.
+    fn read_numbers(&mut self) {
+        self.number = vec![None; self.text.len()];
+        for row in 0..self.text.len() {
+            let Some(n) = self
+                .resolve(self.text[row])
+                .and_then(|t| t.trim().parse::<f64>().ok())
+            else {
+                continue;
+            };
+            self.number[row] = Some(n);
+            self.text[row] = self.own(|s| {
+                let _ = write!(s, "{n}");
+            });
+        }
+    }
+
+    /// Lowers every value character by character, as the reference folds case.
+    fn lower_all(&mut self) {
+        self.lower = Vec::with_capacity(self.text.len());
+        for row in 0..self.text.len() {
+            let span = self.text[row];
+            let already_lower = |t: &str| !t.bytes().any(|b| b.is_ascii_uppercase() || b >= 0x80);
+            let lowered = match span {
+                Span::Missing => Span::Missing,
+                Span::Batch(t) if already_lower(t) => span,
+                Span::Batch(t) => self.own(|s| lower_into(t, s)),
+                Span::Own(..) => match self.resolve(span) {
+                    Some(t) if !already_lower(t) => {
+                        // Only repaired UTF-8 and written-out numbers live here: rare.
+                        let t = t.to_owned();
+                        self.own(|s| lower_into(&t, s))
+                    }
+                    _ => span,
+                },
+            };
+            self.lower.push(lowered);
+        }
+    }
+}
+
+fn lower_into(text: &str, out: &mut String) {
+    if text.is_ascii() {
+        out.extend(text.bytes().map(|b| char::from(b.to_ascii_lowercase())));
+    } else {
+        out.extend(text.chars().flat_map(char::to_lowercase));
+    }
+}
+
+/// Every slot's column for one batch.
+pub(crate) struct Columns<'b> {
+    pub columns: Vec<Column<'b>>,
+}
+
+impl<'b> Columns<'b> {
+    /// Reads the slots of `keys` out of a batch.
+    pub(crate) fn read(view: &BatchView<'b>, keys: &[SlotKey]) -> Columns<'b> {
+        let rows = view.rows();
+        let mut columns: Vec<Column<'b>> = keys.iter().map(|_| Column::new(rows)).collect();
+        let mut map_slots: HashMap<&str, Vec<usize>> = HashMap::new();
+        for (i, key) in keys.iter().enumerate() {
+            match &key.field {
+                FieldRef::Map(name) => map_slots.entry(name.as_str()).or_default().push(i),
+                FieldRef::Column(name) => {
+                    if let Some(array) = view.column(name) {
+                        read_column(&mut columns[i], array);
+                    }
+                }
+                FieldRef::Keywords => read_keywords(&mut columns[i], view),
+            }
+        }
+        if !map_slots.is_empty() {
+            read_map(&mut columns, view, &map_slots);
+        }
+        for (column, key) in columns.iter_mut().zip(keys) {
+            if key.numeric {
+                column.read_numbers();
+            }
+            column.lower_all();
+        }
+        Columns { columns }
+    }
+
+    /// A row's value of a slot.
+    pub(crate) fn cell(&self, slot: usize, row: usize) -> Option<Cell<'_>> {
+        self.columns.get(slot)?.cell(row)
+    }
+}
+
+fn read_column<'b>(column: &mut Column<'b>, array: &'b dyn Array) {
+    let rows = column.text.len().min(array.len());
+    if let Some(s) = array.as_string_opt::<i32>() {
+        for row in 0..rows {
+            if s.is_valid(row) {
+                column.text[row] = Span::Batch(s.value(row));
+            }
+        }
+    } else if let Some(d) = array.as_any().downcast_ref::<DictionaryArray<Int32Type>>() {
+        let Some(values) = d.values().as_string_opt::<i32>() else {
+            return;
+        };
+        let keys = d.keys();
+        for row in 0..rows {
+            if keys.is_valid(row)
+                && let Ok(k) = usize::try_from(keys.value(row))
+                && k < values.len()
+            {
+                column.text[row] = Span::Batch(values.value(k));
+            }
+        }
+    } else if let Some(a) = array.as_primitive_opt::<UInt16Type>() {
+        write_numbers(column, rows, |r| {
+            a.is_valid(r).then(|| u64::from(a.value(r)))
+        });
+    } else if let Some(a) = array.as_primitive_opt::<UInt64Type>() {
+        write_numbers(column, rows, |r| a.is_valid(r).then(|| a.value(r)));
+    } else if let Some(a) = array.as_primitive_opt::<UInt8Type>() {
+        write_numbers(column, rows, |r| {
+            a.is_valid(r).then(|| u64::from(a.value(r)))
+        });
+    }
+}
+
+fn write_numbers(column: &mut Column<'_>, rows: usize, value: impl Fn(usize) -> Option<u64>) {
+    for row in 0..rows {
+        if let Some(v) = value(row) {
+            column.text[row] = column.own(|s| {
+                let _ = write!(s, "{v}");
+            });
+        }
+    }
+}
+
+fn read_keywords<'b>(column: &mut Column<'b>, view: &BatchView<'b>) {
+    for row in 0..column.text.len() {
+        column.text[row] = match view.message(row) {
+            Some(m) if !m.is_empty() => Span::Batch(m),
+            _ => match view.raw_bytes(row) {
+                None => Span::Batch(""),
+                Some(bytes) => match std::str::from_utf8(bytes) {
+                    Ok(text) => Span::Batch(text),
+                    Err(_) => column.own(|s| s.push_str(&String::from_utf8_lossy(bytes))),
+                },
+            },
+        };
+    }
+}
+
+fn read_map<'b>(
+    columns: &mut [Column<'b>],
+    view: &BatchView<'b>,
+    map_slots: &HashMap<&str, Vec<usize>>,
+) {
+    let Some(map) = view.fields_map() else {
+        return;
+    };
+    let (Some(keys), Some(values)) = (
+        map.keys().as_string_opt::<i32>(),
+        map.values().as_string_opt::<i32>(),
+    ) else {
+        return;
+    };
+    let offsets = map.value_offsets();
+    let rows = columns.first().map_or(0, |c| c.text.len()).min(map.len());
+    // Per slot, the last row whose first entry for the slot's key has been seen.
+    let mut seen = vec![usize::MAX; columns.len()];
+    for row in 0..rows {
+        if !map.is_valid(row) {
+            continue;
+        }
+        let (start, end) = (offsets[row] as usize, offsets[row + 1] as usize);
+        for entry in start..end {
+            let Some(slots) = map_slots.get(keys.value(entry)) else {
+                continue;
+            };
+            for &slot in slots {
+                // The first entry with a key is the value, as the reference reads it; a null
+                // value makes the field absent.
+                if seen[slot] == row {
+                    continue;
+                }
+                seen[slot] = row;
+                if values.is_valid(entry) {
+                    columns[slot].text[row] = Span::Batch(values.value(entry));
+                }
+            }
+        }
+    }
+}
