@@ -15,8 +15,8 @@
 //! - `sigma-rust`: the reference evaluator, per event, on the first 16,384 rows only (it is two
 //!   orders of magnitude slower; the rate is per event, so it compares).
 //!
-//! Before measuring, the verdicts of RSigma and ours are compared on every distinct record and
-//! every rule where they differ is printed with an example.
+//! Before measuring, the verdicts of RSigma and ours are compared on the samples and every line
+//! of the corpora, and every rule where they differ is printed with an example.
 //! `cargo bench -p canhgac-benches --bench detect`.
 
 // criterion_group! generates undocumented functions.
@@ -56,6 +56,34 @@ fn sample_lines() -> Vec<String> {
         lines.extend(text.lines().map(str::to_owned));
     }
     lines
+}
+
+/// Every line of the shared corpora, for comparing verdicts on more than the samples.
+fn corpus_lines() -> Vec<String> {
+    fn walk(dir: &Path, out: &mut Vec<String>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        let mut children: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+        children.sort();
+        for child in children {
+            if child.is_dir() {
+                walk(&child, out);
+            } else if let Ok(bytes) = std::fs::read(&child) {
+                out.extend(
+                    String::from_utf8_lossy(&bytes)
+                        .lines()
+                        .filter(|l| !l.trim().is_empty())
+                        .map(str::to_owned),
+                );
+            }
+        }
+    }
+    let mut out = Vec::new();
+    if let Some(corpora) = std::env::var_os("CANHGAC_CORPORA") {
+        walk(Path::new(&corpora), &mut out);
+    }
+    out
 }
 
 fn to_batches(lines: impl Iterator<Item = String>) -> Vec<RecordBatch> {
@@ -229,7 +257,8 @@ fn bench_rules(c: &mut Criterion, name: &str, set: RuleSet, lines: &[String]) {
     let batches = to_batches(lines.iter().cycle().take(ROWS).cloned());
     let reference_batches = to_batches(lines.iter().cycle().take(REFERENCE_ROWS).cloned());
     let rsigma = rsigma_engine(&set);
-    compare_verdicts(&set, &distinct, &rsigma);
+    let compared: Vec<String> = lines.iter().cloned().chain(corpus_lines()).collect();
+    compare_verdicts(&set, &to_batches(compared.into_iter()), &rsigma);
     let events = rsigma_events(&set, &distinct);
     let detector = CompiledDetector::new(&set);
     println!(

@@ -383,8 +383,8 @@ pub struct Fired {
     pub late: u64,
 }
 
-/// Most matches a group's window keeps; beyond it the oldest are evicted and counted, so a flood
-/// cannot exhaust memory.
+/// Most matches a group's window keeps; beyond it the oldest tenth is evicted and counted, so a
+/// flood cannot exhaust memory.
 pub const MAX_PER_GROUP: usize = 50_000;
 
 /// Window state of one correlation: matches per group.
@@ -557,7 +557,9 @@ impl Windows {
         let stale = window.partition_point(|s| s.ts <= keep_after);
         drop_front(window, &mut state.live, stale);
         if window.len() > MAX_PER_GROUP {
-            let excess = window.len() - MAX_PER_GROUP;
+            // A tenth at a time: evicting one match per arrival would move the whole window
+            // in memory for every match of a flood.
+            let excess = window.len() - MAX_PER_GROUP + MAX_PER_GROUP / 10;
             drop_front(window, &mut state.live, excess);
             self.evicted += excess as u64;
         }

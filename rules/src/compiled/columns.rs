@@ -142,12 +142,25 @@ pub(crate) struct Columns<'b> {
 }
 
 impl<'b> Columns<'b> {
-    /// Reads the slots of `keys` out of a batch.
-    pub(crate) fn read(view: &BatchView<'b>, keys: &[SlotKey]) -> Columns<'b> {
+    /// Reads the slots of `keys` that `wanted` marks out of a batch; the others read as absent.
+    pub(crate) fn read(view: &BatchView<'b>, keys: &[SlotKey], wanted: &[bool]) -> Columns<'b> {
         let rows = view.rows();
-        let mut columns: Vec<Column<'b>> = keys.iter().map(|_| Column::new(rows)).collect();
+        let mut columns: Vec<Column<'b>> = keys
+            .iter()
+            .enumerate()
+            .map(|(i, _)| {
+                Column::new(if wanted.get(i) == Some(&true) {
+                    rows
+                } else {
+                    0
+                })
+            })
+            .collect();
         let mut map_slots: HashMap<&str, Vec<usize>> = HashMap::new();
         for (i, key) in keys.iter().enumerate() {
+            if wanted.get(i) != Some(&true) {
+                continue;
+            }
             match &key.field {
                 FieldRef::Map(name) => map_slots.entry(name.as_str()).or_default().push(i),
                 FieldRef::Column(name) => {
@@ -250,7 +263,7 @@ fn read_map<'b>(
         return;
     };
     let offsets = map.value_offsets();
-    let rows = columns.first().map_or(0, |c| c.text.len()).min(map.len());
+    let rows = view.rows().min(map.len());
     // Per slot, the last row whose first entry for the slot's key has been seen.
     let mut seen = vec![usize::MAX; columns.len()];
     for row in 0..rows {
@@ -265,7 +278,7 @@ fn read_map<'b>(
             for &slot in slots {
                 // The first entry with a key is the value, as the reference reads it; a null
                 // value makes the field absent.
-                if seen[slot] == row {
+                if seen[slot] == row || columns[slot].text.len() <= row {
                     continue;
                 }
                 seen[slot] = row;
@@ -275,4 +288,255 @@ fn read_map<'b>(
             }
         }
     }
+}
+
+/// How a slot is read from a batch, resolved once per batch.
+enum Source<'b> {
+    Strings(&'b arrow::array::StringArray),
+    Dictionary(
+        &'b DictionaryArray<Int32Type>,
+        &'b arrow::array::StringArray,
+    ),
+    Numbers(&'b dyn Array),
+    Map,
+    Keywords,
+    Absent,
+}
+
+/// Reads the slots one row needs, into buffers reused from row to row: the per-row counterpart
+/// of [`Columns`], for the many slots only some rows have (vendor keys, audit fields), so a
+/// batch costs in proportion to what its rows hold, not to the number of slots.
+pub(crate) struct RowCells<'b> {
+    sources: Vec<Source<'b>>,
+    text: Vec<Span<'b>>,
+    lower: Vec<Span<'b>>,
+    number: Vec<Option<f64>>,
+    own: String,
+    /// Per slot, the row it was last read for (`usize::MAX`: never), and whether the map entry
+    /// that gives its value has been seen in that row.
+    wanted: Vec<usize>,
+    found: Vec<usize>,
+    current: usize,
+}
+
+impl<'b> RowCells<'b> {
+    /// Resolves the slots of `keys` in a batch.
+    pub(crate) fn new(view: &BatchView<'b>, keys: &[SlotKey]) -> RowCells<'b> {
+        let sources = keys
+            .iter()
+            .map(|key| match &key.field {
+                FieldRef::Map(_) => Source::Map,
+                FieldRef::Keywords => Source::Keywords,
+                FieldRef::Column(name) => match view.column(name) {
+                    None => Source::Absent,
+                    Some(array) => {
+                        if let Some(s) = array.as_string_opt::<i32>() {
+                            Source::Strings(s)
+                        } else if let Some(d) =
+                            array.as_any().downcast_ref::<DictionaryArray<Int32Type>>()
+                            && let Some(values) = d.values().as_string_opt::<i32>()
+                        {
+                            Source::Dictionary(d, values)
+                        } else if array.as_primitive_opt::<UInt16Type>().is_some()
+                            || array.as_primitive_opt::<UInt64Type>().is_some()
+                            || array.as_primitive_opt::<UInt8Type>().is_some()
+                        {
+                            Source::Numbers(array)
+                        } else {
+                            Source::Absent
+                        }
+                    }
+                },
+            })
+            .collect();
+        let n = keys.len();
+        RowCells {
+            sources,
+            text: vec![Span::Missing; n],
+            lower: vec![Span::Missing; n],
+            number: vec![None; n],
+            own: String::new(),
+            wanted: vec![usize::MAX; n],
+            found: vec![usize::MAX; n],
+            current: usize::MAX,
+        }
+    }
+
+    /// Reads `slots` (no duplicates) of `row`; `map_index` gives the slots of each `fields` key.
+    pub(crate) fn fill(
+        &mut self,
+        view: &BatchView<'b>,
+        row: usize,
+        slots: &[usize],
+        keys: &[SlotKey],
+        map_index: &HashMap<String, Vec<usize>>,
+    ) {
+        self.own.clear();
+        self.current = row;
+        let mut needs_map = false;
+        for &slot in slots {
+            self.wanted[slot] = row;
+            self.lower[slot] = Span::Missing;
+            self.number[slot] = None;
+            self.text[slot] = match &self.sources[slot] {
+                Source::Strings(s) => {
+                    if s.is_valid(row) {
+                        Span::Batch(s.value(row))
+                    } else {
+                        Span::Missing
+                    }
+                }
+                Source::Dictionary(d, values) => {
+                    let keys = d.keys();
+                    match keys
+                        .is_valid(row)
+                        .then(|| usize::try_from(keys.value(row)).ok())
+                        .flatten()
+                    {
+                        Some(k) if k < values.len() => Span::Batch(values.value(k)),
+                        _ => Span::Missing,
+                    }
+                }
+                Source::Numbers(array) => {
+                    let array = *array;
+                    let value = if !array.is_valid(row) {
+                        None
+                    } else if let Some(a) = array.as_primitive_opt::<UInt16Type>() {
+                        Some(u64::from(a.value(row)))
+                    } else if let Some(a) = array.as_primitive_opt::<UInt64Type>() {
+                        Some(a.value(row))
+                    } else {
+                        array
+                            .as_primitive_opt::<UInt8Type>()
+                            .map(|a| u64::from(a.value(row)))
+                    };
+                    match value {
+                        Some(v) => self.own_text(|s| {
+                            let _ = write!(s, "{v}");
+                        }),
+                        None => Span::Missing,
+                    }
+                }
+                Source::Keywords => match view.message(row) {
+                    Some(m) if !m.is_empty() => Span::Batch(m),
+                    _ => match view.raw_bytes(row) {
+                        None => Span::Batch(""),
+                        Some(bytes) => match std::str::from_utf8(bytes) {
+                            Ok(text) => Span::Batch(text),
+                            Err(_) => {
+                                self.own_text(|s| s.push_str(&String::from_utf8_lossy(bytes)))
+                            }
+                        },
+                    },
+                },
+                Source::Map => {
+                    needs_map = true;
+                    Span::Missing
+                }
+                Source::Absent => Span::Missing,
+            };
+        }
+        if needs_map {
+            self.fill_map(view, row, map_index);
+        }
+        for &slot in slots {
+            if keys[slot].numeric {
+                let parsed = self
+                    .resolve(self.text[slot])
+                    .and_then(|t| t.trim().parse::<f64>().ok());
+                if let Some(n) = parsed {
+                    self.number[slot] = Some(n);
+                    self.text[slot] = self.own_text(|s| {
+                        let _ = write!(s, "{n}");
+                    });
+                }
+            }
+            self.lower[slot] = match self.text[slot] {
+                Span::Batch(t) if !needs_lowering(t) => Span::Batch(t),
+                Span::Batch(t) => self.own_text(|s| lower_into(t, s)),
+                span @ Span::Own(..) => match self.resolve(span) {
+                    Some(t) if needs_lowering(t) => {
+                        let t = t.to_owned();
+                        self.own_text(|s| lower_into(&t, s))
+                    }
+                    _ => span,
+                },
+                Span::Missing => Span::Missing,
+            };
+        }
+    }
+
+    fn fill_map(
+        &mut self,
+        view: &BatchView<'b>,
+        row: usize,
+        map_index: &HashMap<String, Vec<usize>>,
+    ) {
+        let Some(map) = view.fields_map() else {
+            return;
+        };
+        if row >= map.len() || !map.is_valid(row) {
+            return;
+        }
+        let (Some(keys), Some(values)) = (
+            map.keys().as_string_opt::<i32>(),
+            map.values().as_string_opt::<i32>(),
+        ) else {
+            return;
+        };
+        let offsets = map.value_offsets();
+        let (start, end) = (offsets[row] as usize, offsets[row + 1] as usize);
+        for entry in start..end {
+            let Some(slots) = map_index.get(keys.value(entry)) else {
+                continue;
+            };
+            for &slot in slots {
+                // The first entry with a key gives the value, as the reference reads it; a null
+                // value makes the field absent.
+                if self.wanted[slot] != row || self.found[slot] == row {
+                    continue;
+                }
+                self.found[slot] = row;
+                if values.is_valid(entry) {
+                    self.text[slot] = Span::Batch(values.value(entry));
+                }
+            }
+        }
+    }
+
+    fn own_text(&mut self, text: impl FnOnce(&mut String)) -> Span<'b> {
+        let start = self.own.len();
+        text(&mut self.own);
+        Span::Own(start as u32, self.own.len() as u32)
+    }
+
+    fn resolve(&self, span: Span<'b>) -> Option<&str> {
+        match span {
+            Span::Missing => None,
+            Span::Batch(s) => Some(s),
+            Span::Own(a, b) => self.own.get(a as usize..b as usize),
+        }
+    }
+
+    /// The value of a slot in the row last filled (`None` when it has none or was not read).
+    pub(crate) fn cell(&self, slot: usize) -> Option<Cell<'_>> {
+        if self.wanted.get(slot) != Some(&self.current) {
+            return None;
+        }
+        let text = self.resolve(*self.text.get(slot)?)?;
+        let lower = self
+            .lower
+            .get(slot)
+            .and_then(|s| self.resolve(*s))
+            .unwrap_or(text);
+        Some(Cell {
+            text,
+            lower,
+            number: self.number.get(slot).copied().flatten(),
+        })
+    }
+}
+
+fn needs_lowering(text: &str) -> bool {
+    text.bytes().any(|b| b.is_ascii_uppercase() || b >= 0x80)
 }

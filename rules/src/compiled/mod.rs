@@ -28,7 +28,8 @@ use aho_corasick::AhoCorasick;
 
 use crate::detect::{BatchView, Detector, RuleMatch, reference_matches};
 use crate::load::RuleSet;
-use columns::{Cell, Columns, SlotKey};
+use crate::logsource::FieldRef;
+use columns::{Cell, Columns, RowCells, SlotKey};
 use plan::{Cond, Plan, RefOp, Test, TestKind, ValueTest};
 
 /// How one rule is evaluated.
@@ -61,6 +62,12 @@ pub struct CompiledDetector {
     /// Per log source: the rules that are always evaluated on its rows.
     ungated: HashMap<usize, Vec<usize>>,
     needles: Vec<SlotNeedles>,
+    /// The slots log-source conditions read: read for the whole batch.
+    condition_slots: Vec<bool>,
+    /// Per log source: the slots its rules read, read row by row for its rows.
+    rule_slots: HashMap<usize, Vec<usize>>,
+    /// The slots of each `fields` key.
+    map_index: HashMap<String, Vec<usize>>,
 }
 
 impl std::fmt::Debug for CompiledDetector {
@@ -223,7 +230,7 @@ impl CompiledDetector {
         let mut used: Vec<usize> = rules.rules.iter().map(|r| r.logsource).collect();
         used.sort_unstable();
         used.dedup();
-        let logsources = used
+        let logsources: Vec<(usize, Vec<Alternative>)> = used
             .iter()
             .filter_map(|&ls| {
                 let source = rules.logsources.get(ls)?;
@@ -252,7 +259,11 @@ impl CompiledDetector {
         let mut slot_needles = Vec::new();
         for (slot, mut list) in by_slot {
             list.sort();
-            let Ok(automaton) = AhoCorasick::new(list.iter().map(|(l, _)| l.as_str())) else {
+            // A DFA: the fastest search, and the needle sets are small enough for its memory.
+            let built = AhoCorasick::builder()
+                .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+                .build(list.iter().map(|(l, _)| l.as_str()));
+            let Ok(automaton) = built else {
                 // Too many needles for the automaton: those rules are always evaluated.
                 for (_, rule_list) in list {
                     for r in rule_list {
@@ -285,12 +296,37 @@ impl CompiledDetector {
             list.sort_unstable();
             list.dedup();
         }
+        let mut condition_slots = vec![false; slots.len()];
+        for (_, alternatives) in &logsources {
+            for (slot, _) in alternatives.iter().flatten() {
+                condition_slots[*slot] = true;
+            }
+        }
+        let mut rule_slots: HashMap<usize, Vec<usize>> = HashMap::new();
+        for (rule, evaluation) in rules.rules.iter().zip(&compiled) {
+            if let Evaluation::Plan { plan, .. } = evaluation {
+                plan_slots(plan, rule_slots.entry(rule.logsource).or_default());
+            }
+        }
+        for list in rule_slots.values_mut() {
+            list.sort_unstable();
+            list.dedup();
+        }
+        let mut map_index: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, key) in slots.iter().enumerate() {
+            if let FieldRef::Map(name) = &key.field {
+                map_index.entry(name.clone()).or_default().push(i);
+            }
+        }
         CompiledDetector {
             slots,
             rules: compiled,
             logsources,
             ungated,
             needles: slot_needles,
+            condition_slots,
+            rule_slots,
+            map_index,
         }
     }
 
@@ -315,22 +351,34 @@ impl CompiledDetector {
     }
 }
 
-fn eval_cond(plan: &Plan, cond: &Cond, cols: &Columns<'_>, row: usize) -> bool {
+/// Every slot a plan reads.
+fn plan_slots(plan: &Plan, out: &mut Vec<usize>) {
+    for selection in &plan.selections {
+        for test in selection.alternatives.iter().flatten() {
+            out.extend(test.slot);
+            if let TestKind::FieldRef { targets, .. } = &test.kind {
+                out.extend(targets.iter().flatten());
+            }
+        }
+    }
+}
+
+fn eval_cond(plan: &Plan, cond: &Cond, cols: &RowCells<'_>) -> bool {
     match cond {
         Cond::Const(b) => *b,
         Cond::Selection(i) => plan.selections.get(*i).is_some_and(|s| {
             s.alternatives
                 .iter()
-                .any(|tests| tests.iter().all(|t| eval_test(t, cols, row)))
+                .any(|tests| tests.iter().all(|t| eval_test(t, cols)))
         }),
-        Cond::Not(inner) => !eval_cond(plan, inner, cols, row),
-        Cond::And(parts) => parts.iter().all(|p| eval_cond(plan, p, cols, row)),
-        Cond::Or(parts) => parts.iter().any(|p| eval_cond(plan, p, cols, row)),
+        Cond::Not(inner) => !eval_cond(plan, inner, cols),
+        Cond::And(parts) => parts.iter().all(|p| eval_cond(plan, p, cols)),
+        Cond::Or(parts) => parts.iter().any(|p| eval_cond(plan, p, cols)),
     }
 }
 
-fn eval_test(test: &Test, cols: &Columns<'_>, row: usize) -> bool {
-    let cell = test.slot.and_then(|s| cols.cell(s, row));
+fn eval_test(test: &Test, cols: &RowCells<'_>) -> bool {
+    let cell = test.slot.and_then(|s| cols.cell(s));
     match &test.kind {
         TestKind::Exists(want) => cell.is_some() == *want,
         TestKind::Values { all, values } => {
@@ -351,7 +399,7 @@ fn eval_test(test: &Test, cols: &Columns<'_>, row: usize) -> bool {
             let mut any = false;
             for target in targets {
                 // A reference to a field the row lacks fails the whole test, as in the reference.
-                let Some(other) = target.and_then(|s| cols.cell(s, row)) else {
+                let Some(other) = target.and_then(|s| cols.cell(s)) else {
                     return false;
                 };
                 let hit = ref_matches(*op, *cased, &cell, &other);
@@ -410,7 +458,9 @@ fn ref_matches(op: RefOp, cased: bool, cell: &Cell<'_>, other: &Cell<'_>) -> boo
 impl Detector for CompiledDetector {
     fn detect(&self, rules: &RuleSet, view: &BatchView<'_>, out: &mut Vec<RuleMatch>) {
         let rows = view.rows();
-        let cols = Columns::read(view, &self.slots);
+        let cols = Columns::read(view, &self.slots, &self.condition_slots);
+        let mut cells = RowCells::new(view, &self.slots);
+        let mut row_slots: Vec<usize> = Vec::new();
         // Which rows each log source holds.
         let mut member: Vec<Vec<bool>> = vec![Vec::new(); rules.logsources.len()];
         for (ls, alternatives) in &self.logsources {
@@ -439,11 +489,25 @@ impl Detector for CompiledDetector {
         let mut candidates: Vec<usize> = Vec::new();
         for row in 0..rows {
             candidates.clear();
+            row_slots.clear();
+            for (ls, _) in &self.logsources {
+                if is_member(*ls, row)
+                    && let Some(list) = self.rule_slots.get(ls)
+                {
+                    row_slots.extend_from_slice(list);
+                }
+            }
+            if row_slots.is_empty() && !self.logsources.iter().any(|(ls, _)| is_member(*ls, row)) {
+                continue;
+            }
+            row_slots.sort_unstable();
+            row_slots.dedup();
+            cells.fill(view, row, &row_slots, &self.slots, &self.map_index);
             for needles in &self.needles {
                 if !needles.logsources.iter().any(|&ls| is_member(ls, row)) {
                     continue;
                 }
-                let Some(cell) = cols.cell(needles.slot, row) else {
+                let Some(cell) = cells.cell(needles.slot) else {
                     continue;
                 };
                 for hit in needles.automaton.find_overlapping_iter(cell.lower) {
@@ -473,7 +537,7 @@ impl Detector for CompiledDetector {
                     continue;
                 }
                 let matched = match &self.rules[r] {
-                    Evaluation::Plan { plan, .. } => eval_cond(plan, &plan.condition, &cols, row),
+                    Evaluation::Plan { plan, .. } => eval_cond(plan, &plan.condition, &cells),
                     Evaluation::Reference(_) => reference_matches(rule, view, row),
                 };
                 if matched {
@@ -486,14 +550,14 @@ impl Detector for CompiledDetector {
 
 /// The slot a field reference has among the keys (for tests).
 #[cfg(test)]
-fn slot_of(detector: &CompiledDetector, field: &crate::logsource::FieldRef) -> Option<usize> {
+fn slot_of(detector: &CompiledDetector, field: &FieldRef) -> Option<usize> {
     detector.slots.iter().position(|k| k.field == *field)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::logsource::{FieldRef, Logsources};
+    use crate::logsource::Logsources;
 
     fn set(text: &str) -> RuleSet {
         let logsources = Logsources::builtin().unwrap_or_else(|e| panic!("{e}"));
