@@ -265,6 +265,8 @@ pub struct Engine {
     matches: Vec<RuleMatch>,
     lateness_micros: i64,
     suppress_micros: i64,
+    /// Rules and correlations with their own suppression window, by id.
+    rule_suppression: HashMap<String, i64>,
     /// Per suppression key: time of the last alert shown, and how many were held since.
     shown: HashMap<String, (i64, u64)>,
     suppressed: u64,
@@ -290,6 +292,13 @@ impl Engine {
             .iter()
             .map(|_| Windows::default())
             .collect();
+        let rule_suppression = rules
+            .rules
+            .iter()
+            .map(|r| &r.meta)
+            .chain(rules.correlations.iter().map(|c| &c.meta))
+            .filter_map(|m| Some((m.id.clone(), m.suppress_micros?)))
+            .collect();
         Engine {
             rules,
             detector,
@@ -297,6 +306,7 @@ impl Engine {
             matches: Vec::new(),
             lateness_micros: DEFAULT_LATENESS_MICROS,
             suppress_micros: 0,
+            rule_suppression,
             shown: HashMap::new(),
             suppressed: 0,
         }
@@ -304,7 +314,8 @@ impl Engine {
 
     /// Holds back repeats: after an alert, alerts of the same rule and group (see
     /// [`Alert::suppression_key`]) starting within `micros` of event time are counted, not shown;
-    /// the next one shown says how many were held. 0 (the default) shows every alert.
+    /// the next one shown says how many were held. 0 (the default) shows every alert. A rule's
+    /// own `canhgac_suppress` takes precedence.
     pub fn with_suppression(mut self, micros: i64) -> Self {
         self.suppress_micros = micros.max(0);
         self
@@ -316,10 +327,15 @@ impl Engine {
     }
 
     fn admit(&mut self, mut alert: Alert, out: &mut Vec<Alert>) {
-        if self.suppress_micros > 0 {
+        let window = self
+            .rule_suppression
+            .get(&alert.rule_id)
+            .copied()
+            .unwrap_or(self.suppress_micros);
+        if window > 0 {
             let key = alert.suppression_key();
             match self.shown.get_mut(&key) {
-                Some((last, held)) if alert.first_micros - *last < self.suppress_micros => {
+                Some((last, held)) if alert.first_micros - *last < window => {
                     *held += 1;
                     self.suppressed += 1;
                     return;

@@ -41,6 +41,9 @@ pub struct Meta {
     pub path: PathBuf,
     /// Sample records the rule must and must not match (`canhgac_tests`), for `rules test`.
     pub tests: Option<RuleTests>,
+    /// The rule's own suppression window (`canhgac_suppress: 30m`), in microseconds: repeats of
+    /// its alerts for the same group within it are counted, not shown. Overrides the engine's.
+    pub suppress_micros: Option<i64>,
 }
 
 /// A rule's own sample records: `canhgac_tests: {match: [...], no_match: [...]}`. For a
@@ -73,6 +76,12 @@ impl Meta {
                 matching: list_of(t, "match"),
                 not_matching: list_of(t, "no_match"),
             }),
+            suppress_micros: match text_of(value, "canhgac_suppress") {
+                None => None,
+                Some(t) => Some(crate::correlation::parse_timespan(&t).ok_or_else(|| {
+                    format!("canhgac_suppress `{t}` is not a duration such as 30s, 10m or 1h")
+                })?),
+            },
             id,
         })
     }

@@ -284,3 +284,40 @@ fn regex_flags_are_honoured() {
     ];
     assert_eq!(detect(set, &lines).len(), 1);
 }
+
+/// A rule's own `canhgac_suppress` holds back its repeats per group even when the engine shows
+/// every alert, and the next alert shown says how many were held.
+#[test]
+fn a_rule_suppresses_its_own_repeats() {
+    let rule = "title: f\nid: f1\ncanhgac_suppress: 10m\nlogsource: {product: linux, service: sshd}\n\
+                detection: {sel: {outcome: failure}, condition: sel}\n";
+    let start = 1_795_687_200;
+    let mut e = engine(load(rule));
+    let mut lines = failures_from("203.0.113.1", start, &[0, 60, 60]);
+    lines.extend(failures_from("203.0.113.2", start, &[0]));
+    // Eleven minutes later: outside the window again.
+    lines.extend(failures_from("203.0.113.1", start + 120, &[540]));
+    let alerts = run(&mut e, &lines);
+    let from_first: Vec<u64> = alerts
+        .iter()
+        .filter(|a| a.evidence[0].src_ip.as_deref() == Some("203.0.113.1"))
+        .map(|a| a.suppressed_before)
+        .collect();
+    assert_eq!(from_first, [0, 2]);
+    assert_eq!(alerts.len(), 3);
+    assert_eq!(e.suppressed(), 2);
+    // A value that is not a duration is a load failure naming the rule.
+    let mut set =
+        RuleSet::empty(canhgac_rules::Logsources::builtin().unwrap_or_else(|e| panic!("{e}")));
+    let mut failures = Vec::new();
+    set.add_text(
+        std::path::Path::new("t.yml"),
+        &rule.replace("10m", "soon"),
+        &mut failures,
+    );
+    assert_eq!(failures.len(), 1);
+    assert!(
+        failures[0].reason.contains("canhgac_suppress"),
+        "{failures:?}"
+    );
+}
