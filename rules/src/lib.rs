@@ -6,8 +6,8 @@
 //!   cannot be used is reported with its file, id and reason.
 //! - [`logsource`]: which rows a Sigma `logsource` means and what its field names are
 //!   (`rules/logsources.yaml`, shipped inside the crate).
-//! - [`detect`]: the [`Detector`](detect::Detector) interface, the sigma-rust reference detector,
-//!   and the [`Engine`](detect::Engine) that runs detection and correlation batch after batch.
+//! - [`detect`]: the [`Detector`] interface, the sigma-rust reference detector,
+//!   and the [`Engine`] that runs detection and correlation batch after batch.
 //! - [`compiled`]: the fast detector: rules compiled over Arrow columns, routed by log source,
 //!   prefiltered by one multi-literal pass per column.
 //! - [`correlation`]: Sigma correlation rules and their windows.

@@ -1,4 +1,5 @@
-//! The columns the compiled rules read, materialized once per batch.
+//! The fields the compiled rules read: [`Columns`] for the few that decide log-source membership
+//! (read for a whole batch), [`RowCells`] for the rest (read per row, only where needed).
 //!
 //! A *slot* is one field as rules read it: a schema column, a key of the `fields` map, or the
 //! keyword text, and whether it is read as a number (a field compared with `gt`/`lt`/... is,

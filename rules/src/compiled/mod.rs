@@ -2,16 +2,17 @@
 //! batch by batch with shared work across rules.
 //!
 //! How a batch is evaluated:
-//! 1. Every field any rule reads is a *slot* ([`columns`]); the batch's slots are read once,
-//!    numbers written out and text lowered once, whatever the number of rules reading them.
-//! 2. Each log source's rows are worked out once per batch (a bitmap per log source), so a row
-//!    only meets the rules of the log sources it belongs to.
+//! 1. Every field any rule reads is a *slot* (`columns.rs`). Each log source's rows are worked
+//!    out once per batch (a bitmap per log source, from the few slots its conditions read), so a
+//!    row only meets the rules of the log sources it belongs to.
+//! 2. For each row, the slots of those rules are read once (numbers written out, text lowered),
+//!    whatever the number of rules reading them, into buffers reused from row to row.
 //! 3. The prefilter: every rule whose match implies that one of a few literals occurs in some
 //!    slot (its *needles*, found by walking its condition) is evaluated on a row only when one
 //!    of those literals occurred. One Aho-Corasick pass per slot and row finds every literal of
 //!    every rule at once. Rules without needles (a regex alone, a `not`, a CIDR) are always
 //!    evaluated.
-//! 4. The candidate rules' plans ([`plan`]) run on the row: shapes instead of regexes, values
+//! 4. The candidate rules' plans (`plan.rs`) run on the row: shapes instead of regexes, values
 //!    folded at load, no allocation.
 //!
 //! A rule the compiler cannot lower keeps the reference evaluator (sigma-rust) for itself;
