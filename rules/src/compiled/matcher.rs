@@ -140,51 +140,47 @@ impl Shape {
 /// backtracking. For literals between stars this is exact; with `?` after a star it can miss a
 /// later alignment, and we keep that behaviour so both evaluators agree.
 fn pattern_matches(pieces: &[Piece], text: &str) -> bool {
-    let chars: Vec<char> = text.chars().collect();
+    // `at` is a byte offset on a character boundary; on UTF-8, a run of characters occurs where
+    // its bytes do, so byte searches give the reference's character-by-character answers.
     let mut at = 0;
     let mut after_star = false;
     for (i, piece) in pieces.iter().enumerate() {
         let last = i + 1 == pieces.len();
+        let rest = &text[at..];
         match piece {
-            Piece::One => {
-                if at >= chars.len() {
-                    return false;
-                }
-                at += 1;
-            }
+            Piece::One => match rest.chars().next() {
+                Some(c) => at += c.len_utf8(),
+                None => return false,
+            },
             Piece::Star => {
                 if last {
                     return true;
                 }
                 after_star = true;
             }
-            Piece::Text(t) => {
-                let needle: Vec<char> = t.chars().collect();
-                if after_star {
-                    after_star = false;
-                    let found = if last {
-                        (chars.len() >= at + needle.len() && chars.ends_with(&needle))
-                            .then_some(chars.len())
-                    } else {
-                        chars[at..]
-                            .windows(needle.len().max(1))
-                            .position(|w| w == needle.as_slice())
-                            .map(|p| at + p + needle.len())
-                    };
-                    match found {
-                        Some(end) => at = end,
-                        None => return false,
-                    }
-                } else {
-                    if !chars[at..].starts_with(&needle) {
+            Piece::Text(t) if after_star => {
+                after_star = false;
+                if last {
+                    if !rest.ends_with(t.as_str()) {
                         return false;
                     }
-                    at += needle.len();
+                    at = text.len();
+                } else {
+                    match memchr::memmem::find(rest.as_bytes(), t.as_bytes()) {
+                        Some(p) => at += p + t.len(),
+                        None => return false,
+                    }
                 }
+            }
+            Piece::Text(t) => {
+                if !rest.starts_with(t.as_str()) {
+                    return false;
+                }
+                at += t.len();
             }
         }
     }
-    at == chars.len()
+    at == text.len()
 }
 
 /// A value for the ordering modifiers (`lt`, `lte`, `gt`, `gte`): numbers compare with numbers,
