@@ -1,7 +1,8 @@
 //! `rules test`: each rule's own sample records (`canhgac_tests`), run through the parsers and the
 //! detection engine with the whole rule set loaded, so correlations see the rules they reference.
 //! A detection rule passes when it matches every `match` record and no `no_match` record; a
-//! correlation passes when its `match` records make it fire and its `no_match` records do not.
+//! correlation passes when its `match` records make it fire and its `no_match` records do not
+//! (each list replayed `repeat` times, for correlations over many events).
 
 use canhgac_parsers::{BatchBuilder, Origin, ParseContext};
 use canhgac_rules::Engine;
@@ -92,15 +93,19 @@ pub fn run_rule_tests(engine: &mut Engine, ctx: &ParseContext) -> Result<Vec<Rul
                         continue;
                     }
                     engine.reset_windows();
+                    let replayed: Vec<String> = std::iter::repeat_n(lines.as_slice(), t.repeat)
+                        .flatten()
+                        .cloned()
+                        .collect();
                     let fired = engine
-                        .process(&batch(lines, ctx)?)?
+                        .process(&batch(&replayed, ctx)?)?
                         .iter()
                         .any(|a| a.rule_id == id);
                     if fired != want {
                         failures.push(if want {
-                            format!("did not fire on its {} match records", lines.len())
+                            format!("did not fire on its {} match records", replayed.len())
                         } else {
-                            format!("fired on its {} no_match records", lines.len())
+                            format!("fired on its {} no_match records", replayed.len())
                         });
                     }
                 }

@@ -404,8 +404,10 @@ impl Engine {
         Ok(out)
     }
 
-    /// Forgets every correlation window (a fresh start, as after loading the rules).
+    /// Forgets every correlation window and what suppression has shown (a fresh start, as
+    /// after loading the rules).
     pub fn reset_windows(&mut self) {
+        self.shown.clear();
         self.windows = self
             .rules
             .correlations

@@ -54,6 +54,9 @@ pub struct RuleTests {
     pub matching: Vec<String>,
     /// Records it must not match.
     pub not_matching: Vec<String>,
+    /// How many times each list is replayed (`repeat`, default 1): a correlation over hundreds
+    /// of events is tested with a few records.
+    pub repeat: usize,
 }
 
 impl Meta {
@@ -75,6 +78,10 @@ impl Meta {
             tests: value.get("canhgac_tests").map(|t| RuleTests {
                 matching: list_of(t, "match"),
                 not_matching: list_of(t, "no_match"),
+                repeat: t
+                    .get("repeat")
+                    .and_then(Value::as_u64)
+                    .map_or(1, |n| n.clamp(1, 10_000) as usize),
             }),
             suppress_micros: match text_of(value, "canhgac_suppress") {
                 None => None,
