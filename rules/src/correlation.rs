@@ -537,7 +537,10 @@ impl Windows {
         if in_order {
             // Slide the running totals to the window ending at this match.
             let live = state.live.get_or_insert_with(|| {
-                Live::build(window, previous.map_or(from, |p| p - c.timespan_micros))
+                Live::build(
+                    window,
+                    previous.map_or(from, |p| p.saturating_sub(c.timespan_micros)),
+                )
             });
             let leaving = window.partition_point(|s| s.ts <= live.from)
                 ..window.partition_point(|s| s.ts <= from);
@@ -569,7 +572,8 @@ impl Windows {
         let limit = window.partition_point(|s| s.ts < ts.saturating_add(c.timespan_micros));
         while end > 0 {
             let end_ts = window[end - 1].ts;
-            let first = window.partition_point(|s| s.ts <= end_ts - c.timespan_micros);
+            let first =
+                window.partition_point(|s| s.ts <= end_ts.saturating_sub(c.timespan_micros));
             let slice = &window[first..end];
             let measured = match (&state.live, end == window.len()) {
                 (Some(live), true) => live
