@@ -1,5 +1,5 @@
-//! The fields the compiled rules read: [`Columns`] for the few that decide log-source membership
-//! (read for a whole batch), [`RowCells`] for the rest (read per row, only where needed).
+//! The fields the compiled rules read, row by row: first those that decide which log sources a
+//! row belongs to, then those the rules of these log sources read.
 //!
 //! A *slot* is one field as rules read it: a schema column, a key of the `fields` map, or the
 //! keyword text, and whether it is read as a number (a field compared with `gt`/`lt`/... is,
@@ -32,14 +32,6 @@ enum Span<'b> {
     Own(u32, u32),
 }
 
-/// One slot's values in a batch.
-pub(crate) struct Column<'b> {
-    own: String,
-    text: Vec<Span<'b>>,
-    lower: Vec<Span<'b>>,
-    number: Vec<Option<f64>>,
-}
-
 /// A row's value of a slot.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Cell<'a> {
@@ -48,246 +40,11 @@ pub(crate) struct Cell<'a> {
     pub number: Option<f64>,
 }
 
-impl<'b> Column<'b> {
-    fn new(rows: usize) -> Self {
-        Column {
-            own: String::new(),
-            text: vec![Span::Missing; rows],
-            lower: Vec::new(),
-            number: Vec::new(),
-        }
-    }
-
-    fn resolve(&self, span: Span<'b>) -> Option<&str> {
-        match span {
-            Span::Missing => None,
-            Span::Batch(s) => Some(s),
-            Span::Own(a, b) => self.own.get(a as usize..b as usize),
-        }
-    }
-
-    fn own(&mut self, text: impl FnOnce(&mut String)) -> Span<'b> {
-        let start = self.own.len();
-        text(&mut self.own);
-        Span::Own(start as u32, self.own.len() as u32)
-    }
-
-    /// The value of `row`, `None` when the row has none.
-    pub(crate) fn cell(&self, row: usize) -> Option<Cell<'_>> {
-        let text = self.resolve(*self.text.get(row)?)?;
-        let lower = self
-            .lower
-            .get(row)
-            .and_then(|s| self.resolve(*s))
-            .unwrap_or(text);
-        Some(Cell {
-            text,
-            lower,
-            number: self.number.get(row).copied().flatten(),
-        })
-    }
-
-    /// Reads numbers the way the reference does: the trimmed text as a float, written back as
-    /// the float's text.
-    fn read_numbers(&mut self) {
-        self.number = vec![None; self.text.len()];
-        for row in 0..self.text.len() {
-            let Some(n) = self
-                .resolve(self.text[row])
-                .and_then(|t| t.trim().parse::<f64>().ok())
-            else {
-                continue;
-            };
-            self.number[row] = Some(n);
-            self.text[row] = self.own(|s| {
-                let _ = write!(s, "{n}");
-            });
-        }
-    }
-
-    /// Lowers every value character by character, as the reference folds case.
-    fn lower_all(&mut self) {
-        self.lower = Vec::with_capacity(self.text.len());
-        for row in 0..self.text.len() {
-            let span = self.text[row];
-            let already_lower = |t: &str| !t.bytes().any(|b| b.is_ascii_uppercase() || b >= 0x80);
-            let lowered = match span {
-                Span::Missing => Span::Missing,
-                Span::Batch(t) if already_lower(t) => span,
-                Span::Batch(t) => self.own(|s| lower_into(t, s)),
-                Span::Own(..) => match self.resolve(span) {
-                    Some(t) if !already_lower(t) => {
-                        // Only repaired UTF-8 and written-out numbers live here: rare.
-                        let t = t.to_owned();
-                        self.own(|s| lower_into(&t, s))
-                    }
-                    _ => span,
-                },
-            };
-            self.lower.push(lowered);
-        }
-    }
-}
-
 fn lower_into(text: &str, out: &mut String) {
     if text.is_ascii() {
         out.extend(text.bytes().map(|b| char::from(b.to_ascii_lowercase())));
     } else {
         out.extend(text.chars().flat_map(char::to_lowercase));
-    }
-}
-
-/// Every slot's column for one batch.
-pub(crate) struct Columns<'b> {
-    pub columns: Vec<Column<'b>>,
-}
-
-impl<'b> Columns<'b> {
-    /// Reads the slots of `keys` that `wanted` marks out of a batch; the others read as absent.
-    pub(crate) fn read(view: &BatchView<'b>, keys: &[SlotKey], wanted: &[bool]) -> Columns<'b> {
-        let rows = view.rows();
-        let mut columns: Vec<Column<'b>> = keys
-            .iter()
-            .enumerate()
-            .map(|(i, _)| {
-                Column::new(if wanted.get(i) == Some(&true) {
-                    rows
-                } else {
-                    0
-                })
-            })
-            .collect();
-        let mut map_slots: HashMap<&str, Vec<usize>> = HashMap::new();
-        for (i, key) in keys.iter().enumerate() {
-            if wanted.get(i) != Some(&true) {
-                continue;
-            }
-            match &key.field {
-                FieldRef::Map(name) => map_slots.entry(name.as_str()).or_default().push(i),
-                FieldRef::Column(name) => {
-                    if let Some(array) = view.column(name) {
-                        read_column(&mut columns[i], array);
-                    }
-                }
-                FieldRef::Keywords => read_keywords(&mut columns[i], view),
-            }
-        }
-        if !map_slots.is_empty() {
-            read_map(&mut columns, view, &map_slots);
-        }
-        for (column, key) in columns.iter_mut().zip(keys) {
-            if key.numeric {
-                column.read_numbers();
-            }
-            column.lower_all();
-        }
-        Columns { columns }
-    }
-
-    /// A row's value of a slot.
-    pub(crate) fn cell(&self, slot: usize, row: usize) -> Option<Cell<'_>> {
-        self.columns.get(slot)?.cell(row)
-    }
-}
-
-fn read_column<'b>(column: &mut Column<'b>, array: &'b dyn Array) {
-    let rows = column.text.len().min(array.len());
-    if let Some(s) = array.as_string_opt::<i32>() {
-        for row in 0..rows {
-            if s.is_valid(row) {
-                column.text[row] = Span::Batch(s.value(row));
-            }
-        }
-    } else if let Some(d) = array.as_any().downcast_ref::<DictionaryArray<Int32Type>>() {
-        let Some(values) = d.values().as_string_opt::<i32>() else {
-            return;
-        };
-        let keys = d.keys();
-        for row in 0..rows {
-            if keys.is_valid(row)
-                && let Ok(k) = usize::try_from(keys.value(row))
-                && k < values.len()
-            {
-                column.text[row] = Span::Batch(values.value(k));
-            }
-        }
-    } else if let Some(a) = array.as_primitive_opt::<UInt16Type>() {
-        write_numbers(column, rows, |r| {
-            a.is_valid(r).then(|| u64::from(a.value(r)))
-        });
-    } else if let Some(a) = array.as_primitive_opt::<UInt64Type>() {
-        write_numbers(column, rows, |r| a.is_valid(r).then(|| a.value(r)));
-    } else if let Some(a) = array.as_primitive_opt::<UInt8Type>() {
-        write_numbers(column, rows, |r| {
-            a.is_valid(r).then(|| u64::from(a.value(r)))
-        });
-    }
-}
-
-fn write_numbers(column: &mut Column<'_>, rows: usize, value: impl Fn(usize) -> Option<u64>) {
-    for row in 0..rows {
-        if let Some(v) = value(row) {
-            column.text[row] = column.own(|s| {
-                let _ = write!(s, "{v}");
-            });
-        }
-    }
-}
-
-fn read_keywords<'b>(column: &mut Column<'b>, view: &BatchView<'b>) {
-    for row in 0..column.text.len() {
-        column.text[row] = match view.message(row) {
-            Some(m) if !m.is_empty() => Span::Batch(m),
-            _ => match view.raw_bytes(row) {
-                None => Span::Batch(""),
-                Some(bytes) => match std::str::from_utf8(bytes) {
-                    Ok(text) => Span::Batch(text),
-                    Err(_) => column.own(|s| s.push_str(&String::from_utf8_lossy(bytes))),
-                },
-            },
-        };
-    }
-}
-
-fn read_map<'b>(
-    columns: &mut [Column<'b>],
-    view: &BatchView<'b>,
-    map_slots: &HashMap<&str, Vec<usize>>,
-) {
-    let Some(map) = view.fields_map() else {
-        return;
-    };
-    let (Some(keys), Some(values)) = (
-        map.keys().as_string_opt::<i32>(),
-        map.values().as_string_opt::<i32>(),
-    ) else {
-        return;
-    };
-    let offsets = map.value_offsets();
-    let rows = view.rows().min(map.len());
-    // Per slot, the last row whose first entry for the slot's key has been seen.
-    let mut seen = vec![usize::MAX; columns.len()];
-    for row in 0..rows {
-        if !map.is_valid(row) {
-            continue;
-        }
-        let (start, end) = (offsets[row] as usize, offsets[row + 1] as usize);
-        for entry in start..end {
-            let Some(slots) = map_slots.get(keys.value(entry)) else {
-                continue;
-            };
-            for &slot in slots {
-                // The first entry with a key is the value, as the reference reads it; a null
-                // value makes the field absent.
-                if seen[slot] == row || columns[slot].text.len() <= row {
-                    continue;
-                }
-                seen[slot] = row;
-                if values.is_valid(entry) {
-                    columns[slot].text[row] = Span::Batch(values.value(entry));
-                }
-            }
-        }
     }
 }
 
@@ -304,9 +61,8 @@ enum Source<'b> {
     Absent,
 }
 
-/// Reads the slots one row needs, into buffers reused from row to row: the per-row counterpart
-/// of [`Columns`], for the many slots only some rows have (vendor keys, audit fields), so a
-/// batch costs in proportion to what its rows hold, not to the number of slots.
+/// Reads the slots one row needs, into buffers reused from row to row, so a batch costs in
+/// proportion to what its rows hold, not to the number of slots (vendor keys, audit fields).
 pub(crate) struct RowCells<'b> {
     sources: Vec<Source<'b>>,
     text: Vec<Span<'b>>,
@@ -318,6 +74,8 @@ pub(crate) struct RowCells<'b> {
     wanted: Vec<usize>,
     found: Vec<usize>,
     current: usize,
+    /// The slots the current `read` call reads (kept for its allocation).
+    fresh: Vec<usize>,
 }
 
 impl<'b> RowCells<'b> {
@@ -360,23 +118,33 @@ impl<'b> RowCells<'b> {
             wanted: vec![usize::MAX; n],
             found: vec![usize::MAX; n],
             current: usize::MAX,
+            fresh: Vec::new(),
         }
     }
 
-    /// Reads `slots` (no duplicates) of `row`; `map_index` gives the slots of each `fields` key.
-    pub(crate) fn fill(
+    /// Starts a row: the slots read for the previous one are forgotten.
+    pub(crate) fn start(&mut self, row: usize) {
+        self.own.clear();
+        self.current = row;
+    }
+
+    /// Reads `slots` of the current row, those not read yet; `map_index` gives the slots of each
+    /// `fields` key.
+    pub(crate) fn read(
         &mut self,
         view: &BatchView<'b>,
-        row: usize,
         slots: &[usize],
         keys: &[SlotKey],
         map_index: &HashMap<String, Vec<usize>>,
     ) {
-        self.own.clear();
-        self.current = row;
+        let row = self.current;
         let mut needs_map = false;
         for &slot in slots {
+            if self.wanted[slot] == row {
+                continue;
+            }
             self.wanted[slot] = row;
+            self.fresh.push(slot);
             self.lower[slot] = Span::Missing;
             self.number[slot] = None;
             self.text[slot] = match &self.sources[slot] {
@@ -440,7 +208,8 @@ impl<'b> RowCells<'b> {
         if needs_map {
             self.fill_map(view, row, map_index);
         }
-        for &slot in slots {
+        let fresh = std::mem::take(&mut self.fresh);
+        for &slot in &fresh {
             if keys[slot].numeric {
                 let parsed = self
                     .resolve(self.text[slot])
@@ -465,6 +234,8 @@ impl<'b> RowCells<'b> {
                 Span::Missing => Span::Missing,
             };
         }
+        self.fresh = fresh;
+        self.fresh.clear();
     }
 
     fn fill_map(

@@ -2,9 +2,9 @@
 //! batch by batch with shared work across rules.
 //!
 //! How a batch is evaluated:
-//! 1. Every field any rule reads is a *slot* (`columns.rs`). Each log source's rows are worked
-//!    out once per batch (a bitmap per log source, from the few slots its conditions read), so a
-//!    row only meets the rules of the log sources it belongs to.
+//! 1. Every field any rule reads is a *slot* (`columns.rs`). For each row, the few slots the
+//!    log-source conditions read come first, so a row only meets the rules of the log sources it
+//!    belongs to.
 //! 2. For each row, the slots of those rules are read once (numbers written out, text lowered),
 //!    whatever the number of rules reading them, into buffers reused from row to row.
 //! 3. The prefilter: every rule whose match implies that one of a few literals occurs in some
@@ -30,7 +30,7 @@ use aho_corasick::AhoCorasick;
 use crate::detect::{BatchView, Detector, RuleMatch, reference_matches};
 use crate::load::RuleSet;
 use crate::logsource::FieldRef;
-use columns::{Cell, Columns, RowCells, SlotKey};
+use columns::{Cell, RowCells, SlotKey};
 use plan::{Cond, Plan, RefOp, Test, TestKind, ValueTest};
 
 /// How one rule is evaluated.
@@ -63,8 +63,8 @@ pub struct CompiledDetector {
     /// Per log source: the rules that are always evaluated on its rows.
     ungated: HashMap<usize, Vec<usize>>,
     needles: Vec<SlotNeedles>,
-    /// The slots log-source conditions read: read for the whole batch.
-    condition_slots: Vec<bool>,
+    /// The slots log-source conditions read: read first for every row.
+    condition_slots: Vec<usize>,
     /// Per log source: the slots its rules read, read row by row for its rows.
     rule_slots: HashMap<usize, Vec<usize>>,
     /// The slots of each `fields` key.
@@ -297,12 +297,12 @@ impl CompiledDetector {
             list.sort_unstable();
             list.dedup();
         }
-        let mut condition_slots = vec![false; slots.len()];
-        for (_, alternatives) in &logsources {
-            for (slot, _) in alternatives.iter().flatten() {
-                condition_slots[*slot] = true;
-            }
-        }
+        let mut condition_slots: Vec<usize> = logsources
+            .iter()
+            .flat_map(|(_, alternatives)| alternatives.iter().flatten().map(|(slot, _)| *slot))
+            .collect();
+        condition_slots.sort_unstable();
+        condition_slots.dedup();
         let mut rule_slots: HashMap<usize, Vec<usize>> = HashMap::new();
         for (rule, evaluation) in rules.rules.iter().zip(&compiled) {
             if let Evaluation::Plan { plan, .. } = evaluation {
@@ -459,53 +459,47 @@ fn ref_matches(op: RefOp, cased: bool, cell: &Cell<'_>, other: &Cell<'_>) -> boo
 impl Detector for CompiledDetector {
     fn detect(&self, rules: &RuleSet, view: &BatchView<'_>, out: &mut Vec<RuleMatch>) {
         let rows = view.rows();
-        let cols = Columns::read(view, &self.slots, &self.condition_slots);
         let mut cells = RowCells::new(view, &self.slots);
         let mut row_slots: Vec<usize> = Vec::new();
-        // Which rows each log source holds.
-        let mut member: Vec<Vec<bool>> = vec![Vec::new(); rules.logsources.len()];
-        for (ls, alternatives) in &self.logsources {
-            let Some(bits) = member.get_mut(*ls) else {
-                continue;
-            };
-            *bits = (0..rows)
-                .map(|row| {
-                    alternatives.iter().any(|conditions| {
-                        conditions.iter().all(|(slot, allowed)| {
-                            cols.cell(*slot, row)
-                                .is_some_and(|c| allowed.iter().any(|a| a == c.text))
-                        })
-                    })
-                })
-                .collect();
-        }
-        let is_member = |ls: usize, row: usize| {
-            member
-                .get(ls)
-                .and_then(|b| b.get(row))
-                .copied()
-                .unwrap_or(false)
-        };
+        // Per log source index: whether the current row belongs to it.
+        let mut member = vec![false; rules.logsources.len()];
         let mut seen = vec![usize::MAX; self.rules.len()];
         let mut candidates: Vec<usize> = Vec::new();
         for row in 0..rows {
+            cells.start(row);
+            cells.read(view, &self.condition_slots, &self.slots, &self.map_index);
+            let mut any = false;
+            for (ls, alternatives) in &self.logsources {
+                let holds = alternatives.iter().any(|conditions| {
+                    conditions.iter().all(|(slot, allowed)| {
+                        cells
+                            .cell(*slot)
+                            .is_some_and(|c| allowed.iter().any(|a| a == c.text))
+                    })
+                });
+                if let Some(m) = member.get_mut(*ls) {
+                    *m = holds;
+                }
+                any |= holds;
+            }
+            if !any {
+                continue;
+            }
+            let is_member = |ls: usize| member.get(ls).copied().unwrap_or(false);
             candidates.clear();
             row_slots.clear();
             for (ls, _) in &self.logsources {
-                if is_member(*ls, row)
+                if is_member(*ls)
                     && let Some(list) = self.rule_slots.get(ls)
                 {
                     row_slots.extend_from_slice(list);
                 }
             }
-            if row_slots.is_empty() && !self.logsources.iter().any(|(ls, _)| is_member(*ls, row)) {
-                continue;
-            }
             row_slots.sort_unstable();
             row_slots.dedup();
-            cells.fill(view, row, &row_slots, &self.slots, &self.map_index);
+            cells.read(view, &row_slots, &self.slots, &self.map_index);
             for needles in &self.needles {
-                if !needles.logsources.iter().any(|&ls| is_member(ls, row)) {
+                if !needles.logsources.iter().any(|&ls| is_member(ls)) {
                     continue;
                 }
                 let Some(cell) = cells.cell(needles.slot) else {
@@ -521,7 +515,7 @@ impl Detector for CompiledDetector {
                 }
             }
             for (ls, _) in &self.logsources {
-                if !is_member(*ls, row) {
+                if !is_member(*ls) {
                     continue;
                 }
                 if let Some(list) = self.ungated.get(ls) {
@@ -534,7 +528,7 @@ impl Detector for CompiledDetector {
                 let Some(rule) = rules.rules.get(r) else {
                     continue;
                 };
-                if !is_member(rule.logsource, row) {
+                if !is_member(rule.logsource) {
                     continue;
                 }
                 let matched = match &self.rules[r] {
