@@ -17,6 +17,8 @@ use canhgac_parsers::{BatchBuilder, Origin, ParseContext, SourceType};
 use canhgac_rules::{Engine, Evaluator, LoadFailure, Logsources, RuleSet};
 use clap::{Parser, Subcommand, ValueEnum};
 
+mod triage;
+
 #[derive(Parser)]
 #[command(
     name = "canhgac",
@@ -146,6 +148,18 @@ enum Command {
         format: Format,
         /// The query.
         query: String,
+    },
+    /// Search alerts: `canhgac search "level:high AND src_ip:10.0.0.0/8 last 24h"`.
+    Search(triage::SearchArgs),
+    /// Look at and triage one alert (or many, by query).
+    Alert {
+        #[command(subcommand)]
+        action: triage::AlertCommand,
+    },
+    /// The alert search index.
+    Index {
+        #[command(subcommand)]
+        action: triage::IndexCommand,
     },
     /// Sigma rules: validate or list them.
     Rules {
@@ -322,6 +336,9 @@ fn run(command: Command) -> Result<()> {
                 .context("writing to stdout")?;
             Ok(())
         }
+        Command::Search(args) => triage::search(&args),
+        Command::Alert { action } => triage::alert(action),
+        Command::Index { action } => triage::index(action),
         Command::Demo { data_dir, samples } => demo(&data_dir, &samples),
         Command::Rules { action } => rules(action),
         Command::Hunt {
@@ -694,6 +711,8 @@ fn hunt(data_dir: &Path, since: &str, args: &DetectArgs) -> Result<()> {
         Ok(())
     })?;
     out.flush()?;
+    drop(log);
+    canhgac_engine::index::sync(data_dir)?;
     anyhow::ensure!(!write_failed, "writing alerts to stdout failed");
     eprintln!(
         "canhgac: hunted {scanned} stored events: {raised} alert(s), {new} new in the alert log"

@@ -1,14 +1,16 @@
 //! The alert log: `alerts/alerts.jsonl` in the data directory, one alert per line, append-only.
 //!
-//! It is the record of what detection raised. Appending skips alerts whose id is already in the
-//! log, so ingesting or replaying the same events twice never duplicates an alert (ids are
-//! deterministic, see `canhgac_rules::alert`). Each append is synced before it returns. For SQL,
-//! the log is read into the `alerts` table with flat columns (lists as comma-separated text,
-//! group-by values and evidence as JSON text).
+//! It is the record of what detection raised, and the source the search index is built from.
+//! Appending skips alerts whose id is already in the log, so ingesting or replaying the same
+//! events twice never duplicates an alert (ids are deterministic, see `canhgac_rules::alert`).
+//! Each append is synced before it returns; one process appends at a time (an open log holds a
+//! lock on the file). For SQL, the log is read into the `alerts` table with flat columns (lists
+//! as comma-separated text, group-by values and evidence as JSON text) and each alert's latest
+//! triage state from the audit trail.
 
 use std::collections::HashSet;
 use std::fs::{File, OpenOptions};
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -19,6 +21,8 @@ use arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
 use canhgac_rules::Alert;
 
 use crate::error::{Error, Result};
+use crate::jsonl;
+use crate::workflow::AuditLog;
 
 /// The alert log, relative to the data directory.
 pub const ALERTS_FILE: &str = "alerts/alerts.jsonl";
@@ -38,22 +42,30 @@ impl AlertLog {
             std::fs::create_dir_all(dir).map_err(Error::io(dir))?;
         }
         let mut known = HashSet::new();
-        if let Ok(existing) = File::open(&path) {
-            for line in BufReader::new(existing).lines() {
-                let line = line.map_err(Error::io(&path))?;
-                if let Some(id) = serde_json::from_str::<serde_json::Value>(&line)
-                    .ok()
-                    .and_then(|v| v.get("id").and_then(|i| i.as_str()).map(str::to_owned))
-                {
-                    known.insert(id);
-                }
+        jsonl::read_lines(&path, 0, jsonl::file_end(&path)?, |line| {
+            if let Some(id) = serde_json::from_str::<serde_json::Value>(line)
+                .ok()
+                .and_then(|v| v.get("id").and_then(|i| i.as_str()).map(str::to_owned))
+            {
+                known.insert(id);
             }
-        }
+        })?;
         let file = OpenOptions::new()
             .create(true)
             .append(true)
             .open(&path)
             .map_err(Error::io(&path))?;
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => {
+                return Err(Error::Busy(format!(
+                    "{} is being written by another canhgac process (is `canhgac serve` running?)",
+                    path.display()
+                )));
+            }
+            Err(std::fs::TryLockError::Error(e)) => return Err(Error::io(&path)(e)),
+        }
+        jsonl::repair_tail(&path)?;
         Ok(AlertLog { path, file, known })
     }
 
@@ -77,6 +89,11 @@ impl AlertLog {
         Ok(added)
     }
 
+    /// The log's path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
     /// Alerts in the log.
     pub fn len(&self) -> usize {
         self.known.len()
@@ -86,6 +103,30 @@ impl AlertLog {
     pub fn is_empty(&self) -> bool {
         self.known.is_empty()
     }
+}
+
+/// Reads the complete alert lines of the data directory's log between byte `offset` and `end`;
+/// returns them with the offset after the last one read. A line that is not an alert (damaged
+/// by hand, say) is counted in the third value, not silently skipped.
+pub fn read_alerts(data_dir: &Path, offset: u64, end: u64) -> Result<(Vec<Alert>, u64, usize)> {
+    let path = data_dir.join(ALERTS_FILE);
+    let mut alerts = Vec::new();
+    let mut unreadable = 0;
+    let next = jsonl::read_lines(&path, offset, end, |line| {
+        if line.trim().is_empty() {
+            return;
+        }
+        match Alert::from_json(line) {
+            Ok(a) => alerts.push(a),
+            Err(_) => unreadable += 1,
+        }
+    })?;
+    Ok((alerts, next, unreadable))
+}
+
+/// The length of the data directory's alert log (0 when there is none).
+pub fn alerts_end(data_dir: &Path) -> Result<u64> {
+    jsonl::file_end(&data_dir.join(ALERTS_FILE))
 }
 
 /// The columns of the `alerts` table.
@@ -108,20 +149,28 @@ pub fn alerts_schema() -> SchemaRef {
         text("host"),
         text("user"),
         text("evidence"),
+        text("dst_ip"),
+        Field::new("status", DataType::Utf8, false),
+        text("resolution"),
+        text("assignee"),
     ]))
 }
 
 /// The alert log as one batch of the `alerts` table (empty when there is no log).
 pub fn alerts_batch(data_dir: &Path) -> Result<RecordBatch> {
     let path = data_dir.join(ALERTS_FILE);
+    let states = AuditLog::new(data_dir).states()?;
     let mut id = StringBuilder::new();
-    let mut strings: Vec<StringBuilder> = (0..11).map(|_| StringBuilder::new()).collect();
+    let mut strings: Vec<StringBuilder> = (0..15).map(|_| StringBuilder::new()).collect();
     let mut first = TimestampMicrosecondBuilder::new().with_timezone("UTC");
     let mut last = TimestampMicrosecondBuilder::new().with_timezone("UTC");
     let mut count = UInt64Builder::new();
-    if let Ok(file) = File::open(&path) {
-        for line in BufReader::new(file).lines() {
-            let line = line.map_err(Error::io(&path))?;
+    {
+        let mut lines = Vec::new();
+        jsonl::read_lines(&path, 0, jsonl::file_end(&path)?, |line| {
+            lines.push(line.to_owned())
+        })?;
+        for line in lines {
             let Ok(v) = serde_json::from_str::<serde_json::Value>(&line) else {
                 continue;
             };
@@ -147,7 +196,9 @@ pub fn alerts_batch(data_dir: &Path) -> Result<RecordBatch> {
                 s(k).and_then(|t| chrono::DateTime::parse_from_rfc3339(&t).ok())
                     .map(|t| t.timestamp_micros())
             };
-            id.append_value(s("id").unwrap_or_default());
+            let alert_id = s("id").unwrap_or_default();
+            let state = states.get(&alert_id).cloned().unwrap_or_default();
+            id.append_value(&alert_id);
             first.append_option(micros("first_ts"));
             last.append_option(micros("last_ts"));
             count.append_option(v.get("count").and_then(|c| c.as_u64()));
@@ -170,6 +221,10 @@ pub fn alerts_batch(data_dir: &Path) -> Result<RecordBatch> {
                 first_evidence("host"),
                 first_evidence("user"),
                 v.get("evidence").map(|e| e.to_string()),
+                first_evidence("dst_ip"),
+                Some(state.status.to_string()),
+                state.resolution.map(|r| r.to_string()),
+                state.assignee,
             ];
             for (builder, value) in strings.iter_mut().zip(values) {
                 builder.append_option(value);
@@ -191,6 +246,10 @@ pub fn alerts_batch(data_dir: &Path) -> Result<RecordBatch> {
         Arc::new(first.finish()),
         Arc::new(last.finish()),
         Arc::new(count.finish()),
+        next()?,
+        next()?,
+        next()?,
+        next()?,
         next()?,
         next()?,
         next()?,

@@ -28,6 +28,18 @@ pub enum Error {
     /// Detection failed on a batch.
     #[error(transparent)]
     Rules(#[from] canhgac_rules::Error),
+    /// Another process holds a file or index this one needs to write.
+    #[error("{0}")]
+    Busy(String),
+    /// A triage change that the workflow does not allow.
+    #[error("{0}")]
+    Workflow(String),
+    /// A search query that cannot be run; the message points at the problem.
+    #[error("{0}")]
+    Query(String),
+    /// The search index failed.
+    #[error("search index: {0}")]
+    Index(#[from] tantivy::TantivyError),
     /// A broken invariant: a bug in canhgac, not a problem with the input.
     #[error("internal error: {0}")]
     Internal(String),

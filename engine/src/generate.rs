@@ -454,3 +454,262 @@ mod tests {
         assert_ne!(a, c);
     }
 }
+
+/// A rule the alert generator raises alerts of.
+struct AlertRule {
+    title: &'static str,
+    rule_id: &'static str,
+    level: &'static str,
+    tags: &'static [&'static str],
+    /// The log kind of its evidence.
+    kind: Kind,
+    /// A correlation: grouped by source address, several evidence lines.
+    grouped: bool,
+}
+
+/// Rules the alert generator raises (titles and ids of the built-in pack).
+const ALERT_RULES: &[AlertRule] = &[
+    AlertRule {
+        title: "SSH authentication failure",
+        rule_id: "7d1c1c55-6a80-4b0e-9d4e-0c3f2b8a1a01",
+        level: "low",
+        tags: &["attack.credential_access", "attack.t1110"],
+        kind: Kind::Auth3164,
+        grouped: false,
+    },
+    AlertRule {
+        title: "SSH brute force from one source",
+        rule_id: "7d1c1c55-6a80-4b0e-9d4e-0c3f2b8a1a03",
+        level: "high",
+        tags: &["attack.credential_access", "attack.t1110.001"],
+        kind: Kind::Auth3164,
+        grouped: true,
+    },
+    AlertRule {
+        title: "SSH password spraying from one source",
+        rule_id: "7d1c1c55-6a80-4b0e-9d4e-0c3f2b8a1a04",
+        level: "high",
+        tags: &["attack.credential_access", "attack.t1110.003"],
+        kind: Kind::Auth3164,
+        grouped: true,
+    },
+    AlertRule {
+        title: "Sudo by a user not in sudoers",
+        rule_id: "7d1c1c55-6a80-4b0e-9d4e-0c3f2b8a1a06",
+        level: "medium",
+        tags: &["attack.privilege_escalation", "attack.t1548.003"],
+        kind: Kind::Auth3164,
+        grouped: false,
+    },
+    AlertRule {
+        title: "User added to a privileged group",
+        rule_id: "7d1c1c55-6a80-4b0e-9d4e-0c3f2b8a1a08",
+        level: "high",
+        tags: &["attack.persistence", "attack.t1098"],
+        kind: Kind::Auth3164,
+        grouped: false,
+    },
+    AlertRule {
+        title: "Connection denied by a firewall",
+        rule_id: "3a5e0c1e-2f44-4f7a-8b8e-5d9c7f1b2a01",
+        level: "informational",
+        tags: &["attack.discovery"],
+        kind: Kind::Iptables,
+        grouped: false,
+    },
+    AlertRule {
+        title: "Port scan from one source",
+        rule_id: "3a5e0c1e-2f44-4f7a-8b8e-5d9c7f1b2a02",
+        level: "medium",
+        tags: &["attack.discovery", "attack.t1046"],
+        kind: Kind::FortiGate,
+        grouped: true,
+    },
+    AlertRule {
+        title: "Host sweep from one source",
+        rule_id: "3a5e0c1e-2f44-4f7a-8b8e-5d9c7f1b2a03",
+        level: "medium",
+        tags: &["attack.discovery", "attack.t1018"],
+        kind: Kind::CiscoAsa,
+        grouped: true,
+    },
+    AlertRule {
+        title: "Deny flood from one source",
+        rule_id: "3a5e0c1e-2f44-4f7a-8b8e-5d9c7f1b2a04",
+        level: "low",
+        tags: &["attack.impact", "attack.t1498"],
+        kind: Kind::Iptables,
+        grouped: true,
+    },
+    AlertRule {
+        title: "FortiGate SSL VPN login failure",
+        rule_id: "3a5e0c1e-2f44-4f7a-8b8e-5d9c7f1b2a05",
+        level: "medium",
+        tags: &["attack.initial_access", "attack.t1133"],
+        kind: Kind::FortiGate,
+        grouped: false,
+    },
+    AlertRule {
+        title: "VPN brute force against the firewall",
+        rule_id: "3a5e0c1e-2f44-4f7a-8b8e-5d9c7f1b2a07",
+        level: "critical",
+        tags: &["attack.credential_access", "attack.t1110"],
+        kind: Kind::FortiGate,
+        grouped: true,
+    },
+    AlertRule {
+        title: "Cisco ASA AAA authentication rejected",
+        rule_id: "3a5e0c1e-2f44-4f7a-8b8e-5d9c7f1b2a06",
+        level: "medium",
+        tags: &["attack.credential_access", "attack.t1078"],
+        kind: Kind::CiscoAsa,
+        grouped: false,
+    },
+];
+
+/// Writes `count` alerts (the alert log's JSON lines) as the rule pack would raise them over a
+/// data centre's quarter, starting at `start_secs`; with `audit`, also triage changes for about
+/// a third of them (the audit trail's JSON lines). For search benchmarks and demos.
+pub fn generate_alerts(
+    count: u64,
+    seed: u64,
+    start_secs: i64,
+    out: &mut impl Write,
+    mut audit: Option<&mut dyn Write>,
+) -> std::io::Result<()> {
+    let mut rng = Rng(seed);
+    // About 90 days for a million alerts.
+    let mean_gap = 7.8;
+    let mut t = start_secs as f64;
+    let mut raw = String::with_capacity(512);
+    let mut burst = None;
+    for n in 0..count {
+        t += -mean_gap * (1.0 - rng.unit()).max(1e-12).ln();
+        let AlertRule {
+            title,
+            rule_id,
+            level,
+            tags,
+            kind,
+            grouped,
+        } = *rng.pick(ALERT_RULES);
+        // Attackers: the known ones, and many more across a few hosting ranges.
+        let src = if rng.below(4) == 0 {
+            (*rng.pick(ATTACKERS)).to_owned()
+        } else {
+            let (a, b) = *rng.pick(&[
+                (185, 220),
+                (45, 155),
+                (103, 145),
+                (193, 32),
+                (91, 240),
+                (194, 26),
+            ]);
+            format!("{a}.{b}.{}.{}", rng.below(256), 1 + rng.below(254))
+        };
+        let dept = *rng.pick(&[
+            "stttt", "sotc", "skhdt", "ubnd", "syt", "sgtvt", "sgddt", "snv", "stnmt", "sct",
+            "snnptnt", "sxd", "stp", "sldtbxh", "svhttdl", "skhcn", "stt", "bqlkkt",
+        ]);
+        let role = *rng.pick(&["web", "app", "db", "mail", "dns", "gis", "his", "vpn"]);
+        let host = format!("{dept}-{role}{:02}", 1 + rng.below(12));
+        let events = if grouped { 5 + rng.below(200) } else { 1 };
+        let mut evidence = Vec::new();
+        for i in 0..events.min(3) {
+            let secs = t as i64 + i as i64 * 2;
+            raw.clear();
+            match kind {
+                Kind::Auth3164 => {
+                    let (app, msg) = attack_line(&mut rng, &mut burst);
+                    let stamp = chrono::DateTime::from_timestamp(secs, 0)
+                        .unwrap_or_default()
+                        .format("%b %e %H:%M:%S");
+                    raw.push_str(&format!(
+                        "<86>{stamp} {host} {app}[{}]: {msg}",
+                        1000 + rng.below(60000)
+                    ));
+                }
+                k => firewall_line(k, &mut rng, secs, true, &mut raw),
+            }
+            evidence.push(canhgac_rules::Evidence {
+                ts: rfc3339(secs),
+                ts_micros: secs * 1_000_000,
+                host: Some(host.clone()),
+                src_ip: Some(src.clone()),
+                dst_ip: Some((*rng.pick(INTERNAL)).to_owned()),
+                src_port: Some(1024 + rng.below(60000) as u16),
+                dst_port: Some(*rng.pick(PROBED)),
+                user: (kind == Kind::Auth3164).then(|| (*rng.pick(SPRAY_USERS)).to_owned()),
+                source_type: match kind {
+                    Kind::Auth3164 => "linux_auth",
+                    Kind::FortiGate => "fortigate",
+                    Kind::CiscoAsa => "cisco_asa",
+                    _ => "netfilter",
+                }
+                .to_owned(),
+                raw: raw.clone(),
+            });
+        }
+        let first = t as i64;
+        let last = first + events as i64 * 2;
+        let tactics = tags
+            .iter()
+            .filter(|t| !t.starts_with("attack.t"))
+            .map(|t| t.trim_start_matches("attack.").to_owned())
+            .collect();
+        let techniques = tags
+            .iter()
+            .filter(|t| t.starts_with("attack.t"))
+            .map(|t| t.trim_start_matches("attack.").to_uppercase())
+            .collect();
+        let alert = canhgac_rules::Alert {
+            id: format!("{:016x}", Rng(seed ^ n.wrapping_mul(0x9e37_79b9)).next()),
+            rule_id: rule_id.to_owned(),
+            title: title.to_owned(),
+            level: level.to_owned(),
+            tags: tags.iter().map(|t| (*t).to_owned()).collect(),
+            tactics,
+            techniques,
+            group_by: if grouped {
+                [("src_ip".to_owned(), src.clone())].into()
+            } else {
+                Default::default()
+            },
+            first_ts: rfc3339(first),
+            last_ts: rfc3339(last),
+            count: events,
+            description: None,
+            falsepositives: Vec::new(),
+            evidence,
+            late_events: 0,
+            suppressed_before: 0,
+            first_micros: first * 1_000_000,
+        };
+        writeln!(out, "{}", alert.to_json())?;
+        if let Some(audit) = audit.as_deref_mut()
+            && rng.below(3) == 0
+        {
+            let who = *rng.pick(USERS);
+            let change = match rng.below(4) {
+                0 => format!(r#""from":"new","to":"acknowledged","assignee_to":"{who}""#),
+                1 => format!(r#""from":"new","to":"investigating","assignee_to":"{who}""#),
+                2 => r#""from":"new","to":"closed","resolution":"false_positive""#.to_owned(),
+                _ => r#""from":"new","to":"closed","resolution":"true_positive""#.to_owned(),
+            };
+            writeln!(
+                audit,
+                r#"{{"at":"{}","alert_id":"{}","who":"{who}",{change}}}"#,
+                rfc3339(last + 600),
+                alert.id
+            )?;
+        }
+    }
+    Ok(())
+}
+
+fn rfc3339(secs: i64) -> String {
+    chrono::DateTime::from_timestamp(secs, 0)
+        .unwrap_or_default()
+        .format("%Y-%m-%dT%H:%M:%S%.6fZ")
+        .to_string()
+}

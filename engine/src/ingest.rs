@@ -55,6 +55,8 @@ pub struct IngestSummary {
     pub alerts_raised: usize,
     /// Of those, alerts not already in the alert log.
     pub alerts_new: usize,
+    /// Alerts added to the search index (`None`: another process writes the index and will).
+    pub alerts_indexed: Option<usize>,
     /// Wall time.
     pub elapsed: Duration,
 }
@@ -87,10 +89,16 @@ pub fn ingest_files(
             let alerts = engine.process(&batch)?;
             raised += alerts.len();
             new += log.append(&alerts)?;
+            crate::failpoint::hit("after-alert-append");
         }
         writer.write(&batch)
     })?;
     summary.files_written = writer.finish()?;
+    if log.is_some() {
+        // Release the alert log before the index reads it.
+        drop(log);
+        summary.alerts_indexed = crate::index::sync(data_dir)?.map(|c| c.added);
+    }
     summary.alerts_raised = raised;
     summary.alerts_new = new;
     summary.elapsed = started.elapsed();

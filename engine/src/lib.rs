@@ -2,6 +2,8 @@
 //!
 //! - [`ingest`]: files (plain or gzip) -> framing -> parsers -> Arrow batches -> detection -> store.
 //! - [`alerts`]: the append-only alert log and its SQL table.
+//! - [`index`]: the Tantivy alert index, its query language, catch-up from the alert log.
+//! - [`workflow`]: triage statuses and the append-only audit trail.
 //! - [`ruletest`]: rules run on their own sample records (`canhgac rules test`).
 //! - [`store`]: Parquet day partitions, written atomically.
 //! - [`sql`]: DataFusion over the store, read-only.
@@ -9,10 +11,14 @@
 
 pub mod alerts;
 mod error;
+mod failpoint;
 pub mod generate;
+pub mod index;
 pub mod ingest;
+mod jsonl;
 pub mod ruletest;
 pub mod sql;
 pub mod store;
+pub mod workflow;
 
 pub use error::{Error, Result};

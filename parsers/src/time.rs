@@ -37,6 +37,17 @@ impl Zone {
             .map_err(|_| crate::Error::TimeZone(spec.to_owned()))
     }
 
+    /// The zone's offset from UTC at an instant (microseconds since the epoch).
+    pub fn offset_at(self, utc_micros: i64) -> FixedOffset {
+        let utc = chrono::Utc.fix();
+        match self {
+            Zone::Utc => utc,
+            Zone::Fixed(off) => off,
+            Zone::Named(tz) => chrono::DateTime::from_timestamp_micros(utc_micros)
+                .map_or(utc, |t| tz.offset_from_utc_datetime(&t.naive_utc()).fix()),
+        }
+    }
+
     /// Converts a wall-clock time in this zone to microseconds since the epoch (UTC). In a DST
     /// overlap the earlier instant wins; in a DST gap the time is read as standard time.
     pub fn to_utc_micros(self, local: NaiveDateTime) -> i64 {

@@ -22,16 +22,22 @@ pub struct Evidence {
     #[serde(default, skip_serializing)]
     pub ts_micros: i64,
     /// `host`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub host: Option<String>,
     /// `src_ip`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub src_ip: Option<String>,
     /// `dst_ip`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dst_ip: Option<String>,
+    /// `src_port`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub src_port: Option<u16>,
+    /// `dst_port`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dst_port: Option<u16>,
     /// `user`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user: Option<String>,
     /// `source_type`.
     pub source_type: String,
@@ -64,6 +70,8 @@ impl Evidence {
             host: col("host"),
             src_ip: col("src_ip"),
             dst_ip: col("dst_ip"),
+            src_port: col("src_port").and_then(|p| p.parse().ok()),
+            dst_port: col("dst_port").and_then(|p| p.parse().ok()),
             user: col("user"),
             source_type: col("source_type").unwrap_or_default(),
             raw,
@@ -77,8 +85,14 @@ fn rfc3339(micros: i64) -> String {
         .unwrap_or_default()
 }
 
-/// An alert.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// Microseconds of an RFC 3339 time (0 when it is not one).
+fn micros_of(rfc3339: &str) -> i64 {
+    chrono::DateTime::parse_from_rfc3339(rfc3339).map_or(0, |t| t.timestamp_micros())
+}
+
+/// An alert. It reads back from its JSON (`to_json`) as it was, but for `first_micros`, which
+/// is derived again from `first_ts`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Alert {
     /// Deterministic id (16 hex digits).
     pub id: String,
@@ -89,12 +103,16 @@ pub struct Alert {
     /// `informational`, `low`, `medium`, `high` or `critical`.
     pub level: String,
     /// The rule's tags.
+    #[serde(default)]
     pub tags: Vec<String>,
     /// ATT&CK tactics from `attack.<tactic>` tags.
+    #[serde(default)]
     pub tactics: Vec<String>,
     /// ATT&CK techniques from `attack.tNNNN[.NNN]` tags, upper-cased.
+    #[serde(default)]
     pub techniques: Vec<String>,
     /// Group-by field names and values (correlations).
+    #[serde(default)]
     pub group_by: BTreeMap<String, String>,
     /// First matching event time.
     pub first_ts: String,
@@ -103,18 +121,20 @@ pub struct Alert {
     /// Matching events.
     pub count: usize,
     /// The rule's description.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     /// Known false positives.
+    #[serde(default)]
     pub falsepositives: Vec<String>,
     /// The first matching events.
+    #[serde(default)]
     pub evidence: Vec<Evidence>,
     /// Matches of this group that arrived too late to be counted in their window (a note for the
     /// analyst: the count may be low).
-    #[serde(skip_serializing_if = "is_zero")]
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub late_events: u64,
     /// Alerts of the same rule and group held back by suppression since the last one shown.
-    #[serde(skip_serializing_if = "is_zero")]
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub suppressed_before: u64,
     /// `first_ts` in microseconds.
     #[serde(skip)]
@@ -150,6 +170,16 @@ impl Alert {
     pub fn to_json(&self) -> String {
         // Serialising plain strings, numbers and vectors cannot fail.
         serde_json::to_string(self).unwrap_or_default()
+    }
+
+    /// Reads an alert back from its JSON line.
+    pub fn from_json(line: &str) -> Result<Alert, serde_json::Error> {
+        let mut alert: Alert = serde_json::from_str(line)?;
+        alert.first_micros = micros_of(&alert.first_ts);
+        for e in &mut alert.evidence {
+            e.ts_micros = micros_of(&e.ts);
+        }
+        Ok(alert)
     }
 
     /// An alert for one event matching a detection rule.

@@ -23,7 +23,7 @@ mod error;
 pub mod load;
 pub mod logsource;
 
-pub use alert::Alert;
+pub use alert::{Alert, Evidence};
 pub use compiled::CompiledDetector;
 pub use detect::{Detector, Engine, Evaluator, ReferenceDetector};
 pub use error::{Error, Result};

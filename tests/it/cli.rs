@@ -2,48 +2,9 @@
 
 use std::collections::BTreeMap;
 use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::path::Path;
 
-fn canhgac(args: &[&str], stdin: Option<&[u8]>) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_canhgac"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("spawning canhgac: {e}"));
-    if let Some(mut input) = child.stdin.take() {
-        input
-            .write_all(stdin.unwrap_or_default())
-            .unwrap_or_else(|e| panic!("writing stdin: {e}"));
-    }
-    child
-        .wait_with_output()
-        .unwrap_or_else(|e| panic!("waiting for canhgac: {e}"))
-}
-
-fn ok(args: &[&str]) -> String {
-    let out = canhgac(args, None);
-    assert!(
-        out.status.success(),
-        "canhgac {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-/// `canhgac sql --format csv` on a data directory.
-fn sql_csv(data: &str, query: &str) -> String {
-    ok(&["sql", "--data-dir", data, "--format", "csv", query])
-}
-
-fn sample(path: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("samples")
-        .join(path)
-}
+use crate::{canhgac, ok, sample, sql_csv};
 
 /// Hosts counted straight from the sample text, independently of the parsers: the 4th word of an
 /// RFC 3164 line (`<PRI>Mmm dd hh:mm:ss host`), the 3rd of an RFC 5424 line (`<PRI>1 ts host`).
