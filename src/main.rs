@@ -775,8 +775,14 @@ fn demo(data_dir: &Path, samples: &Path) -> Result<()> {
             .write_all(&render(&batches, OutputFormat::Table)?)?;
         println!();
     }
+    println!("== Alerts of level high or above, newest first (alert search)");
+    triage::print_search(data_dir, "level:>=high", 10)?;
     println!(
-        "Try your own: cargo run --release -- sql --data-dir {} \"SELECT host, count(*) FROM events GROUP BY host\"",
+        "\nTry your own: cargo run --release -- sql --data-dir {} \"SELECT host, count(*) FROM events GROUP BY host\"",
+        data_dir.display()
+    );
+    println!(
+        "          or: cargo run --release -- search --data-dir {} --facets \"rule:brute AND status:new\"",
         data_dir.display()
     );
     Ok(())

@@ -118,6 +118,20 @@ fn context(tz: &str) -> Result<(QueryContext, Zone)> {
     Ok((ctx, zone))
 }
 
+/// Prints the first page of a query as a table (used by `demo`).
+pub fn print_search(data_dir: &Path, query: &str, limit: usize) -> Result<()> {
+    search(&SearchArgs {
+        data_dir: data_dir.to_owned(),
+        json: false,
+        limit,
+        page: 1,
+        since: None,
+        facets: true,
+        tz: "UTC".to_owned(),
+        query: query.to_owned(),
+    })
+}
+
 /// `canhgac search`.
 pub fn search(args: &SearchArgs) -> Result<()> {
     let (ctx, zone) = context(&args.tz)?;

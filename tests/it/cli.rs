@@ -194,6 +194,16 @@ fn demo_runs_on_the_samples() {
     let out = ok(&["demo", "--data-dir", &data.to_string_lossy()]);
     assert!(out.contains("SSH brute force"), "{out}");
     assert!(out.contains("185.220.101.47"), "{out}");
+    // The alert search section: high and critical alerts only, counted by level.
+    assert!(out.contains("alert(s) match; showing 1-10"), "{out}");
+    let by_level = out
+        .lines()
+        .find(|l| l.trim_start().starts_with("by level:"))
+        .unwrap_or_default();
+    assert!(
+        by_level.contains("high") && !by_level.contains("medium") && !by_level.contains("low"),
+        "{out}"
+    );
     // A second run replaces the first instead of doubling it.
     let again = ok(&["demo", "--data-dir", &data.to_string_lossy()]);
     assert_eq!(out.lines().next(), again.lines().next());
