@@ -433,28 +433,6 @@ fn audit_line(rng: &mut Rng, secs: i64, micros: u32, line: &mut String) {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn same_seed_same_lines() {
-        let opts = GenOptions {
-            lines: 200,
-            ..GenOptions::default()
-        };
-        let (mut a, mut b) = (Vec::new(), Vec::new());
-        generate(&opts, &mut a).ok();
-        generate(&opts, &mut b).ok();
-        assert_eq!(a, b);
-        assert_eq!(a.iter().filter(|&&c| c == b'\n').count(), 200);
-        let other = GenOptions { seed: 2, ..opts };
-        let mut c = Vec::new();
-        generate(&other, &mut c).ok();
-        assert_ne!(a, c);
-    }
-}
-
 /// A rule the alert generator raises alerts of.
 struct AlertRule {
     title: &'static str,
@@ -712,4 +690,26 @@ fn rfc3339(secs: i64) -> String {
         .unwrap_or_default()
         .format("%Y-%m-%dT%H:%M:%S%.6fZ")
         .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn same_seed_same_lines() {
+        let opts = GenOptions {
+            lines: 200,
+            ..GenOptions::default()
+        };
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        generate(&opts, &mut a).ok();
+        generate(&opts, &mut b).ok();
+        assert_eq!(a, b);
+        assert_eq!(a.iter().filter(|&&c| c == b'\n').count(), 200);
+        let other = GenOptions { seed: 2, ..opts };
+        let mut c = Vec::new();
+        generate(&other, &mut c).ok();
+        assert_ne!(a, c);
+    }
 }
