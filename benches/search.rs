@@ -27,7 +27,7 @@ fn data_dir(name: &str, alerts: u64) -> PathBuf {
         .join("../target/bench-data")
         .join(name);
     let log = dir.join("alerts/alerts.jsonl");
-    if !log.exists() {
+    if !log.try_exists().expect("bench data dir readable") {
         std::fs::create_dir_all(dir.join("alerts")).expect("bench data dir");
         let mut out = BufWriter::new(std::fs::File::create(&log).expect("alert log"));
         let mut audit =
