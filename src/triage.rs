@@ -243,9 +243,7 @@ pub fn alert(command: AlertCommand) -> Result<()> {
                 Some(q) => index.ids_matching(q, &context(&tz)?.0)?,
                 None => ids,
             };
-            let at = chrono::Utc::now()
-                .format("%Y-%m-%dT%H:%M:%S%.6fZ")
-                .to_string();
+            let at = canhgac_rules::alert::rfc3339(chrono::Utc::now().timestamp_micros());
             let outcome = index.change(&ids, &req, &at)?;
             index.close()?;
             println!(

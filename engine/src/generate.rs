@@ -686,10 +686,7 @@ pub fn generate_alerts(
 }
 
 fn rfc3339(secs: i64) -> String {
-    chrono::DateTime::from_timestamp(secs, 0)
-        .unwrap_or_default()
-        .format("%Y-%m-%dT%H:%M:%S%.6fZ")
-        .to_string()
+    canhgac_rules::alert::rfc3339(secs.saturating_mul(1_000_000))
 }
 
 #[cfg(test)]

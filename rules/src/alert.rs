@@ -79,14 +79,16 @@ impl Evidence {
     }
 }
 
-fn rfc3339(micros: i64) -> String {
+/// Microseconds since the epoch as alerts write times: RFC 3339, UTC, six decimals (empty when
+/// out of range).
+pub fn rfc3339(micros: i64) -> String {
     chrono::DateTime::from_timestamp_micros(micros)
         .map(|t| t.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string())
         .unwrap_or_default()
 }
 
 /// Microseconds of an RFC 3339 time (0 when it is not one).
-fn micros_of(rfc3339: &str) -> i64 {
+pub fn micros_of(rfc3339: &str) -> i64 {
     chrono::DateTime::parse_from_rfc3339(rfc3339).map_or(0, |t| t.timestamp_micros())
 }
 

@@ -515,17 +515,12 @@ fn document(f: &Fields, alert: &Alert, json: &str, state: &AlertState) -> Tantiv
             push_distinct(&mut sources, e.source_type.as_str());
         }
     }
-    let micros =
-        |t: &str| chrono::DateTime::parse_from_rfc3339(t).map_or(0, |t| t.timestamp_micros());
     let mut d = TantivyDocument::new();
     d.add_text(f.id, &alert.id);
-    d.add_date(
-        f.ts,
-        DateTime::from_timestamp_micros(micros(&alert.first_ts)),
-    );
+    d.add_date(f.ts, DateTime::from_timestamp_micros(alert.first_micros));
     d.add_date(
         f.last_ts,
-        DateTime::from_timestamp_micros(micros(&alert.last_ts)),
+        DateTime::from_timestamp_micros(canhgac_rules::alert::micros_of(&alert.last_ts)),
     );
     d.add_text(f.rule_id, &alert.rule_id);
     d.add_text(f.rule, &alert.title);
