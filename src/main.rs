@@ -17,6 +17,7 @@ use canhgac_parsers::{BatchBuilder, Origin, ParseContext, SourceType};
 use canhgac_rules::{Engine, Evaluator, LoadFailure, Logsources, RuleSet};
 use clap::{Parser, Subcommand, ValueEnum};
 
+mod daemon;
 mod triage;
 
 #[derive(Parser)]
@@ -116,6 +117,16 @@ impl ParseArgs {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Run the daemon: receive syslog over UDP, TCP and TLS and tail files; parse, detect,
+    /// store and index continuously (see `samples/canhgac.toml`).
+    Serve(daemon::ServeArgs),
+    /// The daemon's configuration file.
+    Config {
+        #[command(subcommand)]
+        action: daemon::ConfigCommand,
+    },
+    /// Send log files to a running daemon over TCP or UDP (one record per line).
+    Send(daemon::SendArgs),
     /// Parse records from stdin (one per line) and print one JSON object per record.
     Parse {
         #[command(flatten)]
@@ -284,6 +295,9 @@ fn main() -> ExitCode {
 
 fn run(command: Command) -> Result<()> {
     match command {
+        Command::Serve(args) => daemon::serve(&args),
+        Command::Config { action } => daemon::config(action),
+        Command::Send(args) => daemon::send(&args),
         Command::Parse { parse } => parse_stdin(&parse),
         Command::Ingest {
             data_dir,
@@ -422,6 +436,7 @@ fn parse_stdin(args: &ParseArgs) -> Result<()> {
                     collector: Some("stdin"),
                     peer: None,
                     truncated: frame.truncated,
+                    group: None,
                 },
             );
             if builder.len() >= 1024 {
@@ -473,7 +488,7 @@ const DEMO_QUERIES: &[(&str, &str)] = &[
 ];
 
 /// Where `rules import` puts rules, relative to the data directory.
-const IMPORTED_RULES: &str = "rules";
+pub(crate) const IMPORTED_RULES: &str = "rules";
 
 /// The rules at `paths`; when none are given, the built-in pack plus the rules imported into
 /// `data_dir` (if any). Also what failed to load.
@@ -561,7 +576,7 @@ fn import_rules(data_dir: &Path, dir: &Path) -> Result<()> {
     Ok(())
 }
 
-fn print_failures(failures: &[LoadFailure]) {
+pub(crate) fn print_failures(failures: &[LoadFailure]) {
     for f in failures {
         eprintln!(
             "canhgac: rule {} in {}: {}",

@@ -40,6 +40,15 @@ pub enum Error {
     /// The search index failed.
     #[error("search index: {0}")]
     Index(#[from] tantivy::TantivyError),
+    /// The configuration is invalid; the message names the setting.
+    #[error("config: {0}")]
+    Config(String),
+    /// The write-ahead log is damaged beyond its torn tail.
+    #[error("wal: {0}")]
+    Wal(String),
+    /// A TLS certificate or key could not be used.
+    #[error("tls: {0}")]
+    Tls(String),
     /// A broken invariant: a bug in canhgac, not a problem with the input.
     #[error("internal error: {0}")]
     Internal(String),

@@ -145,6 +145,7 @@ pub fn parse_files(
                         collector: Some(&collector),
                         peer: None,
                         truncated: frame.truncated,
+                        group: None,
                     },
                 );
                 if builder.len() >= BATCH_ROWS {

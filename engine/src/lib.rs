@@ -7,9 +7,13 @@
 //! - [`ruletest`]: rules run on their own sample records (`canhgac rules test`).
 //! - [`store`]: Parquet day partitions, written atomically.
 //! - [`sql`]: DataFusion over the store, read-only.
+//! - [`serve`]: the daemon: collectors ([`serve::source`]), pipeline stages, metrics.
+//! - [`wal`]: the write-ahead log of accepted batches.
+//! - [`config`]: the daemon's strict TOML configuration.
 //! - [`generate`]: deterministic realistic log generator for samples and benchmarks.
 
 pub mod alerts;
+pub mod config;
 mod error;
 mod failpoint;
 pub mod generate;
@@ -17,8 +21,10 @@ pub mod index;
 pub mod ingest;
 mod jsonl;
 pub mod ruletest;
+pub mod serve;
 pub mod sql;
 pub mod store;
+pub mod wal;
 pub mod workflow;
 
 pub use error::{Error, Result};

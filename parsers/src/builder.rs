@@ -24,6 +24,8 @@ pub struct Origin<'m> {
     pub collector: Option<&'m str>,
     /// Sender address.
     pub peer: Option<&'m str>,
+    /// The department or asset group the sender belongs to (from the collector's config).
+    pub group: Option<&'m str>,
     /// The framing cut this record at the frame size limit.
     pub truncated: bool,
 }
@@ -221,6 +223,7 @@ struct Columns {
     source_type: FixedDictionary,
     collector: Sparse<StringBuilder>,
     peer: Sparse<StringBuilder>,
+    asset_group: Sparse<StringBuilder>,
     facility: Sparse<UInt8Builder>,
     severity: Sparse<UInt8Builder>,
     host: Sparse<StringBuilder>,
@@ -266,6 +269,7 @@ impl Columns {
             source_type: FixedDictionary::new(&source_types),
             collector: Sparse::default(),
             peer: Sparse::default(),
+            asset_group: Sparse::default(),
             facility: Sparse::default(),
             severity: Sparse::default(),
             host: Sparse::default(),
@@ -304,6 +308,7 @@ impl Columns {
         self.source_type.push(ev.source_type.index());
         self.collector.set(row, origin.collector);
         self.peer.set(row, origin.peer);
+        self.asset_group.set(row, origin.group);
         self.facility.set(row, ev.facility);
         self.severity.set(row, ev.severity);
         self.host.set(row, ev.host.as_deref());
@@ -347,6 +352,7 @@ impl Columns {
             self.source_type.finish()?,
             self.collector.finish(n),
             self.peer.finish(n),
+            self.asset_group.finish(n),
             self.facility.finish(n),
             self.severity.finish(n),
             self.host.finish(n),

@@ -14,6 +14,7 @@ pub mod col {
     pub const SOURCE_TYPE: &str = "source_type";
     pub const COLLECTOR: &str = "collector";
     pub const PEER: &str = "peer";
+    pub const ASSET_GROUP: &str = "asset_group";
     pub const FACILITY: &str = "facility";
     pub const SEVERITY: &str = "severity";
     pub const HOST: &str = "host";
@@ -74,6 +75,7 @@ static SCHEMA: LazyLock<SchemaRef> = LazyLock::new(|| {
         Field::new(SOURCE_TYPE, dictionary_type(), false),
         utf8(COLLECTOR),
         utf8(PEER),
+        utf8(ASSET_GROUP),
         Field::new(FACILITY, DataType::UInt8, true),
         Field::new(SEVERITY, DataType::UInt8, true),
         utf8(HOST),

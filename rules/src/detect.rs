@@ -358,27 +358,44 @@ impl Engine {
         self
     }
 
-    /// The correlation windows as text, to be written to disk and given to
-    /// [`restore`](Self::restore) after a restart, so the windows continue where they were.
+    /// The correlation windows and suppression state as text, to be written to disk and given
+    /// to [`restore`](Self::restore) after a restart, so both continue where they were.
     pub fn checkpoint(&self) -> String {
-        let state: HashMap<&str, &Windows> = self
+        let windows: HashMap<&str, &Windows> = self
             .rules
             .correlations
             .iter()
             .zip(&self.windows)
             .map(|(c, w)| (c.meta.id.as_str(), w))
             .collect();
-        serde_json::to_string(&state).unwrap_or_default()
+        let state = serde_json::json!({ "windows": windows, "shown": self.shown });
+        state.to_string()
     }
 
-    /// Restores windows from a [`checkpoint`](Self::checkpoint). Correlations the checkpoint does
-    /// not know start empty; windows of correlations no longer loaded are dropped.
+    /// Restores windows and suppression from a [`checkpoint`](Self::checkpoint). Correlations
+    /// the checkpoint does not know start empty; windows of correlations no longer loaded are
+    /// dropped. A checkpoint of windows only (the first format) is read too.
     pub fn restore(&mut self, checkpoint: &str) -> Result<()> {
-        let mut state: HashMap<String, Windows> =
-            serde_json::from_str(checkpoint).map_err(|e| Error::Checkpoint(e.to_string()))?;
-        for (c, w) in self.rules.correlations.iter().zip(self.windows.iter_mut()) {
-            *w = state.remove(&c.meta.id).unwrap_or_default();
+        #[derive(serde::Deserialize)]
+        struct State {
+            windows: HashMap<String, Windows>,
+            #[serde(default)]
+            shown: HashMap<String, (i64, u64)>,
         }
+        let bad = |e: serde_json::Error| Error::Checkpoint(e.to_string());
+        let value: serde_json::Value = serde_json::from_str(checkpoint).map_err(bad)?;
+        let State { mut windows, shown } = if value.get("windows").is_some() {
+            serde_json::from_value(value).map_err(bad)?
+        } else {
+            State {
+                windows: serde_json::from_value(value).map_err(bad)?,
+                shown: HashMap::new(),
+            }
+        };
+        for (c, w) in self.rules.correlations.iter().zip(self.windows.iter_mut()) {
+            *w = windows.remove(&c.meta.id).unwrap_or_default();
+        }
+        self.shown = shown;
         Ok(())
     }
 

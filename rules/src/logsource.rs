@@ -21,6 +21,7 @@ pub const COLUMNS: &[&str] = &[
     "source_type",
     "collector",
     "peer",
+    "asset_group",
     "facility",
     "severity",
     "host",

@@ -6,6 +6,7 @@ use std::process::{Command, Output, Stdio};
 
 mod cli;
 mod search;
+mod serve;
 
 /// Runs canhgac with `args` (and `stdin`) from the repository root.
 pub(crate) fn canhgac(args: &[&str], stdin: Option<&[u8]>) -> Output {
