@@ -448,16 +448,16 @@ mod tests {
 
     #[test]
     fn unknown_keys_are_named() {
-        let err = Config::from_toml("[wal]\nfsync_intervall_ms = 5\n").unwrap_err();
+        let err = Config::from_toml("[wal]\nfsync_intervall_ms = 5\n").expect_err("must fail");
         assert!(err.to_string().contains("fsync_intervall_ms"), "{err}");
         let err =
-            Config::from_toml("[[source]]\nname='a'\nkind='udp'\nlisten_on='x'\n").unwrap_err();
+            Config::from_toml("[[source]]\nname='a'\nkind='udp'\nlisten_on='x'\n").expect_err("must fail");
         assert!(err.to_string().contains("listen_on"), "{err}");
     }
 
     #[test]
     fn empty_file_is_the_default() {
-        let c = Config::from_toml("").unwrap();
+        let c = Config::from_toml("").expect("test setup");
         assert!(c.check().is_ok());
         let s = c.effective_sources();
         assert_eq!(s.len(), 2);
@@ -472,8 +472,8 @@ mod tests {
              allowed_peers=['10.0.0.0/33']\ngroup='so-x'\n\
              [[source]]\nname='fw'\nkind='tls'\nlisten='127.0.0.1:6514'\n",
         )
-        .unwrap();
-        let err = c.check().unwrap_err().to_string();
+        .expect("test setup");
+        let err = c.check().expect_err("must fail").to_string();
         for needle in [
             "nowhere",
             "Mars/Base",

@@ -457,7 +457,7 @@ mod tests {
         for l in lines {
             b.push(l.as_bytes(), &ParseContext::new(0), Origin::default());
         }
-        b.finish().unwrap()
+        b.finish().expect("test setup")
     }
 
     fn config() -> WalConfig {
@@ -466,8 +466,8 @@ mod tests {
 
     #[test]
     fn frames_round_trip_and_a_torn_tail_is_cut() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut w = WalWriter::new(dir.path(), config(), 7).unwrap();
+        let dir = tempfile::tempdir().expect("test setup");
+        let mut w = WalWriter::new(dir.path(), config(), 7).expect("test setup");
         let mut pos = Positions::new();
         pos.insert(
             "1:2".into(),
@@ -476,64 +476,64 @@ mod tests {
                 offset: 42,
             },
         );
-        assert_eq!(w.append(&batch(&["<13>a b: one", "two"]), &pos).unwrap(), 7);
-        assert_eq!(w.append(&batch(&["three"]), &Positions::new()).unwrap(), 8);
-        w.seal().unwrap();
-        let seg = segments(dir.path()).unwrap();
+        assert_eq!(w.append(&batch(&["<13>a b: one", "two"]), &pos).expect("test setup"), 7);
+        assert_eq!(w.append(&batch(&["three"]), &Positions::new()).expect("test setup"), 8);
+        w.seal().expect("test setup");
+        let seg = segments(dir.path()).expect("test setup");
         assert_eq!(seg.len(), 1);
         assert_eq!(seg[0].id, 7);
         // A crash mid-write: half a frame at the end.
-        let len = std::fs::metadata(&seg[0].path).unwrap().len();
-        let mut f = OpenOptions::new().append(true).open(&seg[0].path).unwrap();
-        f.write_all(&[200, 0, 0, 0, 1, 2, 3, 4, 5]).unwrap();
+        let len = std::fs::metadata(&seg[0].path).expect("test setup").len();
+        let mut f = OpenOptions::new().append(true).open(&seg[0].path).expect("test setup");
+        f.write_all(&[200, 0, 0, 0, 1, 2, 3, 4, 5]).expect("test setup");
         drop(f);
         let mut seen = Vec::new();
         let r = recover(dir.path(), |f| {
             seen.push((f.seq, f.batch.num_rows(), f.positions.len()));
             Ok(())
         })
-        .unwrap();
+        .expect("test setup");
         assert_eq!(seen, vec![(7, 2, 1), (8, 1, 0)]);
         assert_eq!(r.next_seq, 9);
         assert_eq!(r.torn_bytes, 9);
-        assert_eq!(std::fs::metadata(&seg[0].path).unwrap().len(), len);
+        assert_eq!(std::fs::metadata(&seg[0].path).expect("test setup").len(), len);
     }
 
     #[test]
     fn a_corrupted_frame_ends_the_segment() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut w = WalWriter::new(dir.path(), config(), 0).unwrap();
-        w.append(&batch(&["one"]), &Positions::new()).unwrap();
-        w.append(&batch(&["two"]), &Positions::new()).unwrap();
-        w.seal().unwrap();
-        let path = &segments(dir.path()).unwrap()[0].path;
-        let mut data = std::fs::read(path).unwrap();
+        let dir = tempfile::tempdir().expect("test setup");
+        let mut w = WalWriter::new(dir.path(), config(), 0).expect("test setup");
+        w.append(&batch(&["one"]), &Positions::new()).expect("test setup");
+        w.append(&batch(&["two"]), &Positions::new()).expect("test setup");
+        w.seal().expect("test setup");
+        let path = &segments(dir.path()).expect("test setup")[0].path;
+        let mut data = std::fs::read(path).expect("test setup");
         let last = data.len() - 3;
         data[last] ^= 0xff;
-        std::fs::write(path, &data).unwrap();
+        std::fs::write(path, &data).expect("test setup");
         let mut n = 0;
         let r = recover(dir.path(), |_| {
             n += 1;
             Ok(())
         })
-        .unwrap();
+        .expect("test setup");
         assert_eq!(n, 1);
         assert!(r.torn_bytes > 0);
     }
 
     #[test]
     fn segments_rotate_by_size_and_the_writer_never_reopens_one() {
-        let dir = tempfile::tempdir().unwrap();
+        let dir = tempfile::tempdir().expect("test setup");
         let mut c = config();
         c.segment_max_bytes = 1;
-        let mut w = WalWriter::new(dir.path(), c, 0).unwrap();
+        let mut w = WalWriter::new(dir.path(), c, 0).expect("test setup");
         for i in 0..3 {
             w.append(&batch(&[&format!("line {i}")]), &Positions::new())
-                .unwrap();
+                .expect("test setup");
         }
         assert_eq!(
             segments(dir.path())
-                .unwrap()
+                .expect("test setup")
                 .iter()
                 .map(|s| s.id)
                 .collect::<Vec<_>>(),

@@ -74,6 +74,9 @@ pub struct PipelineMetrics {
     pub errors: AtomicU64,
 }
 
+/// Picks one counter out of a source's counters.
+type CounterOf = fn(&SourceMetrics) -> &AtomicU64;
+
 /// Alert levels in the order of [`PipelineMetrics::alerts`].
 pub const LEVELS: [&str; 5] = ["informational", "low", "medium", "high", "critical"];
 
@@ -106,7 +109,7 @@ impl Metrics {
     /// The Prometheus text exposition.
     pub fn render(&self) -> String {
         let mut out = String::with_capacity(4096);
-        let per_source: [(&str, &str, fn(&SourceMetrics) -> &AtomicU64); 12] = [
+        let per_source: [(&str, &str, CounterOf); 12] = [
             ("received_total", "Records received.", |m| &m.received),
             ("bytes_total", "Bytes received.", |m| &m.bytes),
             (
