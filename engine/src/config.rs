@@ -450,8 +450,8 @@ mod tests {
     fn unknown_keys_are_named() {
         let err = Config::from_toml("[wal]\nfsync_intervall_ms = 5\n").expect_err("must fail");
         assert!(err.to_string().contains("fsync_intervall_ms"), "{err}");
-        let err =
-            Config::from_toml("[[source]]\nname='a'\nkind='udp'\nlisten_on='x'\n").expect_err("must fail");
+        let err = Config::from_toml("[[source]]\nname='a'\nkind='udp'\nlisten_on='x'\n")
+            .expect_err("must fail");
         assert!(err.to_string().contains("listen_on"), "{err}");
     }
 

@@ -476,16 +476,28 @@ mod tests {
                 offset: 42,
             },
         );
-        assert_eq!(w.append(&batch(&["<13>a b: one", "two"]), &pos).expect("test setup"), 7);
-        assert_eq!(w.append(&batch(&["three"]), &Positions::new()).expect("test setup"), 8);
+        assert_eq!(
+            w.append(&batch(&["<13>a b: one", "two"]), &pos)
+                .expect("test setup"),
+            7
+        );
+        assert_eq!(
+            w.append(&batch(&["three"]), &Positions::new())
+                .expect("test setup"),
+            8
+        );
         w.seal().expect("test setup");
         let seg = segments(dir.path()).expect("test setup");
         assert_eq!(seg.len(), 1);
         assert_eq!(seg[0].id, 7);
         // A crash mid-write: half a frame at the end.
         let len = std::fs::metadata(&seg[0].path).expect("test setup").len();
-        let mut f = OpenOptions::new().append(true).open(&seg[0].path).expect("test setup");
-        f.write_all(&[200, 0, 0, 0, 1, 2, 3, 4, 5]).expect("test setup");
+        let mut f = OpenOptions::new()
+            .append(true)
+            .open(&seg[0].path)
+            .expect("test setup");
+        f.write_all(&[200, 0, 0, 0, 1, 2, 3, 4, 5])
+            .expect("test setup");
         drop(f);
         let mut seen = Vec::new();
         let r = recover(dir.path(), |f| {
@@ -496,15 +508,20 @@ mod tests {
         assert_eq!(seen, vec![(7, 2, 1), (8, 1, 0)]);
         assert_eq!(r.next_seq, 9);
         assert_eq!(r.torn_bytes, 9);
-        assert_eq!(std::fs::metadata(&seg[0].path).expect("test setup").len(), len);
+        assert_eq!(
+            std::fs::metadata(&seg[0].path).expect("test setup").len(),
+            len
+        );
     }
 
     #[test]
     fn a_corrupted_frame_ends_the_segment() {
         let dir = tempfile::tempdir().expect("test setup");
         let mut w = WalWriter::new(dir.path(), config(), 0).expect("test setup");
-        w.append(&batch(&["one"]), &Positions::new()).expect("test setup");
-        w.append(&batch(&["two"]), &Positions::new()).expect("test setup");
+        w.append(&batch(&["one"]), &Positions::new())
+            .expect("test setup");
+        w.append(&batch(&["two"]), &Positions::new())
+            .expect("test setup");
         w.seal().expect("test setup");
         let path = &segments(dir.path()).expect("test setup")[0].path;
         let mut data = std::fs::read(path).expect("test setup");
