@@ -237,7 +237,7 @@ pub fn alert(command: AlertCommand) -> Result<()> {
                     .or_else(|| std::env::var("USER").ok())
                     .unwrap_or_else(|| "cli".to_owned()),
             };
-            let mut index = AlertIndex::open(&data_dir)?;
+            let mut index = open_for_change(&data_dir)?;
             let bulk = query.is_some();
             let ids = match &query {
                 Some(q) => index.ids_matching(q, &context(&tz)?.0)?,
@@ -445,4 +445,18 @@ fn table(out: &mut impl Write, header: &[&str], rows: &[Vec<String>]) -> Result<
         write_row(out, &mut row.iter().map(String::as_str))?;
     }
     Ok(())
+}
+
+/// Opens the index for a change. A running daemon holds the index writer for a moment each second
+/// while it indexes new alerts; wait for it rather than fail.
+fn open_for_change(data_dir: &Path) -> Result<AlertIndex> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        match AlertIndex::open(data_dir) {
+            Err(canhgac_engine::Error::Busy(_)) if std::time::Instant::now() < deadline => {
+                std::thread::sleep(std::time::Duration::from_millis(100));
+            }
+            other => return Ok(other?),
+        }
+    }
 }
