@@ -84,14 +84,7 @@ impl Daemon {
 
     /// The value of a metric line (`name` with its labels, as rendered).
     fn metric(&self, series: &str) -> f64 {
-        let body = d_get(self.metrics, "/metrics").unwrap_or_default();
-        body.lines()
-            .find_map(|l| {
-                l.strip_prefix(series)
-                    .and_then(|rest| rest.strip_prefix(' '))
-                    .and_then(|v| v.trim().parse().ok())
-            })
-            .unwrap_or(f64::NAN)
+        metric_of(self.metrics, series)
     }
 
     fn wait_until(&mut self, what: &str, mut done: impl FnMut() -> bool) {

@@ -237,11 +237,10 @@ impl Tail {
                 path: t.path.clone(),
                 offset: t.read_at - t.decoder.pending() as u64,
             };
-            let chunk = self
+            if !self
                 .ctx
-                .chunk(None, frames, Some((key.to_owned(), position)));
-            self.ctx.queued.fetch_add(1, Ordering::Relaxed);
-            if self.ctx.tx.blocking_send(chunk).is_err() {
+                .send_blocking(frames, Some((key.to_owned(), position)))
+            {
                 return false;
             }
         }
@@ -266,9 +265,7 @@ impl Tail {
                     path: t.path.clone(),
                     offset: t.read_at,
                 };
-                let chunk = self.ctx.chunk(None, vec![frame], Some((key, position)));
-                self.ctx.queued.fetch_add(1, Ordering::Relaxed);
-                if self.ctx.tx.blocking_send(chunk).is_err() {
+                if !self.ctx.send_blocking(vec![frame], Some((key, position))) {
                     return;
                 }
             }

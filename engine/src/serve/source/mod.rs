@@ -109,6 +109,21 @@ impl SourceContext {
         true
     }
 
+    /// As [`send_chunk`](Self::send_chunk), from a blocking thread (file and stdin readers).
+    pub fn send_blocking(
+        &self,
+        frames: Vec<Frame>,
+        position: Option<(String, TailPosition)>,
+    ) -> bool {
+        let chunk = self.chunk(None, frames, position);
+        self.queued.fetch_add(1, Ordering::Relaxed);
+        if self.tx.blocking_send(chunk).is_err() {
+            self.queued.fetch_sub(1, Ordering::Relaxed);
+            return false;
+        }
+        true
+    }
+
     /// Counts the frames and builds a chunk of them.
     pub fn chunk(
         &self,

@@ -30,10 +30,7 @@ fn read_stdin(ctx: &SourceContext) {
     let mut stdin = std::io::stdin().lock();
     let mut decoder = FrameDecoder::new(ctx.max_frame);
     let mut buf = vec![0u8; 256 * 1024];
-    let send = |frames| {
-        ctx.queued.fetch_add(1, Ordering::Relaxed);
-        ctx.tx.blocking_send(ctx.chunk(None, frames, None)).is_ok()
-    };
+    let send = |frames| ctx.send_blocking(frames, None);
     loop {
         if *ctx.shutdown.borrow() {
             return;
