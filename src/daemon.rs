@@ -71,7 +71,7 @@ enum SendFraming {
     Newline,
 }
 
-fn load_config(file: Option<&Path>) -> Result<Config> {
+pub(crate) fn load_config(file: Option<&Path>) -> Result<Config> {
     Ok(match file {
         Some(path) => Config::load(path)?,
         None => Config::default(),

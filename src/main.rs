@@ -18,6 +18,7 @@ use canhgac_rules::{Engine, Evaluator, LoadFailure, Logsources, RuleSet};
 use clap::{Parser, Subcommand, ValueEnum};
 
 mod daemon;
+mod notify;
 mod triage;
 
 #[derive(Parser)]
@@ -124,6 +125,11 @@ enum Command {
     Config {
         #[command(subcommand)]
         action: daemon::ConfigCommand,
+    },
+    /// Email: send a test mail, list the outbox, deliver it now.
+    Notify {
+        #[command(subcommand)]
+        action: notify::NotifyCommand,
     },
     /// Send log files to a running daemon over TCP or UDP (one record per line).
     Send(daemon::SendArgs),
@@ -298,6 +304,7 @@ fn run(command: Command) -> Result<()> {
         Command::Serve(args) => daemon::serve(&args),
         Command::Config { action } => daemon::config(action),
         Command::Send(args) => daemon::send(&args),
+        Command::Notify { action } => notify::run(action),
         Command::Parse { parse } => parse_stdin(&parse),
         Command::Ingest {
             data_dir,

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use canhgac_engine::index::{AlertIndex, Hit, QueryContext, SearchRequest};
+use canhgac_engine::text::visible;
 use canhgac_engine::workflow::{AuditLog, AuditRecord, ChangeRequest};
 use canhgac_parsers::time::Zone;
 use serde_json::{Value, json};
@@ -396,19 +397,6 @@ fn local_time(rfc3339: &str, zone: Zone) -> String {
             .to_string(),
         Err(_) => rfc3339.to_owned(),
     }
-}
-
-/// Text with control characters (escape sequences, carriage returns) shown as `\u{..}`.
-fn visible(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        if c.is_control() {
-            out.push_str(&c.escape_unicode().to_string());
-        } else {
-            out.push(c);
-        }
-    }
-    out
 }
 
 fn cut(text: &str, chars: usize) -> String {

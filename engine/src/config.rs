@@ -34,6 +34,8 @@ pub struct Config {
     pub metrics: MetricsConfig,
     /// Departments / asset groups, by name: which sender addresses belong to each.
     pub groups: BTreeMap<String, GroupConfig>,
+    /// Email to IT staff (off until `notify.smtp.host` is set).
+    pub notify: crate::notify::config::NotifyConfig,
     /// The collectors. Empty: UDP and TCP on 127.0.0.1:5514.
     #[serde(rename = "source")]
     pub sources: Vec<SourceConfig>,
@@ -214,6 +216,7 @@ impl Default for Config {
             detection: DetectionConfig::default(),
             metrics: MetricsConfig::default(),
             groups: BTreeMap::new(),
+            notify: crate::notify::config::NotifyConfig::default(),
             sources: Vec::new(),
         }
     }
@@ -379,6 +382,7 @@ impl Config {
                 }
             }
         }
+        problems.extend(self.notify.problems(&self.groups));
         for s in &self.sources {
             if !names.insert(s.name.as_str()) {
                 problems.push(format!("source `{}`: the name is used twice", s.name));

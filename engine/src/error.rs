@@ -49,6 +49,9 @@ pub enum Error {
     /// A TLS certificate or key could not be used.
     #[error("tls: {0}")]
     Tls(String),
+    /// A mail could not be built or sent.
+    #[error("mail: {0}")]
+    Mail(String),
     /// A broken invariant: a bug in canhgac, not a problem with the input.
     #[error("internal error: {0}")]
     Internal(String),

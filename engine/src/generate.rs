@@ -625,6 +625,7 @@ pub fn generate_alerts(
                     _ => "netfilter",
                 }
                 .to_owned(),
+                asset_group: None,
                 raw: raw.clone(),
             });
         }

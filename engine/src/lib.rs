@@ -8,6 +8,8 @@
 //! - [`store`]: Parquet day partitions, written atomically.
 //! - [`sql`]: DataFusion over the store, read-only.
 //! - [`serve`]: the daemon: collectors ([`serve::source`]), pipeline stages, metrics.
+//! - [`notify`]: email to IT staff: routes, throttling and digests, the outbox, SMTP.
+//! - [`text`]: making log text inert for terminals, mail and HTML.
 //! - [`wal`]: the write-ahead log of accepted batches.
 //! - [`config`]: the daemon's strict TOML configuration.
 //! - [`generate`]: deterministic realistic log generator for samples and benchmarks.
@@ -20,10 +22,12 @@ pub mod generate;
 pub mod index;
 pub mod ingest;
 mod jsonl;
+pub mod notify;
 pub mod ruletest;
 pub mod serve;
 pub mod sql;
 pub mod store;
+pub mod text;
 pub mod wal;
 pub mod workflow;
 

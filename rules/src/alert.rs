@@ -41,6 +41,9 @@ pub struct Evidence {
     pub user: Option<String>,
     /// `source_type`.
     pub source_type: String,
+    /// `asset_group`: the department the record's sender belongs to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub asset_group: Option<String>,
     /// The raw record (cut at 2 KiB).
     pub raw: String,
 }
@@ -74,6 +77,7 @@ impl Evidence {
             dst_port: col("dst_port").and_then(|p| p.parse().ok()),
             user: col("user"),
             source_type: col("source_type").unwrap_or_default(),
+            asset_group: col("asset_group"),
             raw,
         }
     }
@@ -284,7 +288,7 @@ pub fn attack(tags: &[String]) -> (Vec<String>, Vec<String>) {
 
 /// FNV-1a (64 bit) over length-prefixed parts: stable across builds and platforms, unlike std's
 /// hasher, which is what a deterministic id needs (it is not a security boundary).
-fn stable_id(parts: &[&[u8]]) -> String {
+pub fn stable_id(parts: &[&[u8]]) -> String {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for part in parts {
         for b in (part.len() as u64).to_le_bytes().iter().chain(part.iter()) {

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use crate::{canhgac, ok, sql_csv};
 
 /// A free TCP port (and the same number is very likely free for UDP too).
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     let l = TcpListener::bind("127.0.0.1:0").unwrap_or_else(|e| panic!("bind: {e}"));
     let port = l.local_addr().map(|a| a.port()).unwrap_or(0);
     if UdpSocket::bind(("127.0.0.1", port)).is_err() {
@@ -22,7 +22,7 @@ fn free_port() -> u16 {
 }
 
 /// A running daemon.
-struct Daemon {
+pub(crate) struct Daemon {
     child: Child,
     dir: PathBuf,
     config: PathBuf,
@@ -32,12 +32,17 @@ struct Daemon {
 
 impl Daemon {
     /// Writes a config (data dir and metrics port prepended) and starts the daemon.
-    fn start(dir: &Path, sources_toml: &str) -> Daemon {
+    pub(crate) fn start(dir: &Path, sources_toml: &str) -> Daemon {
+        Daemon::start_with(dir, "", sources_toml)
+    }
+
+    /// Same, with more `[detection]` settings.
+    pub(crate) fn start_with(dir: &Path, detection_toml: &str, rest_toml: &str) -> Daemon {
         let metrics = free_port();
         let config = dir.join("canhgac.toml");
         let text = format!(
             "data_dir = \"{}\"\n\n[pipeline]\nflush_interval_ms = 50\n\n[wal]\nsegment_max_age_ms = 500\n\n\
-             [detection]\ncheckpoint_interval_ms = 200\n\n[metrics]\nlisten = \"127.0.0.1:{metrics}\"\n\n{sources_toml}",
+             [detection]\ncheckpoint_interval_ms = 200\n{detection_toml}\n\n[metrics]\nlisten = \"127.0.0.1:{metrics}\"\n\n{rest_toml}",
             dir.join("data").display()
         );
         std::fs::write(&config, text).unwrap_or_else(|e| panic!("config: {e}"));
@@ -68,26 +73,30 @@ impl Daemon {
     }
 
     /// Starts again on the same config and data.
-    fn restart(self) -> Daemon {
+    pub(crate) fn restart(self) -> Daemon {
         let (dir, config, metrics) = (self.dir.clone(), self.config.clone(), self.metrics);
         drop(self);
         Daemon::spawn(&dir, config, metrics)
     }
 
-    fn data(&self) -> String {
+    pub(crate) fn data(&self) -> String {
         self.dir.join("data").display().to_string()
     }
 
-    fn log_text(&self) -> String {
+    pub(crate) fn log_text(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 
     /// The value of a metric line (`name` with its labels, as rendered).
-    fn metric(&self, series: &str) -> f64 {
+    pub(crate) fn metrics_port(&self) -> u16 {
+        self.metrics
+    }
+
+    pub(crate) fn metric(&self, series: &str) -> f64 {
         metric_of(self.metrics, series)
     }
 
-    fn wait_until(&mut self, what: &str, mut done: impl FnMut() -> bool) {
+    pub(crate) fn wait_until(&mut self, what: &str, mut done: impl FnMut() -> bool) {
         let deadline = Instant::now() + Duration::from_secs(60);
         while Instant::now() < deadline {
             if done() {
@@ -105,7 +114,7 @@ impl Daemon {
     }
 
     /// Waits until `n` records are accepted (in the WAL).
-    fn wait_accepted(&mut self, n: u64) {
+    pub(crate) fn wait_accepted(&mut self, n: u64) {
         let metrics = self.metrics;
         self.wait_until(&format!("{n} records accepted"), || {
             metric_of(metrics, "canhgac_pipeline_accepted_total") >= n as f64
@@ -113,7 +122,7 @@ impl Daemon {
     }
 
     /// SIGTERM, and the exit must be clean and quick.
-    fn stop(mut self) -> String {
+    pub(crate) fn stop(mut self) -> String {
         let pid = self.child.id().to_string();
         let sent = Command::new("kill").args(["-TERM", &pid]).status();
         assert!(sent.is_ok_and(|s| s.success()), "kill -TERM failed");
@@ -137,7 +146,7 @@ impl Daemon {
     }
 
     /// SIGKILL: no chance to flush anything.
-    fn kill(&mut self) {
+    pub(crate) fn kill(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
@@ -167,7 +176,7 @@ fn d_get(port: u16, path: &str) -> Option<String> {
         .flatten()
 }
 
-fn metric_of(port: u16, series: &str) -> f64 {
+pub(crate) fn metric_of(port: u16, series: &str) -> f64 {
     d_get(port, "/metrics")
         .unwrap_or_default()
         .lines()
@@ -196,7 +205,7 @@ fn stored_counts(data: &str, filter: &str) -> BTreeMap<String, u64> {
         .collect()
 }
 
-fn octet(line: &str) -> Vec<u8> {
+pub(crate) fn octet(line: &str) -> Vec<u8> {
     format!("{} {line}", line.len()).into_bytes()
 }
 
@@ -357,16 +366,16 @@ fn peers_outside_allowed_peers_are_dropped_and_counted() {
 }
 
 /// A test CA, a server certificate for 127.0.0.1 and a client certificate, as PEM files.
-struct Pki {
-    ca: PathBuf,
-    server_cert: PathBuf,
-    server_key: PathBuf,
+pub(crate) struct Pki {
+    pub(crate) ca: PathBuf,
+    pub(crate) server_cert: PathBuf,
+    pub(crate) server_key: PathBuf,
     client_chain: Vec<rustls::pki_types::CertificateDer<'static>>,
     client_key: rustls::pki_types::PrivateKeyDer<'static>,
     ca_der: rustls::pki_types::CertificateDer<'static>,
 }
 
-fn pki(dir: &Path) -> Pki {
+pub(crate) fn pki(dir: &Path) -> Pki {
     use rcgen::{BasicConstraints, CertificateParams, IsCa, KeyPair, SanType};
     fn fail<T>(e: rcgen::Error) -> T {
         panic!("rcgen: {e}")

@@ -32,6 +32,7 @@ use tantivy::{
 
 pub use facets::FacetCounts;
 pub use query::QueryContext;
+pub(crate) use query::level_rank;
 use schema::Fields;
 
 use crate::alerts::{ALERTS_FILE, alerts_end};

@@ -89,6 +89,8 @@ pub struct Metrics {
     pub sources: Vec<Arc<SourceMetrics>>,
     /// The pipeline.
     pub pipeline: PipelineMetrics,
+    /// Email.
+    pub notify: Arc<crate::notify::NotifyMetrics>,
     started: std::time::Instant,
 }
 
@@ -102,6 +104,7 @@ impl Metrics {
                 wal_bytes,
                 ..PipelineMetrics::default()
             },
+            notify: Arc::default(),
             started: std::time::Instant::now(),
         }
     }
@@ -273,6 +276,52 @@ impl Metrics {
         let _ = writeln!(out, "# TYPE canhgac_alerts_total counter");
         for (level, n) in LEVELS.iter().zip(&p.alerts) {
             let _ = writeln!(out, "canhgac_alerts_total{{level=\"{level}\"}} {}", load(n));
+        }
+        let m = &self.notify;
+        let mail: [(&str, &str, &str, &AtomicU64); 8] = [
+            ("queued", "gauge", "Mails in the outbox.", &m.queued),
+            (
+                "retrying",
+                "gauge",
+                "Mails in the outbox after a failed attempt.",
+                &m.retrying,
+            ),
+            (
+                "sent_total",
+                "counter",
+                "Mails the server accepted.",
+                &m.sent,
+            ),
+            (
+                "failed_total",
+                "counter",
+                "Mails refused for good (outbox/failed/).",
+                &m.failed,
+            ),
+            (
+                "attempt_failures_total",
+                "counter",
+                "Delivery attempts that will be retried.",
+                &m.attempt_failures,
+            ),
+            (
+                "routed_alerts_total",
+                "counter",
+                "Alerts taken by at least one route.",
+                &m.routed_alerts,
+            ),
+            (
+                "held_alerts_total",
+                "counter",
+                "Alerts held for a digest, per route.",
+                &m.held_alerts,
+            ),
+            ("digests_total", "counter", "Digests queued.", &m.digests),
+        ];
+        for (name, kind, help, value) in mail {
+            let _ = writeln!(out, "# HELP canhgac_mail_{name} {help}");
+            let _ = writeln!(out, "# TYPE canhgac_mail_{name} {kind}");
+            let _ = writeln!(out, "canhgac_mail_{name} {}", load(value));
         }
         out
     }

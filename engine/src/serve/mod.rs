@@ -31,6 +31,7 @@ use pipeline::{CompactStage, DetectStage, Groups, ParseStage, SourceSpec};
 use source::{RateLimitedWarning, SourceContext};
 
 pub use state::{STATE_DIR, load_detection, load_tail};
+pub(crate) use state::{load as state_load, store as state_store};
 
 /// How long shutdown waits for the stages to finish before giving up on them.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
@@ -129,6 +130,13 @@ pub fn run(
         .enable_all()
         .build()
         .map_err(|e| Error::Internal(format!("tokio runtime: {e}")))?;
+
+    // Mail settings are checked (password present, CA readable) before anything is accepted.
+    let (finish_notify, notify_finish) = watch::channel(false);
+    let notifier = match crate::notify::Notifier::open(config, Arc::clone(&metrics.notify))? {
+        Some(notifier) => Some(spawn_notifier(notifier, notify_finish)?),
+        None => None,
+    };
 
     let (chunk_tx, chunk_rx) = mpsc::channel(config.pipeline.channel_capacity);
     let (batch_tx, batch_rx) = std::sync::mpsc::sync_channel(4);
@@ -244,14 +252,21 @@ pub fn run(
     served?;
     let deadline = Instant::now() + SHUTDOWN_GRACE;
     for stage in stages {
-        while !stage.is_finished() && Instant::now() < deadline {
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        if stage.is_finished() {
-            let _ = stage.join();
-        } else {
-            tracing::error!("a pipeline stage did not finish in time; the WAL keeps its data");
-        }
+        join_by(
+            stage,
+            deadline,
+            "a pipeline stage did not finish in time; the WAL keeps its data",
+        );
+    }
+    // Alerts of the last batches are in the log now: the notifier routes them, then stops.
+    let _ = finish_notify.send(true);
+    if let Some(thread) = notifier {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        join_by(
+            thread,
+            deadline,
+            "the notifier did not finish in time; its outbox keeps the mails",
+        );
     }
     report.accepted = metrics.pipeline.accepted.load(Ordering::Relaxed);
     tracing::info!(accepted = report.accepted, "canhgac stopped");
@@ -328,6 +343,41 @@ fn spawn_stage(
             }
         })
         .map_err(|e| Error::Internal(format!("thread {name}: {e}")))
+}
+
+/// Joins a thread that finishes before `deadline`; otherwise logs `late` and leaves it.
+fn join_by(thread: std::thread::JoinHandle<()>, deadline: Instant, late: &str) {
+    while !thread.is_finished() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    if thread.is_finished() {
+        let _ = thread.join();
+    } else {
+        tracing::error!("{late}");
+    }
+}
+
+/// Runs the notifier on its own thread and runtime: SMTP waits never touch the collectors.
+fn spawn_notifier(
+    notifier: crate::notify::Notifier,
+    finish: watch::Receiver<bool>,
+) -> Result<std::thread::JoinHandle<()>> {
+    std::thread::Builder::new()
+        .name("canhgac-notify".to_owned())
+        .spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build();
+            match runtime {
+                Ok(runtime) => {
+                    if let Err(e) = runtime.block_on(notifier.run(finish)) {
+                        tracing::error!("notifier stopped (the outbox keeps its mails): {e}");
+                    }
+                }
+                Err(e) => tracing::error!("notifier runtime: {e}"),
+            }
+        })
+        .map_err(|e| Error::Internal(format!("thread canhgac-notify: {e}")))
 }
 
 /// The data directory's WAL and state, for `canhgac status`-like checks and tests.

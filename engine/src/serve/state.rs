@@ -30,7 +30,8 @@ fn path(data_dir: &Path, name: &str) -> PathBuf {
     data_dir.join(STATE_DIR).join(name)
 }
 
-fn load<T: DeserializeOwned + Default>(data_dir: &Path, name: &str) -> Result<T> {
+/// Reads a state file (the default when there is none yet).
+pub(crate) fn load<T: DeserializeOwned + Default>(data_dir: &Path, name: &str) -> Result<T> {
     let path = path(data_dir, name);
     match std::fs::read(&path) {
         Ok(bytes) => serde_json::from_slice(&bytes)
@@ -40,7 +41,8 @@ fn load<T: DeserializeOwned + Default>(data_dir: &Path, name: &str) -> Result<T>
     }
 }
 
-fn store<T: Serialize>(data_dir: &Path, name: &str, value: &T) -> Result<()> {
+/// Replaces a state file atomically.
+pub(crate) fn store<T: Serialize>(data_dir: &Path, name: &str, value: &T) -> Result<()> {
     let path = path(data_dir, name);
     let dir = data_dir.join(STATE_DIR);
     std::fs::create_dir_all(&dir).map_err(Error::io(&dir))?;
