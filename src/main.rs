@@ -19,6 +19,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 mod daemon;
 mod notify;
+mod report;
 mod triage;
 
 #[derive(Parser)]
@@ -126,6 +127,8 @@ enum Command {
         #[command(subcommand)]
         action: daemon::ConfigCommand,
     },
+    /// The monthly security report: figures from the data directory as JSON, CSV or HTML.
+    Report(report::ReportArgs),
     /// Email: send a test mail, list the outbox, deliver it now.
     Notify {
         #[command(subcommand)]
@@ -305,6 +308,7 @@ fn run(command: Command) -> Result<()> {
         Command::Config { action } => daemon::config(action),
         Command::Send(args) => daemon::send(&args),
         Command::Notify { action } => notify::run(action),
+        Command::Report(args) => report::run(&args),
         Command::Parse { parse } => parse_stdin(&parse),
         Command::Ingest {
             data_dir,

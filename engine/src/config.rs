@@ -36,6 +36,8 @@ pub struct Config {
     pub groups: BTreeMap<String, GroupConfig>,
     /// Email to IT staff (off until `notify.smtp.host` is set).
     pub notify: crate::notify::config::NotifyConfig,
+    /// The monthly report.
+    pub report: ReportConfig,
     /// The collectors. Empty: UDP and TCP on 127.0.0.1:5514.
     #[serde(rename = "source")]
     pub sources: Vec<SourceConfig>,
@@ -107,6 +109,25 @@ pub struct DetectionConfig {
 pub struct MetricsConfig {
     /// Listen address; empty turns the endpoint off.
     pub listen: String,
+}
+
+/// Monthly report settings.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ReportConfig {
+    /// Organisation named in the report's header.
+    pub organization: String,
+    /// A source without events for this many hours in a row is reported silent.
+    pub silent_hours: u32,
+}
+
+impl Default for ReportConfig {
+    fn default() -> Self {
+        ReportConfig {
+            organization: String::new(),
+            silent_hours: 24,
+        }
+    }
 }
 
 /// A department or asset group.
@@ -217,6 +238,7 @@ impl Default for Config {
             metrics: MetricsConfig::default(),
             groups: BTreeMap::new(),
             notify: crate::notify::config::NotifyConfig::default(),
+            report: ReportConfig::default(),
             sources: Vec::new(),
         }
     }

@@ -5,6 +5,8 @@
 //! - [`index`]: the Tantivy alert index, its query language, catch-up from the alert log.
 //! - [`workflow`]: triage statuses and the append-only audit trail.
 //! - [`ruletest`]: rules run on their own sample records (`canhgac rules test`).
+//! - [`report`]: the monthly security report (figures, JSON/CSV/HTML).
+//! - [`rollup`]: hourly counts and deny tops kept beside every event file (monthly figures).
 //! - [`store`]: Parquet day partitions, written atomically.
 //! - [`sql`]: DataFusion over the store, read-only.
 //! - [`serve`]: the daemon: collectors ([`serve::source`]), pipeline stages, metrics.
@@ -23,6 +25,8 @@ pub mod index;
 pub mod ingest;
 mod jsonl;
 pub mod notify;
+pub mod report;
+pub mod rollup;
 pub mod ruletest;
 pub mod serve;
 pub mod sql;

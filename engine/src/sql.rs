@@ -1,6 +1,8 @@
 //! SQL over the event store with DataFusion: the `events` table is the Parquet store, with the day
-//! partition available as the `date` column; the `alerts` table is the alert log. Queries are read-only: DDL, DML and statements that
-//! change session state are refused.
+//! partition available as the `date` column; the `alerts` table is the alert log;
+//! `event_rollup` (hourly counts) and `deny_rollup` (denies per source address) are the rollups
+//! kept beside the event files. Queries are read-only: DDL, DML and statements that change
+//! session state are refused.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -31,21 +33,41 @@ pub enum OutputFormat {
 /// A session with the data directory's tables registered.
 pub async fn session(data_dir: &Path) -> Result<SessionContext> {
     let ctx = SessionContext::new();
-    let events = data_dir.join(EVENTS_DIR);
-    std::fs::create_dir_all(&events).map_err(Error::io(&events))?;
-    let events = events.canonicalize().map_err(Error::io(&events))?;
-    let url = ListingTableUrl::parse(format!("{}/", events.display()))?;
+    let events = partitioned_parquet(&data_dir.join(EVENTS_DIR), schema())?;
+    ctx.register_table("events", Arc::new(events))?;
+    for (table, kind, schema) in [
+        (
+            "event_rollup",
+            crate::rollup::HOURLY,
+            crate::rollup::hourly_schema(),
+        ),
+        (
+            "deny_rollup",
+            crate::rollup::DENIES,
+            crate::rollup::denies_schema(),
+        ),
+    ] {
+        let dir = data_dir.join(crate::rollup::ROLLUPS_DIR).join(kind);
+        ctx.register_table(table, Arc::new(partitioned_parquet(&dir, schema)?))?;
+    }
+    let alerts = crate::alerts::alerts_batch(data_dir)?;
+    let table = MemTable::try_new(alerts.schema(), vec![vec![alerts]])?;
+    ctx.register_table("alerts", Arc::new(table))?;
+    Ok(ctx)
+}
+
+/// Parquet files under `dir/date=YYYY-MM-DD/`, with `date` as a column.
+fn partitioned_parquet(dir: &Path, schema: arrow::datatypes::SchemaRef) -> Result<ListingTable> {
+    std::fs::create_dir_all(dir).map_err(Error::io(dir))?;
+    let dir = dir.canonicalize().map_err(Error::io(dir))?;
+    let url = ListingTableUrl::parse(format!("{}/", dir.display()))?;
     let options = ListingOptions::new(Arc::new(ParquetFormat::default()))
         .with_file_extension(".parquet")
         .with_table_partition_cols(vec![("date".to_owned(), DataType::Utf8)]);
     let config = ListingTableConfig::new(url)
         .with_listing_options(options)
-        .with_schema(schema());
-    ctx.register_table("events", Arc::new(ListingTable::try_new(config)?))?;
-    let alerts = crate::alerts::alerts_batch(data_dir)?;
-    let table = MemTable::try_new(alerts.schema(), vec![vec![alerts]])?;
-    ctx.register_table("alerts", Arc::new(table))?;
-    Ok(ctx)
+        .with_schema(schema);
+    Ok(ListingTable::try_new(config)?)
 }
 
 /// Runs one read-only query.

@@ -3,6 +3,7 @@
 //! A partition file is written under a temporary name and renamed into place only once complete,
 //! so a reader (or a crash) never sees half a file. Files are zstd-compressed. The day is the UTC
 //! date of the event time (`ts`), which parsers always fill (falling back to the receive time).
+//! Each file is published together with its rollup companion ([`crate::rollup`]).
 
 use std::collections::BTreeMap;
 use std::fs::File;
@@ -18,6 +19,7 @@ use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::properties::WriterProperties;
 
 use crate::error::{Error, Result};
+use crate::rollup::Rollup;
 
 /// Directory of the event store inside a data directory.
 pub const EVENTS_DIR: &str = "events";
@@ -27,6 +29,7 @@ pub const DEFAULT_ROWS_PER_FILE: usize = 2_000_000;
 
 /// Writes event batches into day partitions. Call [`finish`](Self::finish) to publish the files.
 pub struct EventWriter {
+    data_dir: PathBuf,
     root: PathBuf,
     run_id: String,
     rows_per_file: usize,
@@ -40,6 +43,9 @@ struct OpenFile {
     tmp: PathBuf,
     dest: PathBuf,
     rows: usize,
+    date: String,
+    name: String,
+    rollup: Rollup,
 }
 
 impl EventWriter {
@@ -48,6 +54,7 @@ impl EventWriter {
         let root = data_dir.join(EVENTS_DIR);
         std::fs::create_dir_all(&root).map_err(Error::io(&root))?;
         Ok(EventWriter {
+            data_dir: data_dir.to_owned(),
             root,
             run_id: run_id.into(),
             rows_per_file: DEFAULT_ROWS_PER_FILE,
@@ -107,6 +114,7 @@ impl EventWriter {
         let full = match self.open.get_mut(&day) {
             Some(file) => {
                 file.writer.write(batch)?;
+                file.rollup.add(batch)?;
                 file.rows += batch.num_rows();
                 file.rows >= self.rows_per_file
             }
@@ -138,6 +146,9 @@ impl EventWriter {
             tmp,
             dest,
             rows: 0,
+            date,
+            name,
+            rollup: Rollup::default(),
         })
     }
 
@@ -145,6 +156,8 @@ impl EventWriter {
         let inner = file.writer.into_inner()?;
         inner.sync_all().map_err(Error::io(&file.tmp))?;
         drop(inner);
+        // The companion first: it only counts once its event file exists.
+        file.rollup.write(&self.data_dir, &file.date, &file.name)?;
         std::fs::rename(&file.tmp, &file.dest).map_err(Error::io(&file.dest))?;
         self.published.push(file.dest);
         Ok(())

@@ -6,6 +6,7 @@ use std::process::{Command, Output, Stdio};
 
 mod cli;
 mod mail;
+mod report;
 mod search;
 mod serve;
 
