@@ -233,6 +233,12 @@ enum Command {
         /// Share of attack lines (0 to 1).
         #[arg(long, default_value_t = 0.15)]
         attack_share: f64,
+        /// Event time of the first line, seconds since the epoch (default 2026-11-02T00:00:00Z).
+        #[arg(long)]
+        start_secs: Option<i64>,
+        /// Mean seconds between lines.
+        #[arg(long)]
+        mean_gap_secs: Option<f64>,
         /// Output file (default stdout).
         #[arg(long)]
         out: Option<PathBuf>,
@@ -381,6 +387,8 @@ fn run(command: Command) -> Result<()> {
             lines,
             seed,
             attack_share,
+            start_secs,
+            mean_gap_secs,
             out,
         } => {
             let kind = match kind {
@@ -392,12 +400,14 @@ fn run(command: Command) -> Result<()> {
                 GenKind::CiscoAsa => Kind::CiscoAsa,
                 GenKind::Iptables => Kind::Iptables,
             };
+            let defaults = GenOptions::default();
             let options = GenOptions {
                 kind,
                 lines,
                 seed,
                 attack_share,
-                ..GenOptions::default()
+                start_secs: start_secs.unwrap_or(defaults.start_secs),
+                mean_gap_secs: mean_gap_secs.unwrap_or(defaults.mean_gap_secs),
             };
             match out {
                 Some(path) => {

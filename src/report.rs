@@ -16,7 +16,7 @@ pub struct ReportArgs {
     /// The month, `YYYY-MM` (default: the current month, up to now).
     #[arg(long)]
     month: Option<String>,
-    /// Language of the HTML form.
+    /// Language of the HTML and PDF forms.
     #[arg(long, value_enum, default_value_t = ReportLang::Vi)]
     lang: ReportLang,
     /// Output form.
@@ -42,6 +42,7 @@ enum ReportLang {
 #[derive(Clone, Copy, ValueEnum)]
 enum ReportFormat {
     Html,
+    Pdf,
     Json,
     Csv,
 }
@@ -66,6 +67,7 @@ pub fn run(args: &ReportArgs) -> Result<()> {
         .with_context(|| format!("computing the report of {year}-{month:02}"))?;
     let format = match args.format {
         ReportFormat::Html => Format::Html,
+        ReportFormat::Pdf => Format::Pdf,
         ReportFormat::Json => Format::Json,
         ReportFormat::Csv => Format::Csv,
     };

@@ -6,8 +6,9 @@
 //! (triage changes made later do not change a past month's report), in a fixed order, so the same
 //! data gives the same report; `figures_sha256` is the SHA-256 of the figures' canonical JSON.
 //!
-//! [`render`] turns the figures into JSON, CSV or HTML (Vietnamese or English, SVG charts).
+//! [`render`] turns the figures into JSON, CSV, HTML or PDF (Vietnamese or English, charts).
 
+mod pdf;
 mod render;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};

@@ -1,5 +1,6 @@
-//! The report's forms: JSON (the figures as they are), CSV (one figure per line) and HTML (for
-//! people, Vietnamese or English, with SVG charts). Every label from logs or rules is escaped.
+//! The report's forms: JSON (the figures as they are), CSV (one figure per line), and for people
+//! HTML (SVG charts) and PDF ([`super::pdf`]), Vietnamese or English, both from the same
+//! [`Block`]s. Every label from logs or rules is escaped.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -18,6 +19,8 @@ pub enum Format {
     Csv,
     /// A page for people.
     Html,
+    /// A4 pages for people (fonts embedded, vector charts).
+    Pdf,
 }
 
 /// Renders a report.
@@ -27,6 +30,7 @@ pub fn render(report: &MonthlyReport, format: Format, lang: Lang) -> Result<Vec<
             .map_err(|e| Error::Internal(format!("report json: {e}"))),
         Format::Csv => Ok(csv(report).into_bytes()),
         Format::Html => Ok(page(report, lang).into_bytes()),
+        Format::Pdf => super::pdf::pdf(report, lang),
     }
 }
 
@@ -91,6 +95,9 @@ struct Words {
     failures: &'static str,
     rate: &'static str,
     silent: &'static str,
+    from: &'static str,
+    to: &'static str,
+    hours: &'static str,
     none: &'static str,
     firewall: &'static str,
     denied: &'static str,
@@ -130,6 +137,9 @@ const EN: Words = Words {
     failures: "Parse failures",
     rate: "Rate",
     silent: "Silent periods",
+    from: "From",
+    to: "To",
+    hours: "Hours",
     none: "none",
     firewall: "Firewall",
     denied: "Denied connections",
@@ -169,6 +179,9 @@ const VI: Words = Words {
     failures: "Bản ghi không phân tích được",
     rate: "Tỷ lệ",
     silent: "Khoảng thời gian im lặng",
+    from: "Từ",
+    to: "Đến",
+    hours: "Số giờ",
     none: "không có",
     firewall: "Tường lửa",
     denied: "Kết nối bị chặn",
@@ -194,20 +207,65 @@ const VI: Words = Words {
     digest: "SHA-256 của số liệu",
 };
 
-fn table(out: &mut String, head: &[&str], rows: Vec<Vec<String>>) {
-    out.push_str("<table><tr>");
-    for h in head {
-        let _ = write!(out, "<th>{}</th>", html(h));
-    }
-    out.push_str("</tr>");
-    for r in rows {
-        out.push_str("<tr>");
-        for c in r {
-            let _ = write!(out, "<td>{}</td>", html(&c));
+/// One piece of the report as people read it; HTML and PDF both render these.
+#[derive(Debug, Clone)]
+pub(super) enum Block {
+    /// Document title, organisation, period.
+    Title {
+        /// The title.
+        title: String,
+        /// Organisation name.
+        organization: String,
+        /// Period line.
+        period: String,
+    },
+    /// A section heading.
+    Section(String),
+    /// A sub-heading.
+    Heading(String),
+    /// A paragraph.
+    Text(String),
+    /// A table (header, rows).
+    Table(Vec<String>, Vec<Vec<String>>),
+    /// A bar chart of values by day.
+    Chart(String, BTreeMap<String, u64>),
+    /// Small print at the end.
+    Footer(String),
+}
+
+/// `2026-11-02T01:00:00.000000Z` as `2026-11-02 01:00`.
+fn short_time(rfc3339: &str) -> String {
+    rfc3339.get(..16).unwrap_or(rfc3339).replace('T', " ")
+}
+
+/// Every day of the period, with 0 where nothing happened (a chart must show the silences).
+fn every_day(r: &MonthlyReport, values: &BTreeMap<String, u64>) -> BTreeMap<String, u64> {
+    let day =
+        |t: &str| chrono::NaiveDate::parse_from_str(t.get(..10).unwrap_or(""), "%Y-%m-%d").ok();
+    let mut out = values.clone();
+    if let (Some(mut d), Some(last)) = (day(&r.period.start), day(&r.period.end)) {
+        // The end is exclusive: a period ending at midnight does not include that day.
+        let last = if r.period.end.get(11..19) == Some("00:00:00") {
+            last.pred_opt().unwrap_or(last)
+        } else {
+            last
+        };
+        while d <= last {
+            out.entry(d.format("%Y-%m-%d").to_string()).or_insert(0);
+            d = match d.succ_opt() {
+                Some(next) => next,
+                None => break,
+            };
         }
-        out.push_str("</tr>");
     }
-    out.push_str("</table>");
+    out
+}
+
+fn words(lang: Lang) -> &'static Words {
+    match lang {
+        Lang::Vi => &VI,
+        Lang::En => &EN,
+    }
 }
 
 fn map_rows(m: &BTreeMap<String, u64>) -> Vec<Vec<String>> {
@@ -222,8 +280,172 @@ fn count_rows(v: &[Count]) -> Vec<Vec<String>> {
         .collect()
 }
 
+fn head(cells: &[&str]) -> Vec<String> {
+    cells.iter().map(|c| (*c).to_owned()).collect()
+}
+
+/// The report as blocks, in reading order.
+pub(super) fn blocks(r: &MonthlyReport, lang: Lang) -> Vec<Block> {
+    let w = words(lang);
+    let mut b = vec![Block::Title {
+        title: w.title.to_owned(),
+        organization: r.organization.clone(),
+        period: format!("{}: {} – {}", w.period, r.period.start, r.period.end),
+    }];
+    b.push(Block::Section(w.scope.to_owned()));
+    b.push(Block::Text(format!(
+        "{}: {}",
+        w.sources,
+        r.scope.sources.join(", ")
+    )));
+    b.push(Block::Table(
+        head(&[w.departments, w.level, w.events]),
+        r.scope
+            .departments
+            .iter()
+            .map(|d| {
+                vec![
+                    d.label.clone(),
+                    d.security_level
+                        .map_or_else(|| "-".into(), |l| l.to_string()),
+                    d.events.to_string(),
+                ]
+            })
+            .collect(),
+    ));
+    b.push(Block::Section(w.continuity.to_owned()));
+    b.push(Block::Text(format!(
+        "{}: {}",
+        w.events, r.continuity.events
+    )));
+    b.push(Block::Chart(
+        w.per_day.to_owned(),
+        every_day(r, &r.continuity.events_per_day),
+    ));
+    b.push(Block::Table(
+        head(&[w.source, w.events, w.failures, w.rate]),
+        r.continuity
+            .sources
+            .iter()
+            .map(|s| {
+                vec![
+                    s.source.clone(),
+                    s.events.to_string(),
+                    s.parse_failures.to_string(),
+                    format!("{:.2}%", s.parse_failure_rate * 100.0),
+                ]
+            })
+            .collect(),
+    ));
+    b.push(Block::Heading(w.silent.to_owned()));
+    let gaps: Vec<Vec<String>> = r
+        .continuity
+        .sources
+        .iter()
+        .flat_map(|s| {
+            s.silent_gaps.iter().map(|g| {
+                vec![
+                    s.source.clone(),
+                    short_time(&g.from),
+                    short_time(&g.to),
+                    g.hours.to_string(),
+                ]
+            })
+        })
+        .collect();
+    if gaps.is_empty() {
+        b.push(Block::Text(w.none.to_owned()));
+    } else {
+        b.push(Block::Table(head(&[w.source, w.from, w.to, w.hours]), gaps));
+    }
+    b.push(Block::Heading(w.firewall.to_owned()));
+    b.push(Block::Text(format!("{}: {}", w.denied, r.firewall.denied)));
+    b.push(Block::Table(
+        head(&[w.top_denied, w.denied]),
+        count_rows(&r.firewall.top_denied_sources),
+    ));
+
+    let a = &r.alerts;
+    b.push(Block::Section(w.alerts.to_owned()));
+    b.push(Block::Text(format!(
+        "{}: {} ({}: {})",
+        w.total, a.total, w.previous, a.previous_month.total
+    )));
+    b.push(Block::Chart(w.alerts.to_owned(), every_day(r, &a.per_day)));
+    b.push(Block::Heading(w.by_level.to_owned()));
+    b.push(Block::Table(
+        head(&[w.by_level, w.total]),
+        map_rows(&a.by_level),
+    ));
+    b.push(Block::Heading(w.by_rule.to_owned()));
+    b.push(Block::Table(
+        head(&[w.by_rule, w.level, w.total]),
+        a.by_rule
+            .iter()
+            .map(|x| vec![x.title.clone(), x.level.clone(), x.count.to_string()])
+            .collect(),
+    ));
+    for (title, m) in [
+        (w.by_tactic, &a.by_tactic),
+        (w.by_department, &a.by_department),
+    ] {
+        b.push(Block::Heading(title.to_owned()));
+        b.push(Block::Table(head(&[title, w.total]), map_rows(m)));
+    }
+    for (title, v) in [
+        (w.top_ips, &a.top_source_ips),
+        (w.top_hosts, &a.top_hosts),
+        (w.top_users, &a.top_users),
+    ] {
+        b.push(Block::Heading(title.to_owned()));
+        b.push(Block::Table(head(&[title, w.total]), count_rows(v)));
+    }
+
+    let h = &r.handling;
+    b.push(Block::Section(w.handling.to_owned()));
+    b.push(Block::Table(
+        head(&[w.by_status, w.total]),
+        map_rows(&h.by_status),
+    ));
+    b.push(Block::Table(
+        head(&[w.by_resolution, w.total]),
+        map_rows(&h.by_resolution),
+    ));
+    let spread = |s: &super::Spread| {
+        let f = |v: Option<f64>| v.map_or_else(|| "-".to_owned(), |v| format!("{v:.1}"));
+        format!("{} / {} / {}", f(s.median), f(s.p90), s.n)
+    };
+    b.push(Block::Table(
+        head(&["", w.median]),
+        vec![
+            vec![w.tta.to_owned(), spread(&h.time_to_acknowledge_minutes)],
+            vec![w.ttc.to_owned(), spread(&h.time_to_close_minutes)],
+        ],
+    ));
+    b.push(Block::Table(
+        head(&[w.open_by_age, w.total]),
+        map_rows(&h.open_by_age),
+    ));
+    b.push(Block::Table(
+        head(&[w.fp, w.total, "FP", w.rate]),
+        h.false_positives
+            .iter()
+            .map(|f| {
+                vec![
+                    f.rule_id.clone(),
+                    f.closed.to_string(),
+                    f.false_positive.to_string(),
+                    format!("{:.1}%", f.rate * 100.0),
+                ]
+            })
+            .collect(),
+    ));
+    b.push(Block::Footer(format!("{}: {}", w.digest, r.figures_sha256)));
+    b
+}
+
 /// A bar chart of values by day (SVG, no script).
-fn bars(title: &str, per_day: &BTreeMap<String, u64>) -> String {
+fn svg_bars(title: &str, per_day: &BTreeMap<String, u64>) -> String {
     let max = per_day.values().copied().max().unwrap_or(0).max(1);
     let (w, h, pad) = (720.0, 160.0, 20.0);
     let n = per_day.len().max(1) as f64;
@@ -255,181 +477,60 @@ fn bars(title: &str, per_day: &BTreeMap<String, u64>) -> String {
 }
 
 fn page(r: &MonthlyReport, lang: Lang) -> String {
-    let w = match lang {
-        Lang::Vi => &VI,
-        Lang::En => &EN,
-    };
     let code = if lang == Lang::Vi { "vi" } else { "en" };
     let mut out = format!(
         "<!DOCTYPE html><html lang=\"{code}\"><head><meta charset=\"utf-8\"><title>{} {}</title>\
          <style>body{{font-family:Arial,Helvetica,sans-serif;margin:2em;color:#222}}\
          table{{border-collapse:collapse;margin:.5em 0 1em}}td,th{{border:1px solid #ccc;padding:3px 8px;text-align:left}}\
          h2{{border-bottom:2px solid #1565c0}}</style></head><body>",
-        html(w.title),
+        html(words(lang).title),
         html(&r.period.month)
     );
-    let _ = write!(
-        out,
-        "<h1>{}</h1><p><b>{}</b></p><p>{}: {} – {}</p>",
-        html(w.title),
-        html(&r.organization),
-        html(w.period),
-        html(&r.period.start),
-        html(&r.period.end)
-    );
-    let _ = write!(
-        out,
-        "<h2>{}</h2><p>{}: {}</p>",
-        html(w.scope),
-        html(w.sources),
-        html(&r.scope.sources.join(", "))
-    );
-    table(
-        &mut out,
-        &[w.departments, w.level, w.events],
-        r.scope
-            .departments
-            .iter()
-            .map(|d| {
-                vec![
-                    d.label.clone(),
-                    d.security_level
-                        .map_or_else(|| "-".into(), |l| l.to_string()),
-                    d.events.to_string(),
-                ]
-            })
-            .collect(),
-    );
-    let _ = write!(
-        out,
-        "<h2>{}</h2><p>{}: {}</p>",
-        html(w.continuity),
-        html(w.events),
-        r.continuity.events
-    );
-    out.push_str(&bars(w.per_day, &r.continuity.events_per_day));
-    table(
-        &mut out,
-        &[w.source, w.events, w.failures, w.rate, w.silent],
-        r.continuity
-            .sources
-            .iter()
-            .map(|s| {
-                let gaps = if s.silent_gaps.is_empty() {
-                    w.none.to_owned()
-                } else {
-                    s.silent_gaps
-                        .iter()
-                        .map(|g| format!("{} – {} ({} h)", g.from, g.to, g.hours))
-                        .collect::<Vec<_>>()
-                        .join("; ")
-                };
-                vec![
-                    s.source.clone(),
-                    s.events.to_string(),
-                    s.parse_failures.to_string(),
-                    format!("{:.2}%", s.parse_failure_rate * 100.0),
-                    gaps,
-                ]
-            })
-            .collect(),
-    );
-    let _ = write!(
-        out,
-        "<h3>{}</h3><p>{}: {}</p>",
-        html(w.firewall),
-        html(w.denied),
-        r.firewall.denied
-    );
-    table(
-        &mut out,
-        &[w.top_denied, w.denied],
-        count_rows(&r.firewall.top_denied_sources),
-    );
-
-    let a = &r.alerts;
-    let _ = write!(
-        out,
-        "<h2>{}</h2><p>{}: <b>{}</b> ({}: {})</p>",
-        html(w.alerts),
-        html(w.total),
-        a.total,
-        html(w.previous),
-        a.previous_month.total
-    );
-    out.push_str(&bars(w.alerts, &a.per_day));
-    let _ = write!(out, "<h3>{}</h3>", html(w.by_level));
-    table(&mut out, &[w.by_level, w.total], map_rows(&a.by_level));
-    let _ = write!(out, "<h3>{}</h3>", html(w.by_rule));
-    table(
-        &mut out,
-        &[w.by_rule, w.level, w.total],
-        a.by_rule
-            .iter()
-            .map(|x| vec![x.title.clone(), x.level.clone(), x.count.to_string()])
-            .collect(),
-    );
-    for (title, m) in [
-        (w.by_tactic, &a.by_tactic),
-        (w.by_department, &a.by_department),
-    ] {
-        let _ = write!(out, "<h3>{}</h3>", html(title));
-        table(&mut out, &[title, w.total], map_rows(m));
+    for block in blocks(r, lang) {
+        match block {
+            Block::Title {
+                title,
+                organization,
+                period,
+            } => {
+                let _ = write!(
+                    out,
+                    "<h1>{}</h1><p><b>{}</b></p><p>{}</p>",
+                    html(&title),
+                    html(&organization),
+                    html(&period)
+                );
+            }
+            Block::Section(t) => {
+                let _ = write!(out, "<h2>{}</h2>", html(&t));
+            }
+            Block::Heading(t) => {
+                let _ = write!(out, "<h3>{}</h3>", html(&t));
+            }
+            Block::Text(t) => {
+                let _ = write!(out, "<p>{}</p>", html(&t));
+            }
+            Block::Table(head, rows) => {
+                out.push_str("<table><tr>");
+                for h in head {
+                    let _ = write!(out, "<th>{}</th>", html(&h));
+                }
+                out.push_str("</tr>");
+                for r in rows {
+                    out.push_str("<tr>");
+                    for c in r {
+                        let _ = write!(out, "<td>{}</td>", html(&c));
+                    }
+                    out.push_str("</tr>");
+                }
+                out.push_str("</table>");
+            }
+            Block::Chart(title, per_day) => out.push_str(&svg_bars(&title, &per_day)),
+            Block::Footer(t) => {
+                let _ = write!(out, "<p style=\"color:#666\">{}</p>", html(&t));
+            }
+        }
     }
-    for (title, v) in [
-        (w.top_ips, &a.top_source_ips),
-        (w.top_hosts, &a.top_hosts),
-        (w.top_users, &a.top_users),
-    ] {
-        let _ = write!(out, "<h3>{}</h3>", html(title));
-        table(&mut out, &[title, w.total], count_rows(v));
-    }
-
-    let h = &r.handling;
-    let _ = write!(out, "<h2>{}</h2>", html(w.handling));
-    table(&mut out, &[w.by_status, w.total], map_rows(&h.by_status));
-    table(
-        &mut out,
-        &[w.by_resolution, w.total],
-        map_rows(&h.by_resolution),
-    );
-    let spread = |s: &super::Spread| {
-        let f = |v: Option<f64>| v.map_or_else(|| "-".to_owned(), |v| format!("{v:.1}"));
-        format!("{} / {} / {}", f(s.median), f(s.p90), s.n)
-    };
-    table(
-        &mut out,
-        &["", w.median],
-        vec![
-            vec![w.tta.to_owned(), spread(&h.time_to_acknowledge_minutes)],
-            vec![w.ttc.to_owned(), spread(&h.time_to_close_minutes)],
-        ],
-    );
-    table(
-        &mut out,
-        &[w.open_by_age, w.total],
-        map_rows(&h.open_by_age),
-    );
-    table(
-        &mut out,
-        &[w.fp, w.total, "FP", w.rate],
-        h.false_positives
-            .iter()
-            .map(|f| {
-                vec![
-                    f.rule_id.clone(),
-                    f.closed.to_string(),
-                    f.false_positive.to_string(),
-                    format!("{:.1}%", f.rate * 100.0),
-                ]
-            })
-            .collect(),
-    );
-    let _ = write!(
-        out,
-        "<p style=\"color:#666\">{}: <code>{}</code></p></body></html>",
-        html(w.digest),
-        html(&r.figures_sha256)
-    );
+    out.push_str("</body></html>");
     out
 }
