@@ -88,6 +88,7 @@ struct Words {
     sources: &'static str,
     departments: &'static str,
     level: &'static str,
+    alert_level: &'static str,
     events: &'static str,
     continuity: &'static str,
     per_day: &'static str,
@@ -130,6 +131,7 @@ const EN: Words = Words {
     sources: "Sources monitored",
     departments: "Departments",
     level: "Security level",
+    alert_level: "Level",
     events: "Events",
     continuity: "2. Monitoring continuity",
     per_day: "Events per day",
@@ -172,6 +174,7 @@ const VI: Words = Words {
     sources: "Nguồn được giám sát",
     departments: "Đơn vị",
     level: "Cấp độ",
+    alert_level: "Mức độ",
     events: "Sự kiện",
     continuity: "2. Tính liên tục của giám sát",
     per_day: "Sự kiện theo ngày",
@@ -379,7 +382,7 @@ pub(super) fn blocks(r: &MonthlyReport, lang: Lang) -> Vec<Block> {
     ));
     b.push(Block::Heading(w.by_rule.to_owned()));
     b.push(Block::Table(
-        head(&[w.by_rule, w.level, w.total]),
+        head(&[w.by_rule, w.alert_level, w.total]),
         a.by_rule
             .iter()
             .map(|x| vec![x.title.clone(), x.level.clone(), x.count.to_string()])
