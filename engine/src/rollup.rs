@@ -15,6 +15,7 @@
 //! segment writes both under the same names again, so nothing is counted twice.
 
 use std::collections::HashMap;
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -133,7 +134,7 @@ impl Rollup {
             };
             let hour = micros.div_euclid(HOUR_MICROS);
             self.key.clear();
-            self.key.push_str(&hour.to_string());
+            let _ = write!(self.key, "{hour}");
             for part in &parts {
                 self.key.push(SEP);
                 // Absent and empty are kept apart: `\u{0}` marks a null.

@@ -153,6 +153,7 @@ impl Notifier {
     /// Routes the alerts written since the last call, queues their mails and any digest that is
     /// due at `now` (µs), and saves the state. Returns the mails queued.
     pub fn route_new(&mut self, now: i64) -> Result<usize> {
+        let started_at = self.state.offset;
         let mut queued = 0;
         loop {
             let offset = self.state.offset.unwrap_or(0);
@@ -205,7 +206,10 @@ impl Notifier {
                 s.prune(route, now);
             }
         }
-        self.save()?;
+        // Idle passes write nothing (pruning alone can wait for the next real change).
+        if self.state.offset != started_at || queued > 0 {
+            self.save()?;
+        }
         Ok(queued)
     }
 
