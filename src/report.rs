@@ -5,6 +5,8 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 use canhgac_engine::notify::config::Lang;
+use canhgac_engine::notify::mail::MailAttachment;
+use canhgac_engine::notify::{Notifier, NotifyMetrics};
 use canhgac_engine::report::{self, Format, ReportRequest};
 use clap::{Args, ValueEnum};
 
@@ -31,6 +33,10 @@ pub struct ReportArgs {
     /// Data directory (overrides the config file's `data_dir`).
     #[arg(long)]
     data_dir: Option<PathBuf>,
+    /// Mail the report (attached) to these addresses through the outbox, with the config's mail
+    /// server. Not while `canhgac serve` runs on the same data directory (it owns the outbox).
+    #[arg(long)]
+    mail_to: Vec<String>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -76,11 +82,58 @@ pub fn run(args: &ReportArgs) -> Result<()> {
         ReportLang::En => Lang::En,
     };
     let bytes = report::render(&figures, format, lang)?;
+    if !args.mail_to.is_empty() {
+        mail(&config, &figures, format, lang, &bytes, &args.mail_to)?;
+        if args.out.is_none() {
+            return Ok(());
+        }
+    }
     match &args.out {
         Some(path) => {
             std::fs::write(path, &bytes).with_context(|| format!("writing {}", path.display()))?
         }
         None => std::io::stdout().write_all(&bytes)?,
     }
+    Ok(())
+}
+
+/// Queues the report for `to` in the outbox and tries to deliver it now.
+fn mail(
+    config: &canhgac_engine::config::Config,
+    figures: &report::MonthlyReport,
+    format: Format,
+    lang: Lang,
+    bytes: &[u8],
+    to: &[String],
+) -> Result<()> {
+    let (extension, content_type) = match format {
+        Format::Html => ("html", "text/html; charset=utf-8"),
+        Format::Pdf => ("pdf", "application/pdf"),
+        Format::Json => ("json", "application/json"),
+        Format::Csv => ("csv", "text/csv; charset=utf-8"),
+    };
+    let Some(mut notifier) = Notifier::open(config, NotifyMetrics::default().into())? else {
+        anyhow::bail!("--mail-to needs a mail server: set [notify.smtp] host in the config");
+    };
+    let attachment = MailAttachment {
+        filename: format!("canhgac-report-{}.{extension}", figures.period.month),
+        content_type: content_type.to_owned(),
+        body: bytes.to_vec(),
+    };
+    let key = format!(
+        "{}:{}:{extension}:{}",
+        figures.period.month,
+        figures.figures_sha256,
+        to.join(",")
+    );
+    let id = notifier.queue_report(to, &report::mail(figures, lang), &[attachment], &key)?;
+    let done = notifier.deliver_now()?;
+    eprintln!(
+        "canhgac: report mail {id} queued for {}; {} sent, {} waiting for the server, {} refused",
+        to.join(", "),
+        done.sent,
+        done.deferred,
+        done.failed
+    );
     Ok(())
 }

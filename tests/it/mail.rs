@@ -632,3 +632,64 @@ fn a_flood_of_ten_thousand_alerts_makes_a_few_mails_that_count_them_all() {
     );
     daemon.stop();
 }
+
+#[test]
+fn the_monthly_report_goes_out_as_an_attachment() {
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let smtp_port = free_port();
+    let server = SmtpServer::start(tmp.path(), smtp_port, Security::Plain);
+    let data = tmp.path().join("data");
+    let config = tmp.path().join("canhgac.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "data_dir = \"{}\"\n[report]\norganization = \"Sở Thông tin và Truyền thông\"\n\
+             [notify.smtp]\nhost = \"127.0.0.1\"\nport = {smtp_port}\nsecurity = \"none\"\n\
+             from = \"soc@dc.example\"\n[[notify.route]]\nname = \"soc\"\nto = [\"soc@dc.example\"]\n",
+            data.display()
+        ),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let config = config.display().to_string();
+    let auth = crate::sample("linux/auth.log");
+    let data_s = data.display().to_string();
+    crate::ok(&[
+        "ingest",
+        "--data-dir",
+        &data_s,
+        auth.to_str().unwrap_or_default(),
+    ]);
+    crate::ok(&[
+        "report",
+        "--config",
+        &config,
+        "--month",
+        "2026-11",
+        "--format",
+        "pdf",
+        "--mail-to",
+        "ciso@dc.example",
+        "--mail-to",
+        "office@dc.example",
+    ]);
+    let mails = server.wait_for("the report mail", |m| !m.is_empty());
+    assert_eq!(mails.len(), 1, "{mails:#?}");
+    let mail = &mails[0];
+    assert_eq!(rcpt(mail), "ciso@dc.example, office@dc.example");
+    assert!(
+        subject(mail).contains("Báo cáo giám sát an toàn thông tin hằng tháng 2026-11"),
+        "{}",
+        subject(mail)
+    );
+    let attachment = &mail["attachments"][0];
+    assert_eq!(attachment["filename"], "canhgac-report-2026-11.pdf");
+    assert_eq!(attachment["content_type"], "application/pdf");
+    assert!(
+        attachment["size"].as_u64().is_some_and(|n| n > 10_000),
+        "{attachment}"
+    );
+    assert!(text_part(mail, "text/plain").contains("SHA-256"));
+    // Nothing is left waiting.
+    let listed = canhgac(&["notify", "outbox", "--config", &config], None);
+    assert!(String::from_utf8_lossy(&listed.stdout).starts_with("0 pending, 0 refused"));
+}

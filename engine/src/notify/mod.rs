@@ -376,7 +376,14 @@ impl Notifier {
         crate::serve::state_store(&self.data_dir, STATE_FILE, &self.state)
     }
 
-    /// One pass outside the daemon (`canhgac notify flush`, the report command): every pending
+    /// Delivers what is pending now, without routing new alerts (the report command's mail).
+    pub fn deliver_now(&mut self) -> Result<Delivered> {
+        self.retry_now()?;
+        let now = chrono::Utc::now().timestamp_micros();
+        current_thread()?.block_on(self.deliver(now))
+    }
+
+    /// One pass outside the daemon (`canhgac notify flush`): every pending
     /// mail is tried now, new alerts are routed, and what is due is delivered. Returns the mails
     /// queued by routing and what delivery did.
     pub fn flush(&mut self) -> Result<(usize, Delivered)> {

@@ -24,7 +24,7 @@ use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::workflow::{AuditLog, Resolution, Status};
 
-pub use render::{Format, render};
+pub use render::{Format, mail, render};
 
 /// Entries kept in each top list.
 pub const TOP: usize = 10;

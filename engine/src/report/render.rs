@@ -236,6 +236,51 @@ pub(super) enum Block {
     Footer(String),
 }
 
+/// The mail that carries a report: the headline figures in both parts, the report attached.
+pub fn mail(r: &MonthlyReport, lang: Lang) -> crate::notify::mail::Composed {
+    let w = words(lang);
+    let org = if r.organization.is_empty() {
+        String::new()
+    } else {
+        format!(" — {}", r.organization)
+    };
+    let subject = format!("[canhgac] {} {}{org}", w.title, r.period.month);
+    let open: u64 = r.handling.open_by_age.values().sum();
+    let lines = [
+        format!("{}: {} – {}", w.period, r.period.start, r.period.end),
+        format!("{}: {}", w.events, r.continuity.events),
+        format!("{}: {}", w.denied, r.firewall.denied),
+        format!(
+            "{} ({}): {} ({}: {})",
+            w.alerts
+                .trim_start_matches(|c: char| c.is_ascii_digit() || c == '.' || c == ' '),
+            w.total,
+            r.alerts.total,
+            w.previous,
+            r.alerts.previous_month.total
+        ),
+        format!("{}: {open}", w.open_by_age),
+        format!("{}: {}", w.digest, r.figures_sha256),
+    ];
+    let text = format!("{}{org}\n\n{}\n", w.title, lines.join("\n"));
+    let items: String = lines
+        .iter()
+        .map(|l| format!("<li>{}</li>", html(l)))
+        .collect();
+    let body = format!(
+        "<!DOCTYPE html><html><head><meta charset=\"utf-8\"></head><body style=\"font-family:Arial,sans-serif\">\
+         <h2>{} {}</h2><p>{}</p><ul>{items}</ul></body></html>",
+        html(w.title),
+        html(&r.period.month),
+        html(&r.organization)
+    );
+    crate::notify::mail::Composed {
+        subject: crate::notify::mail::header_line(&subject),
+        text,
+        html: body,
+    }
+}
+
 /// `2026-11-02T01:00:00.000000Z` as `2026-11-02 01:00`.
 fn short_time(rfc3339: &str) -> String {
     rfc3339.get(..16).unwrap_or(rfc3339).replace('T', " ")
