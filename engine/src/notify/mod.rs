@@ -295,8 +295,12 @@ impl Notifier {
     pub async fn deliver(&mut self, now: i64) -> Result<Delivered> {
         let mut done = Delivered::default();
         let mut server_down = false;
+        // What is still queued after the pass, counted as we go (no second read of the outbox).
+        let (mut queued, mut retrying) = (0u64, 0u64);
         for mut mail in self.outbox.pending()? {
             if mail.next_attempt > now || server_down {
+                queued += 1;
+                retrying += u64::from(mail.attempts > 0);
                 continue;
             }
             let bytes = mail.message_bytes()?;
@@ -331,11 +335,13 @@ impl Notifier {
                         .attempt_failures
                         .fetch_add(1, Ordering::Relaxed);
                     done.deferred += 1;
+                    queued += 1;
+                    retrying += 1;
                     server_down = true;
                 }
             }
         }
-        self.count_outbox()?;
+        self.store_counts(queued, retrying);
         Ok(done)
     }
 
@@ -351,13 +357,13 @@ impl Notifier {
     fn count_outbox(&self) -> Result<()> {
         let pending = self.outbox.pending()?;
         let retrying = pending.iter().filter(|m| m.attempts > 0).count();
-        self.metrics
-            .queued
-            .store(pending.len() as u64, Ordering::Relaxed);
-        self.metrics
-            .retrying
-            .store(retrying as u64, Ordering::Relaxed);
+        self.store_counts(pending.len() as u64, retrying as u64);
         Ok(())
+    }
+
+    fn store_counts(&self, queued: u64, retrying: u64) {
+        self.metrics.queued.store(queued, Ordering::Relaxed);
+        self.metrics.retrying.store(retrying, Ordering::Relaxed);
     }
 
     /// Makes the next delivery pass try every pending mail at once (a restart, or `notify flush`:
