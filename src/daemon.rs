@@ -88,6 +88,8 @@ pub fn serve(args: &ServeArgs) -> Result<()> {
     let engine = if config.detection.enabled {
         Some(engine(&config)?)
     } else {
+        // Recorded all the same: the report says no rule was enabled.
+        rule_set(&config)?;
         None
     };
     let report = canhgac_engine::serve::run(&config, engine, |_| {})?;
@@ -98,10 +100,25 @@ pub fn serve(args: &ServeArgs) -> Result<()> {
     Ok(())
 }
 
-/// The detection engine the config asks for: the bundled pack (unless turned off), the rules
-/// imported into the data directory, and the config's own rule paths.
+/// The detection engine the config asks for.
 fn engine(config: &Config) -> Result<Engine> {
+    let set = rule_set(config)?;
     let d = &config.detection;
+    Ok(Engine::new(set, Evaluator::Compiled)
+        .with_suppression(d.suppress_ms as i64 * 1000)
+        .with_lateness(d.lateness_ms as i64 * 1000))
+}
+
+/// The rules the config enables: the bundled pack (unless turned off), the rules imported into
+/// the data directory, and the config's own rule paths (none when detection is off). Written
+/// to the rule history (for the report's detection posture) as they are.
+pub(crate) fn rule_set(config: &Config) -> Result<RuleSet> {
+    let d = &config.detection;
+    if !d.enabled {
+        let empty = RuleSet::load(&[], Logsources::builtin()?).0;
+        record_rules(config, &empty)?;
+        return Ok(empty);
+    }
     let (mut set, mut failures) = if d.builtin_pack {
         canhgac_rules::builtin_pack()?
     } else {
@@ -123,9 +140,18 @@ fn engine(config: &Config) -> Result<Engine> {
         failed = failures.len(),
         "rules loaded"
     );
-    Ok(Engine::new(set, Evaluator::Compiled)
-        .with_suppression(d.suppress_ms as i64 * 1000)
-        .with_lateness(d.lateness_ms as i64 * 1000))
+    record_rules(config, &set)?;
+    Ok(set)
+}
+
+fn record_rules(config: &Config, set: &RuleSet) -> Result<()> {
+    let inventory = canhgac_engine::posture::inventory(set);
+    let now = chrono::Utc::now().timestamp_micros();
+    let changes = canhgac_engine::posture::record(&config.data_dir, &inventory, now)?;
+    if !changes.is_empty() {
+        tracing::info!(changes = changes.len(), "rule history updated");
+    }
+    Ok(())
 }
 
 fn init_logging(json: bool) {

@@ -749,6 +749,7 @@ fn hunt(data_dir: &Path, since: &str, args: &DetectArgs) -> Result<()> {
     out.flush()?;
     drop(log);
     canhgac_engine::index::sync(data_dir)?;
+    canhgac_engine::alert_rollup::refresh(data_dir)?;
     anyhow::ensure!(!write_failed, "writing alerts to stdout failed");
     eprintln!(
         "canhgac: hunted {scanned} stored events: {raised} alert(s), {new} new in the alert log"

@@ -37,6 +37,11 @@ pub struct ReportArgs {
     /// server. Not while `canhgac serve` runs on the same data directory (it owns the outbox).
     #[arg(long)]
     mail_to: Vec<String>,
+    /// Make the scheduled report if it is due (`[report.schedule]`): for setups that run it from
+    /// cron instead of `canhgac serve`. Writes to `reports/` and queues the mail; other options
+    /// but `--config` and `--data-dir` are ignored.
+    #[arg(long)]
+    due: bool,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -58,6 +63,23 @@ pub fn run(args: &ReportArgs) -> Result<()> {
     let mut config = load_config(args.config.as_deref())?;
     if let Some(dir) = &args.data_dir {
         config.data_dir = dir.clone();
+    }
+    // The rules enabled now go into the rule history the posture section reads.
+    crate::daemon::rule_set(&config)?;
+    if args.due {
+        let now = chrono::Utc::now().timestamp_micros();
+        match report::schedule::run_due(&config, now)? {
+            Some(made) => eprintln!(
+                "canhgac: report of {} made: {}{}",
+                made.month,
+                made.files.join(", "),
+                made.mail_id
+                    .map(|id| format!("; mail {id} queued"))
+                    .unwrap_or_default()
+            ),
+            None => eprintln!("canhgac: no scheduled report is due"),
+        }
+        return Ok(());
     }
     let (year, month) = match &args.month {
         Some(m) => report::parse_month(m)?,

@@ -119,6 +119,12 @@ pub struct ReportConfig {
     pub organization: String,
     /// A source without events for this many hours in a row is reported silent.
     pub silent_hours: u32,
+    /// Compliance mapping (YAML); the shipped TCVN 11930 / Circular 12 mapping when unset.
+    pub compliance: Option<PathBuf>,
+    /// A text file whose paragraphs the report adds to its recommendations.
+    pub notes: Option<PathBuf>,
+    /// The scheduled monthly run.
+    pub schedule: ScheduleConfig,
 }
 
 impl Default for ReportConfig {
@@ -126,6 +132,37 @@ impl Default for ReportConfig {
         ReportConfig {
             organization: String::new(),
             silent_hours: 24,
+            compliance: None,
+            notes: None,
+            schedule: ScheduleConfig::default(),
+        }
+    }
+}
+
+/// When `canhgac serve` (or `canhgac report --due`) makes last month's report by itself.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ScheduleConfig {
+    /// Day of the month (1-28) on which last month's report is made; 0 turns the schedule off.
+    pub day: u32,
+    /// Hour (UTC, 0-23) on that day from which it is due.
+    pub hour: u32,
+    /// Languages, one file each (`vi`, `en`).
+    pub languages: Vec<crate::notify::config::Lang>,
+    /// Forms written (`pdf`, `html`, `json`, `csv`).
+    pub formats: Vec<String>,
+    /// Who receives it (through the outbox; needs `[notify.smtp]`). Empty: files only.
+    pub recipients: Vec<String>,
+}
+
+impl Default for ScheduleConfig {
+    fn default() -> Self {
+        ScheduleConfig {
+            day: 0,
+            hour: 6,
+            languages: vec![crate::notify::config::Lang::Vi],
+            formats: vec!["pdf".to_owned()],
+            recipients: Vec::new(),
         }
     }
 }
@@ -396,6 +433,23 @@ impl Config {
                 "metrics: `listen = \"{}\"` is not ADDRESS:PORT",
                 self.metrics.listen
             ));
+        }
+        let schedule = &self.report.schedule;
+        if schedule.day > 28 || schedule.hour > 23 {
+            problems.push(format!(
+                "report.schedule: day must be 0 (off) to 28 and hour 0 to 23 (got day {}, hour {})",
+                schedule.day, schedule.hour
+            ));
+        }
+        for f in &schedule.formats {
+            if !["pdf", "html", "json", "csv"].contains(&f.as_str()) {
+                problems.push(format!(
+                    "report.schedule: format `{f}` is not one of pdf, html, json, csv"
+                ));
+            }
+        }
+        if let Err(e) = crate::report::load_mapping(self.report.compliance.as_deref()) {
+            problems.push(e.to_string());
         }
         for (name, group) in &self.groups {
             for c in &group.cidrs {

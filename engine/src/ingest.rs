@@ -98,6 +98,7 @@ pub fn ingest_files(
         // Release the alert log before the index reads it.
         drop(log);
         summary.alerts_indexed = crate::index::sync(data_dir)?.map(|c| c.added);
+        crate::alert_rollup::refresh(data_dir)?;
     }
     summary.alerts_raised = raised;
     summary.alerts_new = new;

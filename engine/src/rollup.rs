@@ -2,8 +2,10 @@
 //!
 //! Every Parquet file of the event store gets a companion with the same name under `rollups/`:
 //! - `rollups/hourly/date=D/<name>`: events per hour, collector, source type, host, department and
-//!   parse status, with raw bytes, firewall denies (`action` deny/drop/reject/reset) and failed
-//!   authentications (`outcome` = failure) counted alongside;
+//!   parse status, with raw bytes, firewall denies (`action` deny/drop/reject/reset), failed
+//!   authentications (`outcome` = failure) and privileged activity ([`is_privileged`]: sudo, su,
+//!   account changes, network-device administrator logins and configuration changes) counted
+//!   alongside;
 //! - `rollups/denies/date=D/<name>`: firewall denies per source address for the file's day, the
 //!   [`DENY_TOP`] largest exactly and the rest summed in one row with a null address (so sums over
 //!   files stay exact; a top list over several files can miss an address that is small in each).
@@ -62,7 +64,65 @@ pub fn hourly_schema() -> SchemaRef {
         count("bytes"),
         count("denied"),
         count("auth_failures"),
+        // Nullable: companions written before it existed read it as null.
+        Field::new("privileged", DataType::UInt64, true),
     ]))
+}
+
+/// Whether an event is privileged activity: what the compliance report shows as administrator
+/// activity. Linux: sudo, su and account or group changes; Cisco ASA: configuration changes and
+/// administrator logins (111008-111010, 502101-502112, 605004/605005, 611101-611103); Cisco IOS:
+/// `SYS-5-CONFIG_I` and `SEC_LOGIN-*`; FortiGate: administrator logins and configuration
+/// edits (`action` login, logout, add, edit, delete).
+pub fn is_privileged(
+    source_type: &str,
+    app: Option<&str>,
+    msgid: Option<&str>,
+    action: Option<&str>,
+) -> bool {
+    match source_type {
+        "linux_auth" | "syslog" => matches!(
+            app,
+            Some(
+                "sudo"
+                    | "su"
+                    | "useradd"
+                    | "userdel"
+                    | "usermod"
+                    | "groupadd"
+                    | "groupdel"
+                    | "groupmod"
+                    | "passwd"
+                    | "chpasswd"
+                    | "gpasswd"
+                    | "chage"
+            )
+        ),
+        "cisco_asa" => msgid.is_some_and(|m| {
+            matches!(
+                m,
+                "111008"
+                    | "111009"
+                    | "111010"
+                    | "605004"
+                    | "605005"
+                    | "611101"
+                    | "611102"
+                    | "611103"
+            ) || m
+                .parse::<u32>()
+                .is_ok_and(|n| (502101..=502112).contains(&n))
+        }),
+        "cisco_ios" => {
+            msgid.is_some_and(|m| m.starts_with("SYS-5-CONFIG") || m.starts_with("SEC_LOGIN-"))
+        }
+        "fortigate" => action.is_some_and(|a| {
+            ["login", "logout", "add", "edit", "delete"]
+                .iter()
+                .any(|w| a.eq_ignore_ascii_case(w))
+        }),
+        _ => false,
+    }
 }
 
 /// Columns of the deny rollup.
@@ -79,6 +139,7 @@ struct Counts {
     bytes: u64,
     denied: u64,
     auth_failures: u64,
+    privileged: u64,
 }
 
 /// The rollup of one event file, filled batch by batch.
@@ -124,6 +185,8 @@ impl Rollup {
         let action = text_column(batch, col::ACTION)?;
         let outcome = text_column(batch, col::OUTCOME)?;
         let src_ip = text_column(batch, col::SRC_IP)?;
+        let app = text_column(batch, col::APP)?;
+        let msgid = text_column(batch, col::MSGID)?;
         let raw = batch
             .column_by_name(col::RAW)
             .map(|c| c.as_binary::<i32>().clone());
@@ -149,6 +212,12 @@ impl Rollup {
                 Some("deny" | "drop" | "reject" | "reset")
             );
             let failed = value(&outcome, row) == Some("failure");
+            let privileged = is_privileged(
+                value(&parts[1], row).unwrap_or(""),
+                value(&app, row),
+                value(&msgid, row),
+                value(&action, row),
+            );
             let bytes = raw.as_ref().map_or(0, |r| r.value(row).len() as u64);
             let counts = match self.hourly.get_mut(self.key.as_str()) {
                 Some(c) => c,
@@ -158,6 +227,7 @@ impl Rollup {
             counts.bytes += bytes;
             counts.denied += u64::from(denied);
             counts.auth_failures += u64::from(failed);
+            counts.privileged += u64::from(privileged);
             if denied {
                 let ip = value(&src_ip, row).unwrap_or("");
                 match self.denies.get_mut(ip) {
@@ -177,7 +247,7 @@ impl Rollup {
         rows.sort_by(|a, b| a.0.cmp(b.0));
         let mut hours = Vec::with_capacity(rows.len());
         let mut texts: [StringBuilder; 5] = Default::default();
-        let mut counts: [Vec<u64>; 4] = Default::default();
+        let mut counts: [Vec<u64>; 5] = Default::default();
         for (key, c) in rows {
             let mut parts = key.split(SEP);
             let hour: i64 = parts
@@ -191,9 +261,10 @@ impl Rollup {
                     Some(v) => builder.append_value(v),
                 }
             }
-            for (v, n) in counts
-                .iter_mut()
-                .zip([c.events, c.bytes, c.denied, c.auth_failures])
+            for (v, n) in
+                counts
+                    .iter_mut()
+                    .zip([c.events, c.bytes, c.denied, c.auth_failures, c.privileged])
             {
                 v.push(n);
             }
@@ -366,6 +437,8 @@ mod tests {
             "<4>Oct  5 02:10:00 gw kernel: [UFW BLOCK] IN=eth0 OUT= MAC= SRC=198.51.100.7 DST=10.0.0.1 LEN=60 PROTO=TCP SPT=1 DPT=22",
             "<4>Oct  5 02:10:01 gw kernel: [UFW BLOCK] IN=eth0 OUT= MAC= SRC=198.51.100.7 DST=10.0.0.1 LEN=60 PROTO=TCP SPT=2 DPT=23",
             "garbage that no parser understands",
+            "<85>Oct  5 02:20:00 web01 sudo:    admin : TTY=pts/0 ; PWD=/home/admin ; USER=root ; COMMAND=/usr/bin/systemctl restart nginx",
+            "<189>Oct  5 02:21:00 asa01 : %ASA-5-111008: User 'admin' executed the 'write memory' command.",
         ];
         for l in lines {
             let origin = Origin {
@@ -387,7 +460,15 @@ mod tests {
             .values()
             .iter()
             .sum();
-        assert_eq!(events, 6);
+        assert_eq!(events, 8);
+        let privileged: u64 = hourly
+            .column_by_name("privileged")
+            .expect("col")
+            .as_primitive::<arrow::datatypes::UInt64Type>()
+            .iter()
+            .flatten()
+            .sum();
+        assert_eq!(privileged, 2, "sudo and the ASA configuration command");
         let failures: u64 = hourly
             .column_by_name("auth_failures")
             .expect("col")

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use chrono::Datelike;
 use serde_json::Value;
 
 use crate::canhgac;
@@ -692,4 +693,72 @@ fn the_monthly_report_goes_out_as_an_attachment() {
     // Nothing is left waiting.
     let listed = canhgac(&["notify", "outbox", "--config", &config], None);
     assert!(String::from_utf8_lossy(&listed.stdout).starts_with("0 pending, 0 refused"));
+}
+
+#[test]
+fn the_daemon_makes_the_scheduled_report_and_mails_it_once() {
+    let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let smtp_port = free_port();
+    let server = SmtpServer::start(tmp.path(), smtp_port, Security::Plain);
+    let data = tmp.path().join("data");
+    let auth = crate::sample("linux/auth.log");
+    crate::ok(&[
+        "ingest",
+        "--data-dir",
+        &data.display().to_string(),
+        auth.to_str().unwrap_or_default(),
+    ]);
+    // Due from the 1st of every month at 00:00 UTC: today, it is due for last month.
+    let daemon = Daemon::start_with(
+        tmp.path(),
+        "",
+        &format!(
+            "[report]\norganization = \"Sở Thông tin và Truyền thông\"\n\
+             [report.schedule]\nday = 1\nhour = 0\nlanguages = [\"vi\", \"en\"]\n\
+             formats = [\"pdf\", \"json\"]\nrecipients = [\"ciso@dc.example\"]\n\
+             [notify.smtp]\nhost = \"127.0.0.1\"\nport = {smtp_port}\nsecurity = \"none\"\n\
+             from = \"soc@dc.example\"\n[[notify.route]]\nname = \"soc\"\nto = [\"soc@dc.example\"]\n\
+             [[source]]\nname = \"udp\"\nkind = \"udp\"\nlisten = \"127.0.0.1:{}\"\n",
+            free_port()
+        ),
+    );
+    let mails = server.wait_for("the scheduled report", |m| !m.is_empty());
+    let now = chrono::Utc::now();
+    let last = now.date_naive().with_day(1).and_then(|d| d.pred_opt());
+    let month = last.map_or_else(String::new, |d| d.format("%Y-%m").to_string());
+    let mail = &mails[0];
+    assert_eq!(rcpt(mail), "ciso@dc.example");
+    assert!(subject(mail).contains(&month), "{}", subject(mail));
+    let names: Vec<&str> = mail["attachments"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|x| x["filename"].as_str()).collect())
+        .unwrap_or_default();
+    let expected: Vec<String> = ["vi.pdf", "vi.json", "en.pdf", "en.json"]
+        .iter()
+        .map(|s| format!("canhgac-report-{month}-{s}"))
+        .collect();
+    assert_eq!(names, expected);
+    let reports = data.join("reports");
+    for name in &expected {
+        assert!(reports.join(name).is_file(), "{name} in reports/");
+    }
+    let record: Value = serde_json::from_slice(
+        &std::fs::read(reports.join(format!("{month}.done.json"))).unwrap_or_default(),
+    )
+    .unwrap_or(Value::Null);
+    assert_eq!(record["month"], month.as_str());
+    assert_eq!(record["files"].as_array().map(Vec::len), Some(4));
+
+    // Made once: neither a restart nor a run from cron makes or mails it again.
+    let daemon = daemon.restart();
+    std::thread::sleep(Duration::from_secs(3));
+    let config = tmp.path().join("canhgac.toml").display().to_string();
+    let again = canhgac(&["report", "--due", "--config", &config], None);
+    assert!(
+        String::from_utf8_lossy(&again.stderr).contains("no scheduled report is due"),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+    daemon.stop();
+    assert_eq!(server.messages().len(), 1);
 }

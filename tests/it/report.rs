@@ -90,6 +90,16 @@ fn every_figure_of_the_month_matches_an_independent_count() {
             }
         }
     }
+    // Administrators at work: privileged activity for the compliance section.
+    for i in 1..=6i64 {
+        let t = now - Duration::minutes(11 * i);
+        if in_month(&t) {
+            auth.push(format!(
+                "<86>1 {} web01 sudo - - - admin : TTY=pts/{i} ; PWD=/home/admin ; USER=root ; COMMAND=/usr/bin/systemctl restart nginx",
+                stamp(&t)
+            ));
+        }
+    }
     // A firewall denying scans every 5 minutes.
     let mut fw = Vec::new();
     for i in 1..=500i64 {
@@ -353,6 +363,166 @@ fn every_figure_of_the_month_matches_an_independent_count() {
         Some(3)
     );
 
+    // Access evidence, against the raw events.
+    let failed_auth = pairs(&sql_csv(
+        &data_s,
+        &format!("SELECT 'all', count(*) FROM events WHERE {window} AND outcome = 'failure'"),
+    ));
+    assert_eq!(
+        r["access"]["auth_failures"].as_u64(),
+        failed_auth.get("all").copied()
+    );
+    let privileged = pairs(&sql_csv(
+        &data_s,
+        &format!(
+            "SELECT 'all', count(*) FROM events WHERE {window} AND source_type IN ('linux_auth', 'syslog') \
+             AND app IN ('sudo','su','useradd','userdel','usermod','groupadd','groupdel','groupmod','passwd','chpasswd','gpasswd','chage')"
+        ),
+    ));
+    assert!(privileged.get("all").is_some_and(|n| *n > 0));
+    assert_eq!(
+        r["access"]["privileged_events"].as_u64(),
+        privileged.get("all").copied()
+    );
+    // Retention: from the oldest stored day to the end.
+    let oldest = sql_csv(
+        &data_s,
+        "SELECT to_char(min(ts), '%Y-%m-%d') AS d FROM events",
+    );
+    let oldest = oldest
+        .lines()
+        .nth(1)
+        .unwrap_or_default()
+        .trim_matches('"')
+        .to_owned();
+    let end_t = chrono::DateTime::parse_from_rfc3339(&end).map_or(0, |t| t.timestamp());
+    let oldest_t = chrono::NaiveDate::parse_from_str(&oldest, "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map_or(0, |t| t.and_utc().timestamp());
+    assert_eq!(r["continuity"]["oldest_stored_day"], oldest.as_str());
+    assert_eq!(
+        r["continuity"]["retention_days"].as_i64(),
+        Some((end_t - oldest_t + 86_399) / 86_400)
+    );
+
+    // Suppressed repeats and open alerts, from the alert log and the triage done above.
+    let suppressed: u64 = month_alerts
+        .iter()
+        .filter_map(|a| a["suppressed_before"].as_u64())
+        .sum();
+    assert_eq!(r["alerts"]["suppressed"].as_u64(), Some(suppressed));
+    let closed = [id(1), id(2)];
+    let mut open_level: BTreeMap<String, u64> = BTreeMap::new();
+    let mut open_age: BTreeMap<String, u64> = ["<1d", "1-7d", "7-30d", ">30d"]
+        .iter()
+        .map(|b| ((*b).to_owned(), 0))
+        .collect();
+    for a in &alerts {
+        let first = a["first_ts"].as_str().unwrap_or_default();
+        let id_a = a["id"].as_str().unwrap_or_default();
+        if first >= end_s || closed.iter().any(|c| c == id_a) {
+            continue;
+        }
+        *open_level
+            .entry(a["level"].as_str().unwrap_or_default().to_owned())
+            .or_default() += 1;
+        let hour =
+            chrono::DateTime::parse_from_rfc3339(first).map_or(0, |t| t.timestamp()) / 3600 * 3600;
+        let bucket = match (end_t - hour) / 86_400 {
+            0 => "<1d",
+            1..=6 => "1-7d",
+            7..=29 => "7-30d",
+            _ => ">30d",
+        };
+        *open_age.entry(bucket.to_owned()).or_default() += 1;
+    }
+    assert_eq!(json_map(&r["handling"]["open_by_level"]), open_level);
+    assert_eq!(json_map(&r["handling"]["open_by_age"]), open_age);
+
+    // Detection posture: the rules `report` found enabled (the built-in pack) went into the
+    // rule history now, inside this month.
+    let listed = ok(&["rules", "list"]);
+    let pack_rules = listed.lines().filter(|l| !l.trim().is_empty()).count() as u64;
+    let p = &r["posture"];
+    assert_eq!(p["rules_enabled"].as_u64(), Some(pack_rules), "{listed}");
+    assert_eq!(
+        p["added"].as_array().map(|a| a.len() as u64),
+        Some(pack_rules)
+    );
+    let fired: BTreeSet<&str> = month_alerts
+        .iter()
+        .filter_map(|a| a["rule_id"].as_str())
+        .collect();
+    assert_eq!(p["rules_fired"].as_u64(), Some(fired.len() as u64));
+    assert!(
+        p["coverage"]
+            .as_array()
+            .is_some_and(|c| c.iter().any(|t| t["tactic"] == "credential-access")),
+        "{p}"
+    );
+
+    // Compliance: every verdict follows from its figure and threshold; figures match the above.
+    let lines = r["compliance"]["lines"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert!(lines.len() >= 10);
+    for l in &lines {
+        let value = l["value"].as_f64();
+        let threshold = l["threshold"].as_str().unwrap_or_default();
+        let expected = match (value, threshold.split_once(' ')) {
+            (None, _) => "no_data",
+            (Some(v), Some((">=", t))) => {
+                if v >= t.parse::<f64>().unwrap_or(f64::MAX) {
+                    "met"
+                } else {
+                    "not_met"
+                }
+            }
+            (Some(v), Some(("<=", t))) => {
+                if v <= t.parse::<f64>().unwrap_or(f64::MIN) {
+                    "met"
+                } else {
+                    "not_met"
+                }
+            }
+            (Some(v), _) => {
+                if v > 0.0 {
+                    "met"
+                } else {
+                    "no_data"
+                }
+            }
+        };
+        assert_eq!(l["verdict"], expected, "{l}");
+        let figure = l["figure"].as_str().unwrap_or_default();
+        let want = match figure {
+            "auth_failures" => failed_auth.get("all").map(|n| *n as f64),
+            "privileged_events" => privileged.get("all").map(|n| *n as f64),
+            "retention_days" => Some(((end_t - oldest_t + 86_399) / 86_400) as f64),
+            "rules_enabled" => Some(pack_rules as f64),
+            "alerts_total" => Some(month_alerts.len() as f64),
+            _ => value,
+        };
+        assert_eq!(value, want, "{figure}");
+    }
+    // Recommendations: the SSH source's silence is named, with its hours.
+    for s in &sources {
+        let hours: u64 = s["silent_gaps"]
+            .as_array()
+            .map(|g| g.iter().filter_map(|g| g["hours"].as_u64()).sum())
+            .unwrap_or(0);
+        let named = r["recommendations"].as_array().is_some_and(|recs| {
+            recs.iter().any(|x| {
+                x["advice"] == "silent_source"
+                    && x["subject"] == s["source"]
+                    && x["value"].as_f64() == Some(hours as f64)
+            })
+        });
+        assert_eq!(named, hours > 0, "{}", s["source"]);
+    }
+
     // The rollups agree with the events they summarise.
     let rolled = pairs(&sql_csv(
         &data_s,
@@ -396,4 +566,132 @@ fn every_figure_of_the_month_matches_an_independent_count() {
         None,
     );
     assert!(!bad.status.success());
+
+    // The security office's notes, from a file named in the config: paragraphs kept, markup
+    // shown as text.
+    let notes = tmp.path().join("notes.txt");
+    std::fs::write(
+        &notes,
+        "Đã nâng cấp tường lửa biên.\n\nKế hoạch <b>tháng sau</b>: rà soát\nquy tắc SSH.\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let config = tmp.path().join("canhgac.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "data_dir = \"{}\"\n[report]\nnotes = \"{}\"\n",
+            data.display(),
+            notes.display()
+        ),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let config_s = config.display().to_string();
+    let with_notes: Value = serde_json::from_str(&ok(&[
+        "report", "--config", &config_s, "--month", &month, "--format", "json",
+    ]))
+    .unwrap_or(Value::Null);
+    assert_eq!(
+        with_notes["notes"],
+        serde_json::json!([
+            "Đã nâng cấp tường lửa biên.",
+            "Kế hoạch <b>tháng sau</b>: rà soát quy tắc SSH."
+        ])
+    );
+    let page = ok(&["report", "--config", &config_s, "--month", &month]);
+    assert!(
+        page.contains("Kế hoạch &lt;b&gt;tháng sau&lt;/b&gt;"),
+        "notes escaped"
+    );
+
+    // The PDF, read back by poppler: every Vietnamese heading with its diacritics, the key
+    // figures, and every page rasterised without error.
+    for (lang, headings) in [
+        (
+            "vi",
+            [
+                "Báo cáo giám sát an toàn thông tin hằng tháng",
+                "1. Phạm vi",
+                "2. Tính liên tục của giám sát",
+                "3. Cảnh báo",
+                "4. Xử lý",
+                "5. Năng lực phát hiện",
+                "6. Đối chiếu tuân thủ",
+                "7. Khuyến nghị",
+            ],
+        ),
+        (
+            "en",
+            [
+                "Monthly security monitoring report",
+                "1. Scope",
+                "2. Monitoring continuity",
+                "3. Alerts",
+                "4. Handling",
+                "5. Detection posture",
+                "6. Compliance",
+                "7. Recommendations",
+            ],
+        ),
+    ] {
+        let pdf = tmp.path().join(format!("report-{lang}.pdf"));
+        let pdf_s = pdf.display().to_string();
+        ok(&[
+            "report",
+            "--data-dir",
+            &data_s,
+            "--month",
+            &month,
+            "--lang",
+            lang,
+            "--format",
+            "pdf",
+            "--out",
+            &pdf_s,
+        ]);
+        let text = std::process::Command::new("pdftotext")
+            .args([&pdf_s, "-"])
+            .output()
+            .unwrap_or_else(|e| panic!("pdftotext (poppler-utils): {e}"));
+        assert!(text.status.success());
+        let text = String::from_utf8_lossy(&text.stdout);
+        for h in headings {
+            assert!(
+                text.contains(h),
+                "{lang}: {h:?} not in the PDF text:\n{text}"
+            );
+        }
+        for figure in [
+            r["continuity"]["events"].to_string(),
+            r["alerts"]["total"].to_string(),
+            r["firewall"]["denied"].to_string(),
+        ] {
+            assert!(
+                text.contains(&figure),
+                "{lang}: {figure} not in the PDF text"
+            );
+        }
+        let pages = tmp.path().join(format!("page-{lang}"));
+        let rendered = std::process::Command::new("pdftoppm")
+            .args(["-r", "40", "-png", &pdf_s])
+            .arg(&pages)
+            .output()
+            .unwrap_or_else(|e| panic!("pdftoppm: {e}"));
+        assert!(
+            rendered.status.success() && rendered.stderr.is_empty(),
+            "pdftoppm: {}",
+            String::from_utf8_lossy(&rendered.stderr)
+        );
+        let count = std::fs::read_dir(tmp.path())
+            .map(|d| {
+                d.flatten()
+                    .filter(|e| {
+                        e.file_name()
+                            .to_string_lossy()
+                            .starts_with(&format!("page-{lang}"))
+                    })
+                    .count()
+            })
+            .unwrap_or(0);
+        assert!(count >= 3, "{lang}: {count} pages rendered");
+    }
 }

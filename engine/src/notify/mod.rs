@@ -264,30 +264,16 @@ impl Notifier {
         attachments: &[MailAttachment],
         now: i64,
     ) -> Result<()> {
-        let recipients = to
-            .iter()
-            .map(|a| {
-                a.parse::<Mailbox>()
-                    .map_err(|e| Error::Config(format!("recipient `{a}`: {e}")))
-            })
-            .collect::<Result<Vec<_>>>()?;
-        let message = mail::message(&self.from, &recipients, composed, id, attachments)?;
-        let pending = Pending {
-            id: id.to_owned(),
-            kind: kind.to_owned(),
+        let mail = Queued {
+            kind,
             route,
-            from: self.from.email.to_string(),
-            to: recipients.iter().map(|m| m.email.to_string()).collect(),
-            subject: composed.subject.clone(),
-            queued_at: canhgac_rules::alert::rfc3339(now),
-            attempts: 0,
-            next_attempt: 0,
-            last_error: None,
-            message: base64::engine::general_purpose::STANDARD.encode(message.formatted()),
+            id,
+            to,
+            composed,
+            attachments,
+            now,
         };
-        self.outbox.put(&pending)?;
-        tracing::debug!(id, kind, subject = %pending.subject, "mail queued");
-        Ok(())
+        put(&self.outbox, &self.from, &mail)
     }
 
     /// Tries every mail due at `now` (µs) once, oldest first. A server that is down defers the
@@ -425,6 +411,79 @@ impl Notifier {
         let _ = tokio::time::timeout(Duration::from_secs(3), self.deliver(now)).await;
         Ok(())
     }
+}
+
+/// A mail to queue.
+struct Queued<'a> {
+    kind: &'a str,
+    route: Option<String>,
+    id: &'a str,
+    to: &'a [String],
+    composed: &'a Composed,
+    attachments: &'a [MailAttachment],
+    now: i64,
+}
+
+/// Builds a mail and puts it in the outbox.
+fn put(outbox: &Outbox, from: &Mailbox, q: &Queued<'_>) -> Result<()> {
+    let recipients =
+        q.to.iter()
+            .map(|a| {
+                a.parse::<Mailbox>()
+                    .map_err(|e| Error::Config(format!("recipient `{a}`: {e}")))
+            })
+            .collect::<Result<Vec<_>>>()?;
+    let message = mail::message(from, &recipients, q.composed, q.id, q.attachments)?;
+    let pending = Pending {
+        id: q.id.to_owned(),
+        kind: q.kind.to_owned(),
+        route: q.route.clone(),
+        from: from.email.to_string(),
+        to: recipients.iter().map(|m| m.email.to_string()).collect(),
+        subject: q.composed.subject.clone(),
+        queued_at: canhgac_rules::alert::rfc3339(q.now),
+        attempts: 0,
+        next_attempt: 0,
+        last_error: None,
+        message: base64::engine::general_purpose::STANDARD.encode(message.formatted()),
+    };
+    outbox.put(&pending)?;
+    tracing::debug!(id = q.id, kind = q.kind, subject = %pending.subject, "mail queued");
+    Ok(())
+}
+
+/// Queues a report mail in the data directory's outbox without holding the notifier's lock: the
+/// scheduled report made beside a running daemon, whose notifier delivers it on its next pass.
+pub fn enqueue_report(
+    config: &Config,
+    to: &[String],
+    composed: &Composed,
+    attachments: &[MailAttachment],
+    key: &str,
+) -> Result<String> {
+    if !config.notify.enabled() {
+        return Err(Error::Config(
+            "mailing a report needs a mail server: set [notify.smtp] host".to_owned(),
+        ));
+    }
+    let from: Mailbox = config
+        .notify
+        .smtp
+        .from
+        .parse()
+        .map_err(|e| Error::Config(format!("notify.smtp.from: {e}")))?;
+    let id = stable_id(&[b"report", key.as_bytes()]);
+    let mail = Queued {
+        kind: "report",
+        route: None,
+        id: &id,
+        to,
+        composed,
+        attachments,
+        now: chrono::Utc::now().timestamp_micros(),
+    };
+    put(&Outbox::open(&config.data_dir)?, &from, &mail)?;
+    Ok(id)
 }
 
 /// Locks `outbox/.lock` for this process.

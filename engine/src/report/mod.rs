@@ -8,10 +8,13 @@
 //!
 //! [`render`] turns the figures into JSON, CSV, HTML or PDF (Vietnamese or English, charts).
 
+mod assess;
 mod pdf;
 mod render;
+pub mod schedule;
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::path::Path;
 
 use arrow::array::AsArray;
 use arrow::datatypes::{Int64Type, UInt64Type};
@@ -20,10 +23,15 @@ use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
 use sha2::Digest;
 
+use crate::alert_rollup::AlertRollup;
 use crate::config::Config;
 use crate::error::{Error, Result};
-use crate::workflow::{AuditLog, Resolution, Status};
+use crate::workflow::{AuditLog, AuditRecord, Resolution, Status};
 
+pub use assess::{
+    Advice, Compliance, ComplianceLine, DEFAULT_MAPPING, Localized, Posture, Recommendation,
+    RuleRef, TacticCoverage, Verdict, load_mapping,
+};
 pub use render::{Format, mail, render};
 
 /// Entries kept in each top list.
@@ -38,7 +46,8 @@ pub struct ReportRequest {
     pub month: u32,
     /// A source with no events for at least this many hours in a row is reported silent.
     pub silent_hours: u32,
-    /// Report time (µs): a period still running is cut here.
+    /// Report time (µs): a period still running is cut here (its alert figures count whole
+    /// days, which differs only for alerts stamped later today than the report: clock skew).
     pub now_micros: i64,
 }
 
@@ -55,10 +64,20 @@ pub struct MonthlyReport {
     pub continuity: Continuity,
     /// Firewall denies.
     pub firewall: Firewall,
+    /// Authentication failures and privileged activity.
+    pub access: Access,
     /// What fired.
     pub alerts: AlertFigures,
     /// How alerts were handled.
     pub handling: Handling,
+    /// Rules enabled, added, changed; ATT&CK coverage.
+    pub posture: Posture,
+    /// The compliance mapping, judged.
+    pub compliance: Compliance,
+    /// Generated from the figures.
+    pub recommendations: Vec<Recommendation>,
+    /// The security office's own notes (config `report.notes`).
+    pub notes: Vec<String>,
     /// SHA-256 of the figures above (canonical JSON, this field empty).
     pub figures_sha256: String,
 }
@@ -70,7 +89,7 @@ pub struct Period {
     pub month: String,
     /// First instant (RFC 3339).
     pub start: String,
-    /// End (exclusive; the report time for a running month).
+    /// End (exclusive; the report time for a month still running).
     pub end: String,
 }
 
@@ -103,6 +122,12 @@ pub struct Department {
 pub struct Continuity {
     /// Events in the month.
     pub events: u64,
+    /// Days in the period (a running month: days begun so far).
+    pub days_in_period: u64,
+    /// The oldest day of events in the store.
+    pub oldest_stored_day: Option<String>,
+    /// Days of events held: from the oldest stored day to the end of the period.
+    pub retention_days: Option<u64>,
     /// Events per day (all sources).
     pub events_per_day: BTreeMap<String, u64>,
     /// Per source.
@@ -146,6 +171,15 @@ pub struct Firewall {
     pub top_denied_sources: Vec<Count>,
 }
 
+/// Access-control evidence.
+#[derive(Debug, Clone, Serialize)]
+pub struct Access {
+    /// Failed authentications (`outcome` = failure).
+    pub auth_failures: u64,
+    /// Privileged activity (see [`crate::rollup::is_privileged`]).
+    pub privileged_events: u64,
+}
+
 /// A label and a number.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Count {
@@ -160,6 +194,8 @@ pub struct Count {
 pub struct AlertFigures {
     /// Alerts whose first event falls in the month.
     pub total: u64,
+    /// Repeats held back by suppression (not raised again while their alert stood).
+    pub suppressed: u64,
     /// By level.
     pub by_level: BTreeMap<String, u64>,
     /// By rule (id, title), most first.
@@ -193,6 +229,8 @@ pub struct RuleCount {
     pub level: String,
     /// Alerts.
     pub count: u64,
+    /// Repeats held back by suppression.
+    pub suppressed: u64,
 }
 
 /// The previous month's totals, for comparison.
@@ -216,8 +254,11 @@ pub struct Handling {
     /// Minutes from the first event to closing.
     pub time_to_close_minutes: Spread,
     /// Alerts not closed at the end of the period, by age: `<1d`, `1-7d`, `7-30d`, `>30d`
-    /// (every alert raised up to then, not only this month's).
+    /// (every alert raised up to then, not only this month's; age counted from the start of the
+    /// hour the alert was raised in).
     pub open_by_age: BTreeMap<String, u64>,
+    /// The same open alerts by level.
+    pub open_by_level: BTreeMap<String, u64>,
     /// Per rule with closed alerts: closed, false positives, rate.
     pub false_positives: Vec<FalsePositives>,
 }
@@ -281,6 +322,11 @@ fn previous_month(year: i32, month: u32) -> (i32, u32) {
     }
 }
 
+/// The date after the last day that `[.., end)` touches.
+fn day_after(end: i64) -> String {
+    date_of(end - 1 + DAY_MICROS)
+}
+
 fn date_of(micros: i64) -> String {
     crate::store::day_to_date(i32::try_from(micros.div_euclid(DAY_MICROS)).unwrap_or(0))
 }
@@ -299,7 +345,9 @@ pub fn monthly(config: &Config, request: &ReportRequest) -> Result<MonthlyReport
         &format!(
             "SELECT CAST(to_unixtime(hour) AS BIGINT) AS hour_s, coalesce(collector, '-') AS collector, \
              source_type, coalesce(asset_group, '-') AS asset_group, parse_status, \
-             CAST(sum(events) AS BIGINT UNSIGNED) AS events, CAST(sum(denied) AS BIGINT UNSIGNED) AS denied \
+             CAST(sum(events) AS BIGINT UNSIGNED) AS events, CAST(sum(denied) AS BIGINT UNSIGNED) AS denied, \
+             CAST(sum(auth_failures) AS BIGINT UNSIGNED) AS auth_failures, \
+             CAST(sum(coalesce(privileged, 0)) AS BIGINT UNSIGNED) AS privileged \
              FROM event_rollup WHERE hour >= to_timestamp_micros({start}) AND hour < to_timestamp_micros({end}) \
              GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5"
         ),
@@ -310,6 +358,10 @@ pub fn monthly(config: &Config, request: &ReportRequest) -> Result<MonthlyReport
     let mut types = BTreeSet::new();
     let mut per_group: HashMap<String, u64> = HashMap::new();
     let mut denied = 0u64;
+    let mut access = Access {
+        auth_failures: 0,
+        privileged_events: 0,
+    };
     for batch in &hourly {
         let hour = batch.column(0).as_primitive::<Int64Type>();
         let collector = batch.column(1).as_string::<i32>();
@@ -318,11 +370,15 @@ pub fn monthly(config: &Config, request: &ReportRequest) -> Result<MonthlyReport
         let status = batch.column(4).as_string::<i32>();
         let events = batch.column(5).as_primitive::<UInt64Type>();
         let denies = batch.column(6).as_primitive::<UInt64Type>();
+        let failed_auth = batch.column(7).as_primitive::<UInt64Type>();
+        let privileged = batch.column(8).as_primitive::<UInt64Type>();
         for row in 0..batch.num_rows() {
             let n = events.value(row);
             let h = hour.value(row) * 1_000_000;
             total += n;
             denied += denies.value(row);
+            access.auth_failures += failed_auth.value(row);
+            access.privileged_events += privileged.value(row);
             *events_per_day.entry(date_of(h)).or_default() += n;
             types.insert(source_type.value(row).to_owned());
             *per_group.entry(group.value(row).to_owned()).or_default() += n;
@@ -372,19 +428,17 @@ pub fn monthly(config: &Config, request: &ReportRequest) -> Result<MonthlyReport
         }
     }
 
-    let (alerts, _, _) =
-        crate::alerts::read_alerts(data_dir, 0, crate::alerts::alerts_end(data_dir)?)?;
+    let rollup = crate::alert_rollup::refresh(data_dir)?;
     let audit = AuditLog::new(data_dir).read_all()?;
     let (py, pm) = previous_month(request.year, request.month);
-    let previous_start = month_start(py, pm)?;
-    let in_month: Vec<&Alert> = alerts
-        .iter()
-        .filter(|a| a.first_micros >= start && a.first_micros < end)
-        .collect();
-    let previous: Vec<&Alert> = alerts
-        .iter()
-        .filter(|a| a.first_micros >= previous_start && a.first_micros < start)
-        .collect();
+    // Alert days up to and including the one `end` falls in (unless `end` is its midnight).
+    let (from, to) = (date_of(start), day_after(end));
+
+    let alerts = alert_figures(&rollup, &from, &to, &date_of(month_start(py, pm)?));
+    let fired: BTreeSet<&str> = alerts.by_rule.iter().map(|r| r.rule_id.as_str()).collect();
+    let posture = assess::posture(&crate::posture::read(data_dir)?, start, end, &fired);
+    let mapping = load_mapping(config.report.compliance.as_deref())?;
+    let oldest = oldest_stored_day(data_dir, &date_of(end - 1))?;
 
     let departments = config
         .groups
@@ -415,6 +469,12 @@ pub fn monthly(config: &Config, request: &ReportRequest) -> Result<MonthlyReport
         },
         continuity: Continuity {
             events: total,
+            days_in_period: ((end - start + DAY_MICROS - 1) / DAY_MICROS) as u64,
+            retention_days: oldest
+                .as_ref()
+                .and_then(|d| day_start(d))
+                .map(|t| ((end - t + DAY_MICROS - 1) / DAY_MICROS).max(0) as u64),
+            oldest_stored_day: oldest,
             events_per_day,
             sources,
         },
@@ -422,10 +482,17 @@ pub fn monthly(config: &Config, request: &ReportRequest) -> Result<MonthlyReport
             denied,
             top_denied_sources,
         },
-        alerts: alert_figures(&in_month, &previous),
-        handling: handling(&alerts, &in_month, &audit, end),
+        access,
+        alerts,
+        handling: handling(data_dir, &rollup, &audit, start, end)?,
+        posture,
+        compliance: Compliance::default(),
+        recommendations: Vec::new(),
+        notes: assess::notes(config.report.notes.as_deref())?,
         figures_sha256: String::new(),
     };
+    report.compliance = assess::compliance(&mapping, &report);
+    report.recommendations = assess::recommendations(&report);
     report.figures_sha256 = digest(&report)?;
     Ok(report)
 }
@@ -443,9 +510,53 @@ fn ratio(part: u64, whole: u64) -> f64 {
     if whole == 0 {
         0.0
     } else {
-        // Four decimals: stable in JSON, enough for a rate.
-        ((part as f64 / whole as f64) * 10_000.0).round() / 10_000.0
+        round4(part as f64 / whole as f64)
     }
+}
+
+/// Four decimals: stable in JSON, enough for a rate.
+fn round4(v: f64) -> f64 {
+    (v * 10_000.0).round() / 10_000.0
+}
+
+/// Midnight (µs) of a `YYYY-MM-DD` day.
+fn day_start(date: &str) -> Option<i64> {
+    NaiveDate::parse_from_str(date, "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|t| t.and_utc().timestamp_micros())
+}
+
+/// The oldest `events/date=D` partition up to `last` (inclusive): how far back the store goes.
+fn oldest_stored_day(data_dir: &Path, last: &str) -> Result<Option<String>> {
+    let dir = data_dir.join(crate::store::EVENTS_DIR);
+    let entries = match std::fs::read_dir(&dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(Error::io(&dir)(e)),
+    };
+    let mut oldest: Option<String> = None;
+    for entry in entries {
+        let entry = entry.map_err(Error::io(&dir))?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some(date) = name.strip_prefix("date=") else {
+            continue;
+        };
+        // A partition holding only temporary files (a write in progress) holds no events yet.
+        let has_events = std::fs::read_dir(entry.path()).is_ok_and(|files| {
+            files
+                .flatten()
+                .any(|f| f.file_name().to_string_lossy().ends_with(".parquet"))
+        });
+        if has_events
+            && day_start(date).is_some()
+            && date <= last
+            && oldest.as_deref().is_none_or(|o| date < o)
+        {
+            oldest = Some(date.to_owned());
+        }
+    }
+    Ok(oldest)
 }
 
 /// Runs of at least `min` empty hours after the first busy hour, up to `last_hour` inclusive (a
@@ -480,164 +591,207 @@ fn top(counts: HashMap<String, u64>) -> Vec<Count> {
     v
 }
 
-fn by_level(alerts: &[&Alert]) -> BTreeMap<String, u64> {
-    let mut m = BTreeMap::new();
-    for a in alerts {
-        *m.entry(a.level.clone()).or_default() += 1;
+fn add_counts(into: &mut BTreeMap<String, u64>, from: &BTreeMap<String, u64>) {
+    for (k, v) in from {
+        *into.entry(k.clone()).or_default() += v;
     }
-    m
 }
 
-fn alert_figures(alerts: &[&Alert], previous: &[&Alert]) -> AlertFigures {
+fn add_counts_hashed(into: &mut HashMap<String, u64>, from: &BTreeMap<String, u64>) {
+    for (k, v) in from {
+        *into.entry(k.clone()).or_default() += v;
+    }
+}
+
+/// The alert section from the daily alert rollup: days `from..to`, and `previous..from` for the
+/// comparison.
+fn alert_figures(rollup: &AlertRollup, from: &str, to: &str, previous: &str) -> AlertFigures {
     let mut rules: BTreeMap<&str, RuleCount> = BTreeMap::new();
-    let mut tactics = BTreeMap::new();
-    let mut departments = BTreeMap::new();
-    let mut source_types = BTreeMap::new();
-    let mut per_day = BTreeMap::new();
-    let (mut ips, mut hosts, mut users) = (HashMap::new(), HashMap::new(), HashMap::new());
-    for a in alerts {
-        rules
-            .entry(a.rule_id.as_str())
-            .or_insert_with(|| RuleCount {
-                rule_id: a.rule_id.clone(),
-                title: a.title.clone(),
-                level: a.level.clone(),
-                count: 0,
-            })
-            .count += 1;
-        for t in &a.tactics {
-            *tactics.entry(t.clone()).or_default() += 1;
-        }
-        let dept = crate::notify::route::department(a)
-            .unwrap_or("-")
-            .to_owned();
-        *departments.entry(dept).or_default() += 1;
-        let st = a.evidence.first().map_or("-", |e| e.source_type.as_str());
-        *source_types.entry(st.to_owned()).or_default() += 1;
-        *per_day.entry(date_of(a.first_micros)).or_default() += 1;
-        // Each alert counts once per distinct value it involves.
-        let seen = |map: &mut HashMap<String, u64>, values: Vec<&str>| {
-            let distinct: BTreeSet<&str> = values.into_iter().filter(|v| !v.is_empty()).collect();
-            for v in distinct {
-                *map.entry(v.to_owned()).or_default() += 1;
-            }
-        };
-        seen(
-            &mut ips,
-            a.evidence
-                .iter()
-                .filter_map(|e| e.src_ip.as_deref())
-                .collect(),
-        );
-        seen(
-            &mut hosts,
-            a.evidence
-                .iter()
-                .filter_map(|e| e.host.as_deref())
-                .collect(),
-        );
-        seen(
-            &mut users,
-            a.evidence
-                .iter()
-                .filter_map(|e| e.user.as_deref())
-                .collect(),
-        );
-    }
-    let mut by_rule: Vec<RuleCount> = rules.into_values().collect();
-    by_rule.sort_by(|a, b| b.count.cmp(&a.count).then(a.rule_id.cmp(&b.rule_id)));
-    AlertFigures {
-        total: alerts.len() as u64,
-        by_level: by_level(alerts),
-        by_rule,
-        by_tactic: tactics,
-        by_department: departments,
-        by_source_type: source_types,
-        per_day,
-        top_source_ips: top(ips),
-        top_hosts: top(hosts),
-        top_users: top(users),
+    let mut f = AlertFigures {
+        total: 0,
+        suppressed: 0,
+        by_level: BTreeMap::new(),
+        by_rule: Vec::new(),
+        by_tactic: BTreeMap::new(),
+        by_department: BTreeMap::new(),
+        by_source_type: BTreeMap::new(),
+        per_day: BTreeMap::new(),
+        top_source_ips: Vec::new(),
+        top_hosts: Vec::new(),
+        top_users: Vec::new(),
         previous_month: Previous {
-            total: previous.len() as u64,
-            by_level: by_level(previous),
+            total: 0,
+            by_level: BTreeMap::new(),
         },
+    };
+    let (mut ips, mut hosts, mut users) = (HashMap::new(), HashMap::new(), HashMap::new());
+    for (date, day) in rollup.range(from, to) {
+        let n = day.total();
+        f.total += n;
+        f.per_day.insert(date.clone(), n);
+        add_counts(&mut f.by_level, &day.by_level);
+        add_counts(&mut f.by_tactic, &day.by_tactic);
+        add_counts(&mut f.by_department, &day.by_department);
+        add_counts(&mut f.by_source_type, &day.by_source_type);
+        add_counts_hashed(&mut ips, &day.source_ips);
+        add_counts_hashed(&mut hosts, &day.hosts);
+        add_counts_hashed(&mut users, &day.users);
+        for (id, r) in &day.by_rule {
+            let rule = rules.entry(id.as_str()).or_insert_with(|| RuleCount {
+                rule_id: id.clone(),
+                title: String::new(),
+                level: String::new(),
+                count: 0,
+                suppressed: 0,
+            });
+            // Days come in order: the title and level are the latest ones.
+            rule.title.clone_from(&r.title);
+            rule.level.clone_from(&r.level);
+            rule.count += r.count;
+            rule.suppressed += r.suppressed;
+            f.suppressed += r.suppressed;
+        }
+    }
+    for (_, day) in rollup.range(previous, from) {
+        f.previous_month.total += day.total();
+        add_counts(&mut f.previous_month.by_level, &day.by_level);
+    }
+    f.by_rule = rules.into_values().collect();
+    f.by_rule
+        .sort_by(|a, b| b.count.cmp(&a.count).then(a.rule_id.cmp(&b.rule_id)));
+    f.top_source_ips = top(ips);
+    f.top_hosts = top(hosts);
+    f.top_users = top(users);
+    f
+}
+
+/// The age bucket of an alert raised in the hour starting at `hour` (µs), at `end`.
+fn age_bucket(hour: i64, end: i64) -> &'static str {
+    match (end - hour) / DAY_MICROS {
+        0 => "<1d",
+        1..=6 => "1-7d",
+        7..=29 => "7-30d",
+        _ => ">30d",
     }
 }
 
+/// Triage figures: the alerts' counts come from the rollup; only alerts with a triage history
+/// (a few, next to everything raised) are looked up one by one.
 fn handling(
-    all: &[Alert],
-    in_month: &[&Alert],
-    audit: &[crate::workflow::AuditRecord],
+    data_dir: &Path,
+    rollup: &AlertRollup,
+    audit: &[AuditRecord],
+    start: i64,
     end: i64,
-) -> Handling {
-    // Every alert's history up to the end of the period, in order.
-    let mut history: HashMap<&str, Vec<&crate::workflow::AuditRecord>> = HashMap::new();
+) -> Result<Handling> {
+    // Every triaged alert's history up to the end of the period, in order.
+    let mut history: BTreeMap<&str, Vec<&AuditRecord>> = BTreeMap::new();
     for r in audit {
         if canhgac_rules::alert::micros_of(&r.at) < end {
             history.entry(r.alert_id.as_str()).or_default().push(r);
         }
     }
-    let state = |id: &str| -> (Status, Option<Resolution>) {
-        history
-            .get(id)
-            .and_then(|h| h.last())
-            .map_or((Status::New, None), |r| {
-                let s = r.state_after();
-                (s.status, s.resolution)
-            })
-    };
+    let ids: Vec<&str> = history.keys().copied().collect();
+    let facts = alert_facts(data_dir, &ids)?;
     let mut by_status = BTreeMap::new();
     let mut by_resolution = BTreeMap::new();
     let (mut ack, mut close) = (Vec::new(), Vec::new());
     let mut verdicts: BTreeMap<&str, (u64, u64)> = BTreeMap::new();
-    for a in in_month {
-        let (status, resolution) = state(&a.id);
-        *by_status.entry(status.as_str().to_owned()).or_default() += 1;
-        if let Some(r) = resolution {
+    let mut triaged_in_month = 0u64;
+    let mut closed_by_hour: BTreeMap<i64, u64> = BTreeMap::new();
+    let mut closed_by_level: BTreeMap<&str, u64> = BTreeMap::new();
+    for (id, h) in &history {
+        let Some(Facts {
+            first,
+            rule_id,
+            level,
+        }) = facts.get(*id)
+        else {
+            continue;
+        };
+        let Some(last) = h.last() else { continue };
+        let state = last.state_after();
+        if state.status == Status::Closed && *first < end {
+            *closed_by_hour
+                .entry(first.div_euclid(HOUR_MICROS) * HOUR_MICROS)
+                .or_default() += 1;
+            *closed_by_level.entry(level.as_str()).or_default() += 1;
+        }
+        if *first < start || *first >= end {
+            continue;
+        }
+        triaged_in_month += 1;
+        *by_status
+            .entry(state.status.as_str().to_owned())
+            .or_default() += 1;
+        if let Some(r) = state.resolution {
             *by_resolution.entry(r.as_str().to_owned()).or_default() += 1;
         }
-        if status == Status::Closed {
-            let v = verdicts.entry(a.rule_id.as_str()).or_default();
+        if state.status == Status::Closed {
+            let v = verdicts.entry(rule_id.as_str()).or_default();
             v.0 += 1;
-            v.1 += u64::from(resolution == Some(Resolution::FalsePositive));
+            v.1 += u64::from(state.resolution == Some(Resolution::FalsePositive));
         }
-        let minutes = |r: &&crate::workflow::AuditRecord| {
-            (canhgac_rules::alert::micros_of(&r.at) - a.first_micros).max(0) as f64 / 60e6
-        };
-        if let Some(h) = history.get(a.id.as_str()) {
-            if let Some(first) = h.iter().find(|r| r.to != Status::New) {
-                ack.push(minutes(first));
-            }
-            if status == Status::Closed
-                && let Some(closed) = h.iter().rev().find(|r| r.to == Status::Closed)
-            {
-                close.push(minutes(closed));
-            }
+        let minutes =
+            |r: &AuditRecord| (canhgac_rules::alert::micros_of(&r.at) - first).max(0) as f64 / 60e6;
+        if let Some(first_change) = h.iter().find(|r| r.to != Status::New) {
+            ack.push(minutes(first_change));
+        }
+        if state.status == Status::Closed
+            && let Some(closed) = h.iter().rev().find(|r| r.to == Status::Closed)
+        {
+            close.push(minutes(closed));
         }
     }
+    let (from, to) = (date_of(start), day_after(end));
+    let in_month: u64 = rollup.range(&from, &to).map(|(_, d)| d.total()).sum();
+    let untouched = in_month.saturating_sub(triaged_in_month);
+    if untouched > 0 {
+        *by_status
+            .entry(Status::New.as_str().to_owned())
+            .or_default() += untouched;
+    }
+
+    // Open = raised before the end, minus closed; aged by the hour they were raised in.
     let mut open_by_age: BTreeMap<String, u64> = ["<1d", "1-7d", "7-30d", ">30d"]
         .iter()
         .map(|b| ((*b).to_owned(), 0))
         .collect();
-    for a in all.iter().filter(|a| a.first_micros < end) {
-        if state(&a.id).0 == Status::Closed {
+    for (date, day) in rollup.range("", &to) {
+        let Some(midnight) = day_start(date) else {
             continue;
-        }
-        let days = (end - a.first_micros) / DAY_MICROS;
-        let bucket = match days {
-            0 => "<1d",
-            1..=6 => "1-7d",
-            7..=29 => "7-30d",
-            _ => ">30d",
         };
-        *open_by_age.entry(bucket.to_owned()).or_default() += 1;
+        for (h, n) in day.per_hour.iter().enumerate() {
+            let hour = midnight + h as i64 * HOUR_MICROS;
+            if *n > 0 && hour < end {
+                *open_by_age
+                    .entry(age_bucket(hour, end).to_owned())
+                    .or_default() += n;
+            }
+        }
     }
-    Handling {
+    for (hour, n) in closed_by_hour {
+        if let Some(v) = open_by_age.get_mut(age_bucket(hour, end)) {
+            *v = v.saturating_sub(n);
+        }
+    }
+    let mut open_by_level: BTreeMap<String, u64> = BTreeMap::new();
+    for (_, day) in rollup.range("", &to) {
+        add_counts(&mut open_by_level, &day.by_level);
+    }
+    for (level, n) in closed_by_level {
+        if let Some(v) = open_by_level.get_mut(level) {
+            *v = v.saturating_sub(n);
+        }
+    }
+    open_by_level.retain(|_, n| *n > 0);
+    Ok(Handling {
         by_status,
         by_resolution,
         time_to_acknowledge_minutes: spread(ack),
         time_to_close_minutes: spread(close),
         open_by_age,
+        open_by_level,
         false_positives: verdicts
             .into_iter()
             .map(|(rule, (closed, fp))| FalsePositives {
@@ -647,7 +801,66 @@ fn handling(
                 rate: ratio(fp, closed),
             })
             .collect(),
+    })
+}
+
+/// What triage figures need of an alert.
+struct Facts {
+    /// First event (µs).
+    first: i64,
+    rule_id: String,
+    level: String,
+}
+
+/// First-event time, rule and level of each alert in `ids`: from the search index, and for any it
+/// does not have yet (it catches up in the background), from one pass over the alert log.
+fn alert_facts(data_dir: &Path, ids: &[&str]) -> Result<HashMap<String, Facts>> {
+    let mut facts = HashMap::new();
+    if ids.is_empty() {
+        return Ok(facts);
     }
+    if let Ok(index) = crate::index::AlertIndex::open_read_only(data_dir) {
+        for id in ids {
+            if let Ok(Some(hit)) = index.get(id) {
+                facts.insert(
+                    (*id).to_owned(),
+                    Facts {
+                        first: hit.alert.first_micros,
+                        rule_id: hit.alert.rule_id,
+                        level: hit.alert.level,
+                    },
+                );
+            }
+        }
+    }
+    let missing: HashSet<&str> = ids
+        .iter()
+        .copied()
+        .filter(|id| !facts.contains_key(*id))
+        .collect();
+    if !missing.is_empty() {
+        let path = data_dir.join(crate::alerts::ALERTS_FILE);
+        crate::jsonl::read_lines(&path, 0, crate::alerts::alerts_end(data_dir)?, |line| {
+            #[derive(serde::Deserialize)]
+            struct Id<'a> {
+                #[serde(borrow)]
+                id: std::borrow::Cow<'a, str>,
+            }
+            let wanted =
+                serde_json::from_str::<Id<'_>>(line).is_ok_and(|i| missing.contains(i.id.as_ref()));
+            if wanted && let Ok(a) = Alert::from_json(line) {
+                facts.insert(
+                    a.id.clone(),
+                    Facts {
+                        first: a.first_micros,
+                        rule_id: a.rule_id,
+                        level: a.level,
+                    },
+                );
+            }
+        })?;
+    }
+    Ok(facts)
 }
 
 /// Median and p90 by nearest rank, rounded to a tenth of a minute.

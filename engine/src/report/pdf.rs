@@ -121,8 +121,8 @@ impl<'f> Layout<'f> {
     }
 
     /// A wrapped paragraph.
-    fn paragraph(&mut self, text: &str, size: f32, rgb: (f32, f32, f32)) {
-        let max = PAGE_W - 2.0 * MARGIN;
+    /// `text` broken at spaces into lines no wider than `max` (a word wider than that is cut).
+    fn wrap(&self, text: &str, size: f32, max: f32) -> Vec<String> {
         let mut line = String::new();
         let mut lines = Vec::new();
         for word in text.split(' ') {
@@ -138,12 +138,15 @@ impl<'f> Layout<'f> {
                 line = candidate;
             }
         }
-        if !line.is_empty() {
+        if !line.is_empty() || lines.is_empty() {
             lines.push(line);
         }
-        for l in lines {
+        lines.into_iter().map(|l| self.fit(&l, size, max)).collect()
+    }
+
+    fn paragraph(&mut self, text: &str, size: f32, rgb: (f32, f32, f32)) {
+        for l in self.wrap(text, size, PAGE_W - 2.0 * MARGIN) {
             self.room(size * 1.4);
-            let l = self.fit(&l, size, max);
             self.text_at(MARGIN, self.y - size, size, &l, rgb);
             self.y -= size * 1.4;
         }
@@ -152,40 +155,50 @@ impl<'f> Layout<'f> {
     fn table(&mut self, head: &[String], rows: &[Vec<String>]) {
         let size = 8.5;
         let line = size * 1.6;
+        let pad = 6.0;
         let columns = head.len().max(1);
         let max = PAGE_W - 2.0 * MARGIN;
-        // The first column takes what it needs (up to half); the others share the rest.
-        let first = rows
-            .iter()
-            .map(|r| r.first().map_or(0.0, |c| self.width(c, size)))
-            .chain(std::iter::once(
-                self.width(head.first().map_or("", |s| s), size),
-            ))
-            .fold(0.0f32, f32::max)
-            .clamp(60.0, max / 2.0)
-            + 8.0;
-        let rest = if columns > 1 {
-            (max - first) / (columns - 1) as f32
-        } else {
-            0.0
-        };
-        let x_of = |i: usize| {
-            MARGIN
-                + if i == 0 {
-                    0.0
-                } else {
-                    first + rest * (i - 1) as f32
+        // Each column as wide as its widest cell; when they do not fit, the columns wider than an
+        // equal share give up room in proportion and their cells wrap.
+        let mut widths: Vec<f32> = (0..columns)
+            .map(|i| {
+                rows.iter()
+                    .filter_map(|r| r.get(i))
+                    .chain(head.get(i))
+                    .map(|c| self.width(c, size) + pad)
+                    .fold(24.0f32, f32::max)
+            })
+            .collect();
+        let total: f32 = widths.iter().sum();
+        if total > max {
+            let share = max / columns as f32;
+            let narrow: f32 = widths.iter().filter(|w| **w <= share).sum();
+            let wide: f32 = widths.iter().filter(|w| **w > share).sum();
+            let room = (max - narrow).max(0.0);
+            for w in &mut widths {
+                if *w > share {
+                    *w = (*w / wide * room).max(24.0);
                 }
-        };
-        let width_of = |i: usize| if i == 0 { first } else { rest } - 6.0;
+            }
+        }
+        let x_of = |i: usize| MARGIN + widths[..i].iter().sum::<f32>();
         self.room(line * 2.0);
         let draw_row = |layout: &mut Layout<'_>, cells: &[String], rgb: (f32, f32, f32)| {
-            layout.room(line);
-            for (i, c) in cells.iter().enumerate().take(columns) {
-                let text = layout.fit(c, size, width_of(i));
-                layout.text_at(x_of(i), layout.y - size, size, &text, rgb);
+            let wrapped: Vec<Vec<String>> = cells
+                .iter()
+                .take(columns)
+                .enumerate()
+                .map(|(i, c)| layout.wrap(c, size, widths[i] - pad))
+                .collect();
+            let height = wrapped.iter().map(Vec::len).max().unwrap_or(1).max(1);
+            layout.room(line * height as f32);
+            for (i, lines) in wrapped.iter().enumerate() {
+                for (k, text) in lines.iter().enumerate() {
+                    let y = layout.y - size - k as f32 * size * 1.25;
+                    layout.text_at(x_of(i), y, size, text, rgb);
+                }
             }
-            layout.y -= line;
+            layout.y -= line + (height - 1) as f32 * size * 1.25;
             layout.page.set_stroke_rgb(0.8, 0.8, 0.8);
             layout.page.move_to(MARGIN, layout.y + size * 0.35);
             layout.page.line_to(PAGE_W - MARGIN, layout.y + size * 0.35);

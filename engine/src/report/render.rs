@@ -122,6 +122,45 @@ struct Words {
     fp: &'static str,
     median: &'static str,
     digest: &'static str,
+    access: &'static str,
+    auth_failures: &'static str,
+    privileged: &'static str,
+    retention: &'static str,
+    days: &'static str,
+    suppressed: &'static str,
+    open_by_level: &'static str,
+    posture: &'static str,
+    rules_enabled: &'static str,
+    rules_fired: &'static str,
+    by_kind: &'static str,
+    added: &'static str,
+    changed: &'static str,
+    removed: &'static str,
+    coverage: &'static str,
+    tactic: &'static str,
+    techniques: &'static str,
+    rules: &'static str,
+    no_attack: &'static str,
+    when: &'static str,
+    compliance: &'static str,
+    requirement: &'static str,
+    area: &'static str,
+    figure: &'static str,
+    threshold: &'static str,
+    verdict: &'static str,
+    met: &'static str,
+    not_met: &'static str,
+    no_data: &'static str,
+    recommendations: &'static str,
+    notes: &'static str,
+    rec_silent: &'static str,
+    rec_parse: &'static str,
+    rec_noisy: &'static str,
+    rec_dominant: &'static str,
+    rec_open_high: &'static str,
+    rec_requirement: &'static str,
+    rec_no_rules: &'static str,
+    nothing_to_recommend: &'static str,
 }
 
 const EN: Words = Words {
@@ -165,6 +204,45 @@ const EN: Words = Words {
     fp: "False-positive rate by rule",
     median: "median / p90 / n",
     digest: "SHA-256 of the figures",
+    access: "Access control evidence",
+    auth_failures: "Failed authentications",
+    privileged: "Privileged activity (sudo, su, account and device configuration changes)",
+    retention: "Events held since",
+    days: "days",
+    suppressed: "Repeats suppressed",
+    open_by_level: "Open alerts by level",
+    posture: "5. Detection posture",
+    rules_enabled: "Rules enabled",
+    rules_fired: "of which raised alerts this period",
+    by_kind: "By kind",
+    added: "Rules added",
+    changed: "Rules changed",
+    removed: "Rules removed",
+    coverage: "ATT&CK coverage (tactics × techniques of enabled rules)",
+    tactic: "Tactic",
+    techniques: "Techniques",
+    rules: "Rules",
+    no_attack: "Rules without ATT&CK tags",
+    when: "When",
+    compliance: "6. Compliance",
+    requirement: "Requirement",
+    area: "Area",
+    figure: "Figure",
+    threshold: "Threshold",
+    verdict: "Result",
+    met: "met",
+    not_met: "not met",
+    no_data: "no data",
+    recommendations: "7. Recommendations",
+    notes: "Notes of the security office",
+    rec_silent: "Restore log collection from {s}: silent {v} hours in the period.",
+    rec_parse: "Check the log format of {s}: {v} of its records could not be parsed.",
+    rec_noisy: "Tune rule {s}: {v} of its closed alerts were false positives.",
+    rec_dominant: "Review the threshold of rule \"{s}\": it raised {v} of all alerts.",
+    rec_open_high: "Handle the {v} high or critical alert(s) still open.",
+    rec_requirement: "Requirement {s} is not met (figure: {v}).",
+    rec_no_rules: "Enable detection rules: none was enabled at the end of the period.",
+    nothing_to_recommend: "No action arises from the figures.",
 };
 
 const VI: Words = Words {
@@ -208,6 +286,45 @@ const VI: Words = Words {
     fp: "Tỷ lệ báo nhầm theo quy tắc",
     median: "trung vị / p90 / số lượng",
     digest: "SHA-256 của số liệu",
+    access: "Bằng chứng kiểm soát truy cập",
+    auth_failures: "Xác thực thất bại",
+    privileged: "Hoạt động đặc quyền (sudo, su, thay đổi tài khoản và cấu hình thiết bị)",
+    retention: "Sự kiện được lưu trữ từ ngày",
+    days: "ngày",
+    suppressed: "Cảnh báo lặp bị gộp",
+    open_by_level: "Cảnh báo chưa đóng theo mức độ",
+    posture: "5. Năng lực phát hiện",
+    rules_enabled: "Quy tắc đang bật",
+    rules_fired: "trong đó có cảnh báo trong kỳ",
+    by_kind: "Theo loại",
+    added: "Quy tắc được thêm",
+    changed: "Quy tắc được sửa đổi",
+    removed: "Quy tắc bị gỡ bỏ",
+    coverage: "Độ bao phủ ATT&CK (chiến thuật × kỹ thuật của các quy tắc đang bật)",
+    tactic: "Chiến thuật",
+    techniques: "Kỹ thuật",
+    rules: "Số quy tắc",
+    no_attack: "Quy tắc không gắn nhãn ATT&CK",
+    when: "Thời điểm",
+    compliance: "6. Đối chiếu tuân thủ",
+    requirement: "Yêu cầu",
+    area: "Lĩnh vực",
+    figure: "Số liệu",
+    threshold: "Ngưỡng",
+    verdict: "Kết quả",
+    met: "đạt",
+    not_met: "không đạt",
+    no_data: "chưa có dữ liệu",
+    recommendations: "7. Khuyến nghị",
+    notes: "Ý kiến của bộ phận an toàn thông tin",
+    rec_silent: "Khôi phục việc thu thập nhật ký từ {s}: ngừng gửi {v} giờ trong kỳ.",
+    rec_parse: "Kiểm tra định dạng nhật ký của {s}: {v} bản ghi không phân tích được.",
+    rec_noisy: "Tinh chỉnh quy tắc {s}: {v} cảnh báo đã đóng là báo nhầm.",
+    rec_dominant: "Xem lại ngưỡng của quy tắc \"{s}\": chiếm {v} tổng số cảnh báo.",
+    rec_open_high: "Xử lý {v} cảnh báo mức cao/nghiêm trọng còn chưa đóng.",
+    rec_requirement: "Yêu cầu {s} chưa đạt (số liệu: {v}).",
+    rec_no_rules: "Bật các quy tắc phát hiện: cuối kỳ không có quy tắc nào được bật.",
+    nothing_to_recommend: "Số liệu không phát sinh khuyến nghị nào.",
 };
 
 /// One piece of the report as people read it; HTML and PDF both render these.
@@ -366,6 +483,13 @@ pub(super) fn blocks(r: &MonthlyReport, lang: Lang) -> Vec<Block> {
         "{}: {}",
         w.events, r.continuity.events
     )));
+    if let (Some(day), Some(days)) = (&r.continuity.oldest_stored_day, r.continuity.retention_days)
+    {
+        b.push(Block::Text(format!(
+            "{}: {day} ({days} {})",
+            w.retention, w.days
+        )));
+    }
     b.push(Block::Chart(
         w.per_day.to_owned(),
         every_day(r, &r.continuity.events_per_day),
@@ -412,12 +536,26 @@ pub(super) fn blocks(r: &MonthlyReport, lang: Lang) -> Vec<Block> {
         head(&[w.top_denied, w.denied]),
         count_rows(&r.firewall.top_denied_sources),
     ));
+    b.push(Block::Heading(w.access.to_owned()));
+    b.push(Block::Table(
+        head(&[w.access, w.total]),
+        vec![
+            vec![
+                w.auth_failures.to_owned(),
+                r.access.auth_failures.to_string(),
+            ],
+            vec![
+                w.privileged.to_owned(),
+                r.access.privileged_events.to_string(),
+            ],
+        ],
+    ));
 
     let a = &r.alerts;
     b.push(Block::Section(w.alerts.to_owned()));
     b.push(Block::Text(format!(
-        "{}: {} ({}: {})",
-        w.total, a.total, w.previous, a.previous_month.total
+        "{}: {} ({}: {}). {}: {}",
+        w.total, a.total, w.previous, a.previous_month.total, w.suppressed, a.suppressed
     )));
     b.push(Block::Chart(w.alerts.to_owned(), every_day(r, &a.per_day)));
     b.push(Block::Heading(w.by_level.to_owned()));
@@ -475,6 +613,10 @@ pub(super) fn blocks(r: &MonthlyReport, lang: Lang) -> Vec<Block> {
         map_rows(&h.open_by_age),
     ));
     b.push(Block::Table(
+        head(&[w.open_by_level, w.total]),
+        map_rows(&h.open_by_level),
+    ));
+    b.push(Block::Table(
         head(&[w.fp, w.total, "FP", w.rate]),
         h.false_positives
             .iter()
@@ -488,8 +630,156 @@ pub(super) fn blocks(r: &MonthlyReport, lang: Lang) -> Vec<Block> {
             })
             .collect(),
     ));
+    posture_blocks(r, w, &mut b);
+    compliance_blocks(r, w, lang, &mut b);
     b.push(Block::Footer(format!("{}: {}", w.digest, r.figures_sha256)));
     b
+}
+
+fn posture_blocks(r: &MonthlyReport, w: &Words, b: &mut Vec<Block>) {
+    let p = &r.posture;
+    b.push(Block::Section(w.posture.to_owned()));
+    b.push(Block::Text(format!(
+        "{}: {} ({} {}). {}: {}",
+        w.rules_enabled,
+        p.rules_enabled,
+        p.rules_fired,
+        w.rules_fired,
+        w.no_attack,
+        p.rules_without_attack
+    )));
+    b.push(Block::Table(
+        head(&[w.by_level, w.total]),
+        map_rows(&p.by_level),
+    ));
+    b.push(Block::Table(
+        head(&[w.by_kind, w.total]),
+        map_rows(&p.by_kind),
+    ));
+    for (title, list) in [
+        (w.added, &p.added),
+        (w.changed, &p.changed),
+        (w.removed, &p.removed),
+    ] {
+        b.push(Block::Heading(format!("{title}: {}", list.len())));
+        if !list.is_empty() {
+            b.push(Block::Table(
+                head(&[w.by_rule, w.alert_level, w.when]),
+                list.iter()
+                    .map(|x| vec![x.title.clone(), x.level.clone(), short_time(&x.at)])
+                    .collect(),
+            ));
+        }
+    }
+    b.push(Block::Heading(format!(
+        "{} — {} {}, {} {}",
+        w.coverage,
+        p.coverage.len(),
+        w.tactic.to_lowercase(),
+        p.techniques_covered,
+        w.techniques.to_lowercase()
+    )));
+    b.push(Block::Chart(
+        w.coverage.to_owned(),
+        p.coverage
+            .iter()
+            .map(|c| (c.tactic.clone(), c.techniques.len() as u64))
+            .collect(),
+    ));
+    b.push(Block::Table(
+        head(&[w.tactic, w.techniques, w.rules]),
+        p.coverage
+            .iter()
+            .map(|c| {
+                vec![
+                    c.tactic.clone(),
+                    c.techniques.join(", "),
+                    c.rules.to_string(),
+                ]
+            })
+            .collect(),
+    ));
+}
+
+fn compliance_blocks(r: &MonthlyReport, w: &Words, lang: Lang, b: &mut Vec<Block>) {
+    let pick = |l: &super::Localized| match lang {
+        Lang::Vi => l.vi.clone(),
+        Lang::En => l.en.clone(),
+    };
+    b.push(Block::Section(w.compliance.to_owned()));
+    b.push(Block::Text(pick(&r.compliance.framework)));
+    b.push(Block::Table(
+        head(&[w.area, w.requirement, w.figure, w.threshold, w.verdict]),
+        r.compliance
+            .lines
+            .iter()
+            .map(|l| {
+                vec![
+                    pick(&l.area),
+                    format!("{} ({})", pick(&l.text), l.reference),
+                    l.value.map_or_else(|| "-".to_owned(), number),
+                    l.threshold.clone(),
+                    match l.verdict {
+                        super::Verdict::Met => w.met,
+                        super::Verdict::NotMet => w.not_met,
+                        super::Verdict::NoData => w.no_data,
+                    }
+                    .to_owned(),
+                ]
+            })
+            .collect(),
+    ));
+    b.push(Block::Section(w.recommendations.to_owned()));
+    if r.recommendations.is_empty() {
+        b.push(Block::Text(w.nothing_to_recommend.to_owned()));
+    }
+    for (i, rec) in r.recommendations.iter().enumerate() {
+        use super::Advice;
+        let (template, value) = match rec.advice {
+            Advice::SilentSource => (w.rec_silent, number(rec.value)),
+            Advice::ParseFailures => (w.rec_parse, percent(rec.value)),
+            Advice::NoisyRule => (w.rec_noisy, percent(rec.value)),
+            Advice::DominantRule => (w.rec_dominant, percent(rec.value)),
+            Advice::OpenHighAlerts => (w.rec_open_high, number(rec.value)),
+            Advice::RequirementNotMet => (w.rec_requirement, number(rec.value)),
+            Advice::NoRules => (w.rec_no_rules, String::new()),
+        };
+        let subject = match rec.advice {
+            // A requirement is named by its text in the report's language.
+            Advice::RequirementNotMet => r
+                .compliance
+                .lines
+                .iter()
+                .find(|l| l.id == rec.subject)
+                .map_or_else(|| rec.subject.clone(), |l| format!("\"{}\"", pick(&l.text))),
+            _ => rec.subject.clone(),
+        };
+        b.push(Block::Text(format!(
+            "{}. {}",
+            i + 1,
+            // The value first: a subject (a rule title) may itself contain "{v}".
+            template.replace("{v}", &value).replace("{s}", &subject)
+        )));
+    }
+    if !r.notes.is_empty() {
+        b.push(Block::Heading(w.notes.to_owned()));
+        for note in &r.notes {
+            b.push(Block::Text(note.clone()));
+        }
+    }
+}
+
+/// A figure as people write it: integers without decimals, others with up to four.
+fn number(v: f64) -> String {
+    if v.fract() == 0.0 && v.abs() < 1e15 {
+        format!("{}", v as i64)
+    } else {
+        format!("{v:.4}").trim_end_matches('0').to_owned()
+    }
+}
+
+fn percent(v: f64) -> String {
+    format!("{:.1}%", v * 100.0)
 }
 
 /// A bar chart of values by day (SVG, no script).

@@ -12,7 +12,7 @@
 pub mod metrics;
 mod pipeline;
 pub mod source;
-mod state;
+pub(crate) mod state;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -137,6 +137,12 @@ pub fn run(
         Some(notifier) => Some(spawn_notifier(notifier, notify_finish)?),
         None => None,
     };
+    let (stop_reports, reports_stop) = std::sync::mpsc::channel::<()>();
+    let reporter = if config.report.schedule.day > 0 {
+        Some(spawn_reporter(config.clone(), reports_stop)?)
+    } else {
+        None
+    };
 
     let (chunk_tx, chunk_rx) = mpsc::channel(config.pipeline.channel_capacity);
     let (batch_tx, batch_rx) = std::sync::mpsc::sync_channel(4);
@@ -258,6 +264,14 @@ pub fn run(
             "a pipeline stage did not finish in time; the WAL keeps its data",
         );
     }
+    drop(stop_reports);
+    if let Some(thread) = reporter {
+        join_by(
+            thread,
+            Instant::now() + Duration::from_secs(5),
+            "the scheduled report was still being made; it is made again at the next start",
+        );
+    }
     // Alerts of the last batches are in the log now: the notifier routes them, then stops.
     let _ = finish_notify.send(true);
     if let Some(thread) = notifier {
@@ -355,6 +369,37 @@ fn join_by(thread: std::thread::JoinHandle<()>, deadline: Instant, late: &str) {
     } else {
         tracing::error!("{late}");
     }
+}
+
+/// Makes the scheduled monthly report when it is due (checked at start and every minute), on its
+/// own thread: a report reads rollups for seconds and must not hold up the collectors. Stops when
+/// `stop`'s sender is dropped.
+fn spawn_reporter(
+    config: Config,
+    stop: std::sync::mpsc::Receiver<()>,
+) -> Result<std::thread::JoinHandle<()>> {
+    std::thread::Builder::new()
+        .name("canhgac-report".to_owned())
+        .spawn(move || {
+            loop {
+                let now = chrono::Utc::now().timestamp_micros();
+                match crate::report::schedule::run_due(&config, now) {
+                    Ok(Some(made)) => tracing::info!(
+                        month = %made.month,
+                        files = made.files.len(),
+                        mail = made.mail_id.as_deref().unwrap_or("-"),
+                        "scheduled report made"
+                    ),
+                    Ok(None) => {}
+                    Err(e) => tracing::error!("scheduled report: {e} (tried again in a minute)"),
+                }
+                match stop.recv_timeout(Duration::from_secs(60)) {
+                    Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
+                    _ => break,
+                }
+            }
+        })
+        .map_err(|e| Error::Internal(format!("thread canhgac-report: {e}")))
 }
 
 /// Runs the notifier on its own thread and runtime: SMTP waits never touch the collectors.

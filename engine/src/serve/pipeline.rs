@@ -332,6 +332,11 @@ impl DetectStage {
 
     /// Catches the search index up; false when another process is writing it (retry later).
     fn index(&self) -> bool {
+        // The daily alert rollup follows the log at the same pace as the index.
+        if let Err(e) = crate::alert_rollup::refresh(&self.data_dir) {
+            self.metrics.pipeline.errors.fetch_add(1, Ordering::Relaxed);
+            tracing::error!("alert rollup: {e}");
+        }
         match crate::index::sync(&self.data_dir) {
             Ok(Some(_)) => true,
             Ok(None) => false,

@@ -44,17 +44,29 @@ pub(crate) fn load<T: DeserializeOwned + Default>(data_dir: &Path, name: &str) -
 /// Replaces a state file atomically.
 pub(crate) fn store<T: Serialize>(data_dir: &Path, name: &str, value: &T) -> Result<()> {
     let path = path(data_dir, name);
-    let dir = data_dir.join(STATE_DIR);
-    std::fs::create_dir_all(&dir).map_err(Error::io(&dir))?;
-    let tmp = dir.join(format!(".{name}.tmp"));
     let bytes =
         serde_json::to_vec(value).map_err(|e| Error::Internal(format!("state {name}: {e}")))?;
+    replace_file(&path, &bytes)
+}
+
+/// Replaces `path` with `bytes` atomically: a temporary file of this process beside it (two
+/// processes replacing the same file never share one), fsync, rename, fsync of the directory.
+pub(crate) fn replace_file(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = path
+        .parent()
+        .ok_or_else(|| Error::Internal(format!("{} has no directory", path.display())))?;
+    std::fs::create_dir_all(dir).map_err(Error::io(dir))?;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
     let mut file = std::fs::File::create(&tmp).map_err(Error::io(&tmp))?;
-    file.write_all(&bytes)
+    file.write_all(bytes)
         .and_then(|()| file.sync_all())
         .map_err(Error::io(&tmp))?;
-    std::fs::rename(&tmp, &path).map_err(Error::io(&path))?;
-    sync_dir(&dir)
+    std::fs::rename(&tmp, path).map_err(Error::io(path))?;
+    sync_dir(dir)
 }
 
 /// Reads `state/detection.json` (the default when there is none yet).
