@@ -15,9 +15,14 @@ use crate::daemon::load_config;
 /// `canhgac report`.
 #[derive(Args)]
 pub struct ReportArgs {
-    /// The month, `YYYY-MM` (default: the current month, up to now).
+    /// The month, `YYYY-MM` (default: the current month, up to now); with `--months`, the first
+    /// month of the period.
     #[arg(long)]
     month: Option<String>,
+    /// Months in the period: 6 (with `--month 2026-01` or `2026-07`) makes the six-monthly
+    /// roll-up for the national monitoring report (Circular 31/2017).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=12))]
+    months: u32,
     /// Language of the HTML and PDF forms.
     #[arg(long, value_enum, default_value_t = ReportLang::Vi)]
     lang: ReportLang,
@@ -88,11 +93,13 @@ pub fn run(args: &ReportArgs) -> Result<()> {
     let request = ReportRequest {
         year,
         month,
+        months: args.months,
         silent_hours: config.report.silent_hours,
         now_micros: chrono::Utc::now().timestamp_micros(),
     };
     let figures = report::monthly(&config, &request)
         .with_context(|| format!("computing the report of {year}-{month:02}"))?;
+
     let format = match args.format {
         ReportFormat::Html => Format::Html,
         ReportFormat::Pdf => Format::Pdf,
@@ -138,7 +145,14 @@ fn mail(
         anyhow::bail!("--mail-to needs a mail server: set [notify.smtp] host in the config");
     };
     let attachment = MailAttachment {
-        filename: format!("canhgac-report-{}.{extension}", figures.period.month),
+        filename: if figures.period.months > 1 {
+            format!(
+                "canhgac-report-{}-{}m.{extension}",
+                figures.period.month, figures.period.months
+            )
+        } else {
+            format!("canhgac-report-{}.{extension}", figures.period.month)
+        },
         content_type: content_type.to_owned(),
         body: bytes.to_vec(),
     };

@@ -549,6 +549,25 @@ fn every_figure_of_the_month_matches_an_independent_count() {
             .is_some_and(|s| s.len() == 64)
     );
     assert_eq!(first["figures_sha256"], second["figures_sha256"]);
+    // A roll-up of several months (the six-monthly national report): last month and this one.
+    let both: Value = serde_json::from_str(&report(
+        &data_s,
+        &last_month,
+        &["--months", "2", "--format", "json"],
+    ))
+    .unwrap_or(Value::Null);
+    assert_eq!(both["period"]["months"].as_u64(), Some(2));
+    assert_eq!(
+        both["alerts"]["total"].as_u64(),
+        Some((previous + month_alerts.len()) as u64)
+    );
+    assert_eq!(
+        both["continuity"]["events"].as_u64(),
+        total.get("all").map(|n| n + 30)
+    );
+    assert_eq!(both["alerts"]["previous_month"]["total"].as_u64(), Some(0));
+    let both_en = report(&data_s, &last_month, &["--months", "2", "--lang", "en"]);
+    assert!(both_en.contains("Security monitoring report, 2 months"));
     let vi = report(&data_s, &month, &["--lang", "vi"]);
     assert!(
         vi.contains("Báo cáo giám sát an toàn thông tin") && vi.contains("SHA-256 của số liệu")

@@ -42,8 +42,11 @@ pub const TOP: usize = 10;
 pub struct ReportRequest {
     /// Year and month.
     pub year: i32,
-    /// 1..=12.
+    /// 1..=12: the first month of the period.
     pub month: u32,
+    /// Months in the period: 1 for the monthly report, 6 for the six-monthly roll-up of the
+    /// national monitoring report (Circular 31/2017).
+    pub months: u32,
     /// A source with no events for at least this many hours in a row is reported silent.
     pub silent_hours: u32,
     /// Report time (µs): a period still running is cut here (its alert figures count whole
@@ -85,8 +88,10 @@ pub struct MonthlyReport {
 /// The month.
 #[derive(Debug, Clone, Serialize)]
 pub struct Period {
-    /// `YYYY-MM`.
+    /// `YYYY-MM`: the first month.
     pub month: String,
+    /// Months covered (1: monthly; 6: six-monthly).
+    pub months: u32,
     /// First instant (RFC 3339).
     pub start: String,
     /// End (exclusive; the report time for a month still running).
@@ -306,20 +311,14 @@ fn month_start(year: i32, month: u32) -> Result<i64> {
         .ok_or_else(|| Error::Config(format!("{year}-{month:02} is not a month")))
 }
 
-fn next_month(year: i32, month: u32) -> (i32, u32) {
-    if month == 12 {
-        (year + 1, 1)
-    } else {
-        (year, month + 1)
-    }
+/// The month `n` months after (or before, for a negative `n`) `year`-`month`.
+fn add_months(year: i32, month: u32, n: i32) -> (i32, u32) {
+    let index = year * 12 + month as i32 - 1 + n;
+    (index.div_euclid(12), index.rem_euclid(12) as u32 + 1)
 }
 
 fn previous_month(year: i32, month: u32) -> (i32, u32) {
-    if month == 1 {
-        (year - 1, 12)
-    } else {
-        (year, month - 1)
-    }
+    add_months(year, month, -1)
 }
 
 /// The date after the last day that `[.., end)` touches.
@@ -336,7 +335,8 @@ pub fn monthly(config: &Config, request: &ReportRequest) -> Result<MonthlyReport
     let organization = config.report.organization.as_str();
     let data_dir = &config.data_dir;
     let start = month_start(request.year, request.month)?;
-    let (ny, nm) = next_month(request.year, request.month);
+    let months = request.months.clamp(1, 12);
+    let (ny, nm) = add_months(request.year, request.month, months as i32);
     let end = month_start(ny, nm)?.min(request.now_micros.max(start));
     crate::rollup::repair(data_dir)?;
 
@@ -430,7 +430,8 @@ pub fn monthly(config: &Config, request: &ReportRequest) -> Result<MonthlyReport
 
     let rollup = crate::alert_rollup::refresh(data_dir)?;
     let audit = AuditLog::new(data_dir).read_all()?;
-    let (py, pm) = previous_month(request.year, request.month);
+    // The comparison is with the period of the same length before.
+    let (py, pm) = add_months(request.year, request.month, -(months as i32));
     // Alert days up to and including the one `end` falls in (unless `end` is its midnight).
     let (from, to) = (date_of(start), day_after(end));
 
@@ -459,6 +460,7 @@ pub fn monthly(config: &Config, request: &ReportRequest) -> Result<MonthlyReport
         organization: organization.to_owned(),
         period: Period {
             month: format!("{:04}-{:02}", request.year, request.month),
+            months,
             start: canhgac_rules::alert::rfc3339(start),
             end: canhgac_rules::alert::rfc3339(end),
         },
@@ -911,6 +913,9 @@ mod tests {
         let s = spread((1..=10).map(f64::from).collect());
         assert_eq!((s.median, s.p90), (Some(5.0), Some(9.0)));
         assert_eq!(parse_month("2026-11").expect("month"), (2026, 11));
+        assert_eq!(add_months(2026, 11, 2), (2027, 1));
+        assert_eq!(add_months(2026, 1, -6), (2025, 7));
+        assert_eq!(add_months(2026, 12, 0), (2026, 12));
         assert!(parse_month("2026-13").is_err());
     }
 }

@@ -122,6 +122,8 @@ struct Words {
     fp: &'static str,
     median: &'static str,
     digest: &'static str,
+    title_months: &'static str,
+    previous_period: &'static str,
     access: &'static str,
     auth_failures: &'static str,
     privileged: &'static str,
@@ -204,6 +206,8 @@ const EN: Words = Words {
     fp: "False-positive rate by rule",
     median: "median / p90 / n",
     digest: "SHA-256 of the figures",
+    title_months: "Security monitoring report, {n} months",
+    previous_period: "Previous period",
     access: "Access control evidence",
     auth_failures: "Failed authentications",
     privileged: "Privileged activity (sudo, su, account and device configuration changes)",
@@ -286,6 +290,8 @@ const VI: Words = Words {
     fp: "Tỷ lệ báo nhầm theo quy tắc",
     median: "trung vị / p90 / số lượng",
     digest: "SHA-256 của số liệu",
+    title_months: "Báo cáo giám sát an toàn thông tin {n} tháng",
+    previous_period: "Kỳ trước",
     access: "Bằng chứng kiểm soát truy cập",
     auth_failures: "Xác thực thất bại",
     privileged: "Hoạt động đặc quyền (sudo, su, thay đổi tài khoản và cấu hình thiết bị)",
@@ -361,7 +367,7 @@ pub fn mail(r: &MonthlyReport, lang: Lang) -> crate::notify::mail::Composed {
     } else {
         format!(" — {}", r.organization)
     };
-    let subject = format!("[canhgac] {} {}{org}", w.title, r.period.month);
+    let subject = format!("[canhgac] {} {}{org}", title(r, w), r.period.month);
     let open: u64 = r.handling.open_by_age.values().sum();
     let lines = [
         format!("{}: {} – {}", w.period, r.period.start, r.period.end),
@@ -373,13 +379,13 @@ pub fn mail(r: &MonthlyReport, lang: Lang) -> crate::notify::mail::Composed {
                 .trim_start_matches(|c: char| c.is_ascii_digit() || c == '.' || c == ' '),
             w.total,
             r.alerts.total,
-            w.previous,
+            previous(r, w),
             r.alerts.previous_month.total
         ),
         format!("{}: {open}", w.open_by_age),
         format!("{}: {}", w.digest, r.figures_sha256),
     ];
-    let text = format!("{}{org}\n\n{}\n", w.title, lines.join("\n"));
+    let text = format!("{}{org}\n\n{}\n", title(r, w), lines.join("\n"));
     let items: String = lines
         .iter()
         .map(|l| format!("<li>{}</li>", html(l)))
@@ -387,7 +393,7 @@ pub fn mail(r: &MonthlyReport, lang: Lang) -> crate::notify::mail::Composed {
     let body = format!(
         "<!DOCTYPE html><html><head><meta charset=\"utf-8\"></head><body style=\"font-family:Arial,sans-serif\">\
          <h2>{} {}</h2><p>{}</p><ul>{items}</ul></body></html>",
-        html(w.title),
+        html(&title(r, w)),
         html(&r.period.month),
         html(&r.organization)
     );
@@ -426,6 +432,23 @@ fn every_day(r: &MonthlyReport, values: &BTreeMap<String, u64>) -> BTreeMap<Stri
     out
 }
 
+/// The title: monthly, or the roll-up of several months (six for the national report).
+fn title(r: &MonthlyReport, w: &Words) -> String {
+    if r.period.months > 1 {
+        w.title_months.replace("{n}", &r.period.months.to_string())
+    } else {
+        w.title.to_owned()
+    }
+}
+
+fn previous(r: &MonthlyReport, w: &Words) -> &'static str {
+    if r.period.months > 1 {
+        w.previous_period
+    } else {
+        w.previous
+    }
+}
+
 fn words(lang: Lang) -> &'static Words {
     match lang {
         Lang::Vi => &VI,
@@ -453,7 +476,7 @@ fn head(cells: &[&str]) -> Vec<String> {
 pub(super) fn blocks(r: &MonthlyReport, lang: Lang) -> Vec<Block> {
     let w = words(lang);
     let mut b = vec![Block::Title {
-        title: w.title.to_owned(),
+        title: title(r, w),
         organization: r.organization.clone(),
         period: format!("{}: {} – {}", w.period, r.period.start, r.period.end),
     }];
@@ -555,7 +578,12 @@ pub(super) fn blocks(r: &MonthlyReport, lang: Lang) -> Vec<Block> {
     b.push(Block::Section(w.alerts.to_owned()));
     b.push(Block::Text(format!(
         "{}: {} ({}: {}). {}: {}",
-        w.total, a.total, w.previous, a.previous_month.total, w.suppressed, a.suppressed
+        w.total,
+        a.total,
+        previous(r, w),
+        a.previous_month.total,
+        w.suppressed,
+        a.suppressed
     )));
     b.push(Block::Chart(w.alerts.to_owned(), every_day(r, &a.per_day)));
     b.push(Block::Heading(w.by_level.to_owned()));
@@ -821,7 +849,7 @@ fn page(r: &MonthlyReport, lang: Lang) -> String {
          <style>body{{font-family:Arial,Helvetica,sans-serif;margin:2em;color:#222}}\
          table{{border-collapse:collapse;margin:.5em 0 1em}}td,th{{border:1px solid #ccc;padding:3px 8px;text-align:left}}\
          h2{{border-bottom:2px solid #1565c0}}</style></head><body>",
-        html(words(lang).title),
+        html(&title(r, words(lang))),
         html(&r.period.month)
     );
     for block in blocks(r, lang) {

@@ -85,6 +85,7 @@ pub fn make(config: &Config, year: i32, month: u32, now: i64) -> Result<Made> {
         &ReportRequest {
             year,
             month,
+            months: 1,
             silent_hours: config.report.silent_hours,
             now_micros: now,
         },
