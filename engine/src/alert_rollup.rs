@@ -157,12 +157,21 @@ impl AlertRollup {
     pub fn fold(&mut self, alerts: &[Alert]) {
         let mut touched = BTreeSet::new();
         for alert in alerts {
-            let date = crate::store::day_to_date(
-                i32::try_from(alert.first_micros.div_euclid(DAY_MICROS)).unwrap_or(0),
-            );
-            self.days.entry(date.clone()).or_default().add(alert);
-            touched.insert(date);
+            self.add(alert, &mut touched);
         }
+        self.trim(touched);
+    }
+
+    /// Adds one alert; `touched` collects its day for [`AlertRollup::trim`].
+    fn add(&mut self, alert: &Alert, touched: &mut BTreeSet<String>) {
+        let date = crate::store::day_to_date(
+            i32::try_from(alert.first_micros.div_euclid(DAY_MICROS)).unwrap_or(0),
+        );
+        self.days.entry(date.clone()).or_default().add(alert);
+        touched.insert(date);
+    }
+
+    fn trim(&mut self, touched: BTreeSet<String>) {
         for date in touched {
             if let Some(day) = self.days.get_mut(&date) {
                 day.trim();
@@ -208,12 +217,24 @@ pub fn refresh(data_dir: &Path) -> Result<AlertRollup> {
     if rollup.log_offset == end {
         return Ok(rollup);
     }
-    let (alerts, next, unreadable) = crate::alerts::read_alerts(data_dir, rollup.log_offset, end)?;
+    // Line by line: a first refresh of a large log must not hold all of it in memory.
+    let mut touched = BTreeSet::new();
+    let mut unreadable = 0u64;
+    let log = data_dir.join(crate::alerts::ALERTS_FILE);
+    let next = crate::jsonl::read_lines(&log, rollup.log_offset, end, |line| {
+        if line.trim().is_empty() {
+            return;
+        }
+        match Alert::from_json(line) {
+            Ok(alert) => rollup.add(&alert, &mut touched),
+            Err(_) => unreadable += 1,
+        }
+    })?;
     if next == rollup.log_offset {
         return Ok(rollup);
     }
-    rollup.fold(&alerts);
-    rollup.unreadable += unreadable as u64;
+    rollup.trim(touched);
+    rollup.unreadable += unreadable;
     rollup.log_offset = next;
     store(data_dir, &rollup)?;
     Ok(rollup)
