@@ -16,6 +16,7 @@
 //! - [`text`]: making log text inert for terminals, mail and HTML.
 //! - [`wal`]: the write-ahead log of accepted batches.
 //! - [`config`]: the daemon's strict TOML configuration.
+//! - [`health`]: hourly collector and storage health records (the report's continuity).
 //! - [`generate`]: deterministic realistic log generator for samples and benchmarks.
 
 pub mod alert_rollup;
@@ -24,6 +25,7 @@ pub mod config;
 mod error;
 mod failpoint;
 pub mod generate;
+pub mod health;
 pub mod index;
 pub mod ingest;
 mod jsonl;

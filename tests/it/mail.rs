@@ -709,19 +709,16 @@ fn the_daemon_makes_the_scheduled_report_and_mails_it_once() {
         auth.to_str().unwrap_or_default(),
     ]);
     // Due from the 1st of every month at 00:00 UTC: today, it is due for last month.
-    let daemon = Daemon::start_with(
-        tmp.path(),
-        "",
-        &format!(
-            "[report]\norganization = \"Sở Thông tin và Truyền thông\"\n\
+    let settings = format!(
+        "[report]\norganization = \"Sở Thông tin và Truyền thông\"\n\
              [report.schedule]\nday = 1\nhour = 0\nlanguages = [\"vi\", \"en\"]\n\
              formats = [\"pdf\", \"json\"]\nrecipients = [\"ciso@dc.example\"]\n\
              [notify.smtp]\nhost = \"127.0.0.1\"\nport = {smtp_port}\nsecurity = \"none\"\n\
              from = \"soc@dc.example\"\n[[notify.route]]\nname = \"soc\"\nto = [\"soc@dc.example\"]\n\
              [[source]]\nname = \"udp\"\nkind = \"udp\"\nlisten = \"127.0.0.1:{}\"\n",
-            free_port()
-        ),
+        free_port()
     );
+    let daemon = Daemon::start_with(tmp.path(), "", &settings);
     let mails = server.wait_for("the scheduled report", |m| !m.is_empty());
     let now = chrono::Utc::now();
     let last = now.date_naive().with_day(1).and_then(|d| d.pred_opt());
@@ -750,7 +747,8 @@ fn the_daemon_makes_the_scheduled_report_and_mails_it_once() {
     assert_eq!(record["files"].as_array().map(Vec::len), Some(4));
 
     // Made once: neither a restart nor a run from cron makes or mails it again.
-    let daemon = daemon.restart();
+    daemon.stop();
+    let daemon = Daemon::start_with(tmp.path(), "", &settings);
     std::thread::sleep(Duration::from_secs(3));
     let config = tmp.path().join("canhgac.toml").display().to_string();
     let again = canhgac(&["report", "--due", "--config", &config], None);
@@ -761,4 +759,27 @@ fn the_daemon_makes_the_scheduled_report_and_mails_it_once() {
     );
     daemon.stop();
     assert_eq!(server.messages().len(), 1);
+
+    // Each run of the daemon left a health record at its stop, which the report sums.
+    let health = std::fs::read_to_string(data.join("state/health.jsonl")).unwrap_or_default();
+    assert_eq!(health.lines().count(), 2, "{health}");
+    let this_month = now.format("%Y-%m").to_string();
+    let r: Value = serde_json::from_str(&crate::ok(&[
+        "report",
+        "--data-dir",
+        &data.display().to_string(),
+        "--month",
+        &this_month,
+        "--format",
+        "json",
+    ]))
+    .unwrap_or(Value::Null);
+    let collectors = &r["continuity"]["collectors"];
+    assert_eq!(collectors["records"].as_u64(), Some(2), "{collectors}");
+    assert!(collectors["sources"]["udp"]["dropped"].as_u64() == Some(0));
+    assert!(
+        collectors["disk_free_bytes_min"]
+            .as_u64()
+            .is_some_and(|b| b > 0)
+    );
 }

@@ -207,6 +207,7 @@ pub const FIGURES: &[&str] = &[
     "silent_sources",
     "coverage_ratio",
     "parse_failure_rate",
+    "records_dropped",
     "privileged_events",
     "auth_failures",
     "firewall_denied",
@@ -277,6 +278,11 @@ pub fn figure_values(r: &MonthlyReport) -> BTreeMap<&'static str, f64> {
         v.insert("firewall_denied", r.firewall.denied as f64);
         v.insert("auth_failures", r.access.auth_failures as f64);
         v.insert("privileged_events", r.access.privileged_events as f64);
+    }
+    let collectors = &r.continuity.collectors;
+    if collectors.records > 0 {
+        let dropped: u64 = collectors.sources.values().map(|s| s.dropped).sum();
+        v.insert("records_dropped", dropped as f64);
     }
     v.insert("alerts_total", r.alerts.total as f64);
     if r.alerts.total > 0 {

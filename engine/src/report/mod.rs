@@ -137,6 +137,8 @@ pub struct Continuity {
     pub events_per_day: BTreeMap<String, u64>,
     /// Per source.
     pub sources: Vec<SourceHealth>,
+    /// Collector drops, late events, WAL and disk, from the daemon's hourly health records.
+    pub collectors: crate::health::PeriodHealth,
 }
 
 /// One source's month.
@@ -479,6 +481,7 @@ pub fn monthly(config: &Config, request: &ReportRequest) -> Result<MonthlyReport
             oldest_stored_day: oldest,
             events_per_day,
             sources,
+            collectors: crate::health::period(data_dir, start, end)?,
         },
         firewall: Firewall {
             denied,

@@ -122,6 +122,16 @@ struct Words {
     fp: &'static str,
     median: &'static str,
     digest: &'static str,
+    collectors: &'static str,
+    no_health: &'static str,
+    received: &'static str,
+    dropped: &'static str,
+    truncated: &'static str,
+    errors: &'static str,
+    late_events: &'static str,
+    pipeline_errors: &'static str,
+    wal_max: &'static str,
+    disk_free_min: &'static str,
     title_months: &'static str,
     previous_period: &'static str,
     access: &'static str,
@@ -206,6 +216,16 @@ const EN: Words = Words {
     fp: "False-positive rate by rule",
     median: "median / p90 / n",
     digest: "SHA-256 of the figures",
+    collectors: "Collectors and storage (hourly health records of the daemon)",
+    no_health: "No health records in the period: the daemon did not run (events came by batch ingestion).",
+    received: "Received",
+    dropped: "Dropped",
+    truncated: "Cut at the size limit",
+    errors: "Errors",
+    late_events: "Events too late for their correlation window",
+    pipeline_errors: "Pipeline errors",
+    wal_max: "Largest write-ahead log",
+    disk_free_min: "Least free disk space",
     title_months: "Security monitoring report, {n} months",
     previous_period: "Previous period",
     access: "Access control evidence",
@@ -290,6 +310,16 @@ const VI: Words = Words {
     fp: "Tỷ lệ báo nhầm theo quy tắc",
     median: "trung vị / p90 / số lượng",
     digest: "SHA-256 của số liệu",
+    collectors: "Bộ thu thập và lưu trữ (bản ghi tình trạng hằng giờ của dịch vụ)",
+    no_health: "Không có bản ghi tình trạng trong kỳ: dịch vụ không chạy (sự kiện được nạp theo lô).",
+    received: "Đã nhận",
+    dropped: "Bị mất",
+    truncated: "Bị cắt do quá dài",
+    errors: "Lỗi",
+    late_events: "Sự kiện đến quá muộn cho cửa sổ tương quan",
+    pipeline_errors: "Lỗi xử lý",
+    wal_max: "Nhật ký ghi trước lớn nhất",
+    disk_free_min: "Dung lượng đĩa trống thấp nhất",
     title_months: "Báo cáo giám sát an toàn thông tin {n} tháng",
     previous_period: "Kỳ trước",
     access: "Bằng chứng kiểm soát truy cập",
@@ -553,6 +583,38 @@ pub(super) fn blocks(r: &MonthlyReport, lang: Lang) -> Vec<Block> {
     } else {
         b.push(Block::Table(head(&[w.source, w.from, w.to, w.hours]), gaps));
     }
+    let c = &r.continuity.collectors;
+    b.push(Block::Heading(w.collectors.to_owned()));
+    if c.records == 0 {
+        b.push(Block::Text(w.no_health.to_owned()));
+    } else {
+        b.push(Block::Table(
+            head(&[w.source, w.received, w.dropped, w.truncated, w.errors]),
+            c.sources
+                .iter()
+                .map(|(name, s)| {
+                    vec![
+                        name.clone(),
+                        s.received.to_string(),
+                        s.dropped.to_string(),
+                        s.truncated.to_string(),
+                        s.errors.to_string(),
+                    ]
+                })
+                .collect(),
+        ));
+        b.push(Block::Text(format!(
+            "{}: {}. {}: {}. {}: {}. {}: {}.",
+            w.late_events,
+            c.late_events,
+            w.pipeline_errors,
+            c.pipeline_errors,
+            w.wal_max,
+            bytes(c.wal_bytes_max),
+            w.disk_free_min,
+            c.disk_free_bytes_min.map_or_else(|| "-".to_owned(), bytes),
+        )));
+    }
     b.push(Block::Heading(w.firewall.to_owned()));
     b.push(Block::Text(format!("{}: {}", w.denied, r.firewall.denied)));
     b.push(Block::Table(
@@ -803,6 +865,22 @@ fn number(v: f64) -> String {
         format!("{}", v as i64)
     } else {
         format!("{v:.4}").trim_end_matches('0').to_owned()
+    }
+}
+
+/// Bytes in binary units.
+fn bytes(n: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut v = n as f64;
+    let mut unit = 0;
+    while v >= 1024.0 && unit < UNITS.len() - 1 {
+        v /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{n} B")
+    } else {
+        format!("{v:.1} {}", UNITS[unit])
     }
 }
 

@@ -137,12 +137,8 @@ pub fn run(
         Some(notifier) => Some(spawn_notifier(notifier, notify_finish)?),
         None => None,
     };
-    let (stop_reports, reports_stop) = std::sync::mpsc::channel::<()>();
-    let reporter = if config.report.schedule.day > 0 {
-        Some(spawn_reporter(config.clone(), reports_stop)?)
-    } else {
-        None
-    };
+    let (stop_periodic, periodic_stop) = std::sync::mpsc::channel::<()>();
+    let periodic = spawn_periodic(config.clone(), Arc::clone(&metrics), periodic_stop)?;
 
     let (chunk_tx, chunk_rx) = mpsc::channel(config.pipeline.channel_capacity);
     let (batch_tx, batch_rx) = std::sync::mpsc::sync_channel(4);
@@ -264,14 +260,12 @@ pub fn run(
             "a pipeline stage did not finish in time; the WAL keeps its data",
         );
     }
-    drop(stop_reports);
-    if let Some(thread) = reporter {
-        join_by(
-            thread,
-            Instant::now() + Duration::from_secs(5),
-            "the scheduled report was still being made; it is made again at the next start",
-        );
-    }
+    drop(stop_periodic);
+    join_by(
+        periodic,
+        Instant::now() + Duration::from_secs(5),
+        "the scheduled report was still being made; it is made again at the next start",
+    );
     // Alerts of the last batches are in the log now: the notifier routes them, then stops.
     let _ = finish_notify.send(true);
     if let Some(thread) = notifier {
@@ -371,35 +365,57 @@ fn join_by(thread: std::thread::JoinHandle<()>, deadline: Instant, late: &str) {
     }
 }
 
-/// Makes the scheduled monthly report when it is due (checked at start and every minute), on its
-/// own thread: a report reads rollups for seconds and must not hold up the collectors. Stops when
+/// The daemon's periodic work, on its own thread (checked at start and every minute): a health
+/// record every hour and at shutdown ([`crate::health`]), and the scheduled monthly report when it
+/// is due (a report reads rollups for seconds and must not hold up the collectors). Stops when
 /// `stop`'s sender is dropped.
-fn spawn_reporter(
+fn spawn_periodic(
     config: Config,
+    metrics: Arc<Metrics>,
     stop: std::sync::mpsc::Receiver<()>,
 ) -> Result<std::thread::JoinHandle<()>> {
+    let mut recorder = crate::health::HealthRecorder::default();
+    let data_dir = config.data_dir.clone();
+    let record = move |recorder: &mut crate::health::HealthRecorder, now: i64| {
+        let r = recorder.take(&metrics, &data_dir, now);
+        if let Err(e) = crate::health::append(&data_dir, &r) {
+            tracing::error!("health record: {e}");
+        }
+    };
+    let schedule = config;
     std::thread::Builder::new()
-        .name("canhgac-report".to_owned())
+        .name("canhgac-periodic".to_owned())
         .spawn(move || {
+            let hour_of = |micros: i64| micros.div_euclid(3_600_000_000);
+            let mut hour = hour_of(chrono::Utc::now().timestamp_micros());
             loop {
                 let now = chrono::Utc::now().timestamp_micros();
-                match crate::report::schedule::run_due(&config, now) {
-                    Ok(Some(made)) => tracing::info!(
-                        month = %made.month,
-                        files = made.files.len(),
-                        mail = made.mail_id.as_deref().unwrap_or("-"),
-                        "scheduled report made"
-                    ),
-                    Ok(None) => {}
-                    Err(e) => tracing::error!("scheduled report: {e} (tried again in a minute)"),
+                if hour_of(now) != hour {
+                    hour = hour_of(now);
+                    record(&mut recorder, now);
+                }
+                if schedule.report.schedule.day > 0 {
+                    match crate::report::schedule::run_due(&schedule, now) {
+                        Ok(Some(made)) => tracing::info!(
+                            month = %made.month,
+                            files = made.files.len(),
+                            mail = made.mail_id.as_deref().unwrap_or("-"),
+                            "scheduled report made"
+                        ),
+                        Ok(None) => {}
+                        Err(e) => {
+                            tracing::error!("scheduled report: {e} (tried again in a minute)")
+                        }
+                    }
                 }
                 match stop.recv_timeout(Duration::from_secs(60)) {
                     Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
                     _ => break,
                 }
             }
+            record(&mut recorder, chrono::Utc::now().timestamp_micros());
         })
-        .map_err(|e| Error::Internal(format!("thread canhgac-report: {e}")))
+        .map_err(|e| Error::Internal(format!("thread canhgac-periodic: {e}")))
 }
 
 /// Runs the notifier on its own thread and runtime: SMTP waits never touch the collectors.
