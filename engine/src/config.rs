@@ -441,6 +441,11 @@ impl Config {
                 schedule.day, schedule.hour
             ));
         }
+        if !schedule.recipients.is_empty() && !self.notify.enabled() {
+            problems.push(
+                "report.schedule: recipients need a mail server: set [notify.smtp] host".to_owned(),
+            );
+        }
         for f in &schedule.formats {
             if !["pdf", "html", "json", "csv"].contains(&f.as_str()) {
                 problems.push(format!(
@@ -550,7 +555,8 @@ mod tests {
         let c = Config::from_toml(
             "[[source]]\nname='fw'\nkind='udp'\nlisten='nowhere'\ntimezone='Mars/Base'\n\
              allowed_peers=['10.0.0.0/33']\ngroup='so-x'\n\
-             [[source]]\nname='fw'\nkind='tls'\nlisten='127.0.0.1:6514'\n",
+             [[source]]\nname='fw'\nkind='tls'\nlisten='127.0.0.1:6514'\n\
+             [report.schedule]\nday=31\nformats=['docx']\nrecipients=['ciso@x.example']\n",
         )
         .expect("test setup");
         let err = c.check().expect_err("must fail").to_string();
@@ -561,6 +567,9 @@ mod tests {
             "so-x",
             "used twice",
             "tls_cert",
+            "day must be 0 (off) to 28",
+            "`docx`",
+            "recipients need a mail server",
         ] {
             assert!(err.contains(needle), "{needle} missing in: {err}");
         }

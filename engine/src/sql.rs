@@ -9,7 +9,10 @@ use std::sync::Arc;
 
 use arrow::array::RecordBatch;
 use arrow::datatypes::DataType;
-use datafusion::datasource::MemTable;
+use datafusion::catalog::Session;
+use datafusion::datasource::{MemTable, TableProvider, TableType};
+use datafusion::logical_expr::Expr;
+use datafusion::physical_plan::ExecutionPlan;
 use datafusion::datasource::file_format::parquet::ParquetFormat;
 use datafusion::datasource::listing::{
     ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl,
@@ -50,10 +53,45 @@ pub async fn session(data_dir: &Path) -> Result<SessionContext> {
         let dir = data_dir.join(crate::rollup::ROLLUPS_DIR).join(kind);
         ctx.register_table(table, Arc::new(partitioned_parquet(&dir, schema)?))?;
     }
-    let alerts = crate::alerts::alerts_batch(data_dir)?;
-    let table = MemTable::try_new(alerts.schema(), vec![vec![alerts]])?;
-    ctx.register_table("alerts", Arc::new(table))?;
+    ctx.register_table(
+        "alerts",
+        Arc::new(AlertsTable {
+            data_dir: data_dir.to_owned(),
+        }),
+    )?;
     Ok(ctx)
+}
+
+/// The `alerts` table, read from the alert log only when a query scans it: a session for a
+/// query that does not name it (the report's rollup queries) must not parse the whole log.
+#[derive(Debug)]
+struct AlertsTable {
+    data_dir: std::path::PathBuf,
+}
+
+#[async_trait::async_trait]
+impl TableProvider for AlertsTable {
+    fn schema(&self) -> arrow::datatypes::SchemaRef {
+        crate::alerts::alerts_schema()
+    }
+
+    fn table_type(&self) -> TableType {
+        TableType::Base
+    }
+
+    async fn scan(
+        &self,
+        state: &dyn Session,
+        projection: Option<&Vec<usize>>,
+        filters: &[Expr],
+        limit: Option<usize>,
+    ) -> datafusion::error::Result<Arc<dyn ExecutionPlan>> {
+        let alerts = crate::alerts::alerts_batch(&self.data_dir)
+            .map_err(|e| datafusion::error::DataFusionError::External(Box::new(e)))?;
+        MemTable::try_new(alerts.schema(), vec![vec![alerts]])?
+            .scan(state, projection, filters, limit)
+            .await
+    }
 }
 
 /// Parquet files under `dir/date=YYYY-MM-DD/`, with `date` as a column.
