@@ -403,22 +403,12 @@ fn parquet_files(root: &Path) -> Result<Vec<(String, String)>> {
     Ok(files)
 }
 
+/// A rollup is small: it is encoded in memory and replaces its file atomically.
 fn write_parquet(path: &Path, batch: &RecordBatch) -> Result<()> {
-    let dir = path
-        .parent()
-        .ok_or_else(|| Error::Internal(format!("{} has no directory", path.display())))?;
-    std::fs::create_dir_all(dir).map_err(Error::io(dir))?;
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.tmp"));
-    let file = std::fs::File::create(&tmp).map_err(Error::io(&tmp))?;
-    let mut writer = ArrowWriter::try_new(file, batch.schema(), None)?;
+    let mut writer = ArrowWriter::try_new(Vec::new(), batch.schema(), None)?;
     writer.write(batch)?;
-    let file = writer.into_inner()?;
-    file.sync_all().map_err(Error::io(&tmp))?;
-    std::fs::rename(&tmp, path).map_err(Error::io(path))
+    let bytes = writer.into_inner()?;
+    crate::serve::state::replace_file(path, &bytes)
 }
 
 #[cfg(test)]
