@@ -135,12 +135,7 @@ fn mail(
     bytes: &[u8],
     to: &[String],
 ) -> Result<()> {
-    let (extension, content_type) = match format {
-        Format::Html => ("html", "text/html; charset=utf-8"),
-        Format::Pdf => ("pdf", "application/pdf"),
-        Format::Json => ("json", "application/json"),
-        Format::Csv => ("csv", "text/csv; charset=utf-8"),
-    };
+    let (extension, content_type) = (format.extension(), format.content_type());
     let Some(mut notifier) = Notifier::open(config, NotifyMetrics::default().into())? else {
         anyhow::bail!("--mail-to needs a mail server: set [notify.smtp] host in the config");
     };

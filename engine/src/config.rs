@@ -447,7 +447,7 @@ impl Config {
             );
         }
         for f in &schedule.formats {
-            if !["pdf", "html", "json", "csv"].contains(&f.as_str()) {
+            if crate::report::Format::from_name(f).is_none() {
                 problems.push(format!(
                     "report.schedule: format `{f}` is not one of pdf, html, json, csv"
                 ));

@@ -23,6 +23,36 @@ pub enum Format {
     Pdf,
 }
 
+impl Format {
+    /// Every form, by name.
+    pub const ALL: [Format; 4] = [Format::Pdf, Format::Html, Format::Json, Format::Csv];
+
+    /// The name used in config and as the file extension.
+    pub fn extension(self) -> &'static str {
+        match self {
+            Format::Pdf => "pdf",
+            Format::Html => "html",
+            Format::Json => "json",
+            Format::Csv => "csv",
+        }
+    }
+
+    /// The MIME type of a file of this form.
+    pub fn content_type(self) -> &'static str {
+        match self {
+            Format::Pdf => "application/pdf",
+            Format::Html => "text/html; charset=utf-8",
+            Format::Json => "application/json",
+            Format::Csv => "text/csv; charset=utf-8",
+        }
+    }
+
+    /// The form named `name` (`pdf`, `html`, `json`, `csv`).
+    pub fn from_name(name: &str) -> Option<Format> {
+        Format::ALL.into_iter().find(|f| f.extension() == name)
+    }
+}
+
 /// Renders a report.
 pub fn render(report: &MonthlyReport, format: Format, lang: Lang) -> Result<Vec<u8>> {
     match format {

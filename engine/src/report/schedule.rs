@@ -59,16 +59,6 @@ pub fn due(config: &Config, now: i64) -> Option<(i32, u32)> {
     }
 }
 
-fn extension(format: &str) -> Option<(Format, &'static str, &'static str)> {
-    Some(match format {
-        "pdf" => (Format::Pdf, "pdf", "application/pdf"),
-        "html" => (Format::Html, "html", "text/html; charset=utf-8"),
-        "json" => (Format::Json, "json", "application/json"),
-        "csv" => (Format::Csv, "csv", "text/csv; charset=utf-8"),
-        _ => return None,
-    })
-}
-
 fn lang_code(lang: Lang) -> &'static str {
     match lang {
         Lang::Vi => "vi",
@@ -102,15 +92,16 @@ pub fn make(config: &Config, year: i32, month: u32, now: i64) -> Result<Made> {
     let mut attachments = Vec::new();
     for lang in &langs {
         for f in &s.formats {
-            let (format, ext, content_type) = extension(f)
+            let format = Format::from_name(f)
                 .ok_or_else(|| Error::Config(format!("report.schedule: format `{f}`")))?;
+            let ext = format.extension();
             let bytes = render(&figures, format, *lang)?;
             let file = format!("canhgac-report-{name}-{}.{ext}", lang_code(*lang));
             crate::serve::state::replace_file(&dir.join(&file), &bytes)?;
             files.push(format!("{REPORTS_DIR}/{file}"));
             attachments.push(MailAttachment {
                 filename: file,
-                content_type: content_type.to_owned(),
+                content_type: format.content_type().to_owned(),
                 body: bytes,
             });
         }
