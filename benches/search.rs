@@ -10,31 +10,17 @@
 // criterion_group! generates undocumented functions.
 #![allow(missing_docs)]
 
-use std::io::BufWriter;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use canhgac_engine::generate::generate_alerts;
 use canhgac_engine::index::{AlertIndex, QueryContext, SearchRequest};
 use chrono::{FixedOffset, Offset, Utc};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
-/// 2026-09-01T00:00:00Z: the generated quarter starts here.
-const START_SECS: i64 = 1_788_220_800;
+const START_SECS: i64 = canhgac_benches::ALERTS_START_SECS;
 
 fn data_dir(name: &str, alerts: u64) -> PathBuf {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../target/bench-data")
-        .join(name);
-    let log = dir.join("alerts/alerts.jsonl");
-    if !log.try_exists().expect("bench data dir readable") {
-        std::fs::create_dir_all(dir.join("alerts")).expect("bench data dir");
-        let mut out = BufWriter::new(std::fs::File::create(&log).expect("alert log"));
-        let mut audit =
-            BufWriter::new(std::fs::File::create(dir.join("alerts/audit.jsonl")).expect("audit"));
-        generate_alerts(alerts, 7, START_SECS, &mut out, Some(&mut audit)).expect("generate");
-    }
-    dir
+    canhgac_benches::alert_data_dir(name, alerts)
 }
 
 fn ctx() -> QueryContext {

@@ -3,6 +3,7 @@
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream, UdpSocket};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
 use canhgac_engine::config::Config;
@@ -92,7 +93,27 @@ pub fn serve(args: &ServeArgs) -> Result<()> {
         rule_set(&config)?;
         None
     };
-    let report = canhgac_engine::serve::run(&config, engine, |_| {})?;
+    // The UI starts first (a taken port is an error before anything is accepted) and is
+    // handed the daemon's counters once they exist.
+    let (stop_ui, ui_stop) = tokio::sync::watch::channel(false);
+    let metrics = canhgac_ui::DaemonMetrics::default();
+    let ui = if config.ui.listen.is_empty() {
+        None
+    } else {
+        config.check()?;
+        Some(
+            crate::web::UiRunning::start(&config, Arc::clone(&metrics), ui_stop)
+                .context("the web UI did not start")?,
+        )
+    };
+    let report = canhgac_engine::serve::run(&config, engine, |_, daemon_metrics| {
+        let _ = metrics.set(daemon_metrics);
+    });
+    let _ = stop_ui.send(true);
+    if let Some(running) = ui {
+        running.join();
+    }
+    let report = report?;
     eprintln!(
         "canhgac: stopped; {} records accepted, {} WAL batches replayed at start",
         report.accepted, report.replayed
@@ -154,7 +175,7 @@ fn record_rules(config: &Config, set: &RuleSet) -> Result<()> {
     Ok(())
 }
 
-fn init_logging(json: bool) {
+pub(crate) fn init_logging(json: bool) {
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_env("CANHGAC_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
     let builder = tracing_subscriber::fmt()

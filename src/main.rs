@@ -21,6 +21,7 @@ mod daemon;
 mod notify;
 mod report;
 mod triage;
+mod web;
 
 #[derive(Parser)]
 #[command(
@@ -136,6 +137,13 @@ enum Command {
     },
     /// Send log files to a running daemon over TCP or UDP (one record per line).
     Send(daemon::SendArgs),
+    /// Users of the web UI: add, list, remove.
+    User {
+        #[command(subcommand)]
+        action: web::UserCommand,
+    },
+    /// The web UI alone over a data directory (`serve` runs it beside the daemon).
+    Ui(web::UiArgs),
     /// Parse records from stdin (one per line) and print one JSON object per record.
     Parse {
         #[command(flatten)]
@@ -313,6 +321,8 @@ fn run(command: Command) -> Result<()> {
         Command::Serve(args) => daemon::serve(&args),
         Command::Config { action } => daemon::config(action),
         Command::Send(args) => daemon::send(&args),
+        Command::User { action } => web::user(action),
+        Command::Ui(args) => web::ui(&args),
         Command::Notify { action } => notify::run(action),
         Command::Report(args) => report::run(&args),
         Command::Parse { parse } => parse_stdin(&parse),

@@ -38,6 +38,8 @@ pub struct Config {
     pub notify: crate::notify::config::NotifyConfig,
     /// The monthly report.
     pub report: ReportConfig,
+    /// The web UI.
+    pub ui: UiConfig,
     /// The collectors. Empty: UDP and TCP on 127.0.0.1:5514.
     #[serde(rename = "source")]
     pub sources: Vec<SourceConfig>,
@@ -195,6 +197,50 @@ pub enum SourceKind {
     Stdin,
 }
 
+/// The web UI served by the daemon (`canhgac-ui`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct UiConfig {
+    /// Address to serve on; empty turns the UI off.
+    pub listen: String,
+    /// TLS for the UI itself: certificate chain (PEM). With it, cookies are `Secure`.
+    pub tls_cert: Option<PathBuf>,
+    /// TLS private key (PEM).
+    pub tls_key: Option<PathBuf>,
+    /// A session unused this long ends.
+    pub session_idle_minutes: u64,
+    /// A session ends this long after login, used or not.
+    pub session_max_hours: u64,
+    /// Failed logins (per account, and per client address) that lock logins out...
+    pub lockout_failures: u32,
+    /// ...when they happen within this many minutes; the lockout lasts as long.
+    pub lockout_minutes: u64,
+    /// The SQL console stops a query after this long.
+    pub sql_timeout_ms: u64,
+    /// The SQL console shows at most this many rows.
+    pub sql_row_limit: usize,
+}
+
+impl Default for UiConfig {
+    fn default() -> Self {
+        UiConfig {
+            listen: "127.0.0.1:8470".to_owned(),
+            tls_cert: None,
+            tls_key: None,
+            session_idle_minutes: 60,
+            session_max_hours: 12,
+            lockout_failures: 5,
+            lockout_minutes: 15,
+            sql_timeout_ms: 10_000,
+            sql_row_limit: 1000,
+        }
+    }
+}
+
+/// The file the UI writes its login events to (PAM-style lines), relative to the data
+/// directory; the daemon tails it as the source `ui-auth` so the rules see them.
+pub const UI_AUTH_LOG: &str = "logs/ui-auth.log";
+
 /// One collector.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -276,6 +322,7 @@ impl Default for Config {
             groups: BTreeMap::new(),
             notify: crate::notify::config::NotifyConfig::default(),
             report: ReportConfig::default(),
+            ui: UiConfig::default(),
             sources: Vec::new(),
         }
     }
@@ -407,15 +454,24 @@ impl Config {
         toml::from_str(text).map_err(|e| Error::Config(e.to_string()))
     }
 
-    /// The configured sources, or the embedded default (UDP and TCP on 127.0.0.1:5514).
+    /// The configured sources, or the embedded default (UDP and TCP on 127.0.0.1:5514); with the
+    /// UI on, also `ui-auth`, the tail of the UI's own login events.
     pub fn effective_sources(&self) -> Vec<SourceConfig> {
-        if !self.sources.is_empty() {
-            return self.sources.clone();
+        let mut sources = if self.sources.is_empty() {
+            vec![
+                SourceConfig::listening("udp", SourceKind::Udp, "127.0.0.1:5514"),
+                SourceConfig::listening("tcp", SourceKind::Tcp, "127.0.0.1:5514"),
+            ]
+        } else {
+            self.sources.clone()
+        };
+        if !self.ui.listen.is_empty() {
+            let mut tail = SourceConfig::listening("ui-auth", SourceKind::File, "");
+            tail.listen = None;
+            tail.path = Some(self.data_dir.join(UI_AUTH_LOG).display().to_string());
+            sources.push(tail);
         }
-        vec![
-            SourceConfig::listening("udp", SourceKind::Udp, "127.0.0.1:5514"),
-            SourceConfig::listening("tcp", SourceKind::Tcp, "127.0.0.1:5514"),
-        ]
+        sources
     }
 
     /// Checks everything serde cannot: every problem is reported, not just the first.
@@ -433,6 +489,26 @@ impl Config {
                 "metrics: `listen = \"{}\"` is not ADDRESS:PORT",
                 self.metrics.listen
             ));
+        }
+        let ui = &self.ui;
+        if !ui.listen.is_empty() && ui.listen.parse::<SocketAddr>().is_err() {
+            problems.push(format!(
+                "ui: `listen = \"{}\"` is not ADDRESS:PORT",
+                ui.listen
+            ));
+        }
+        if ui.tls_cert.is_some() != ui.tls_key.is_some() {
+            problems.push("ui: tls_cert and tls_key go together".to_owned());
+        }
+        if ui.lockout_failures == 0 || ui.sql_row_limit == 0 || ui.session_idle_minutes == 0 {
+            problems.push(
+                "ui: lockout_failures, sql_row_limit and session_idle_minutes must be above 0"
+                    .to_owned(),
+            );
+        }
+        if self.sources.iter().any(|s| s.name == "ui-auth") && !ui.listen.is_empty() {
+            problems
+                .push("source `ui-auth`: the name is the UI's own login-event source".to_owned());
         }
         let schedule = &self.report.schedule;
         if schedule.day > 28 || schedule.hour > 23 {
@@ -545,9 +621,27 @@ mod tests {
         let c = Config::from_toml("").expect("test setup");
         assert!(c.check().is_ok());
         let s = c.effective_sources();
-        assert_eq!(s.len(), 2);
+        assert_eq!(s.len(), 3);
         assert_eq!(s[0].listen.as_deref(), Some("127.0.0.1:5514"));
+        // The UI is on by default, and its login events are a source of their own.
+        assert_eq!(c.ui.listen, "127.0.0.1:8470");
+        assert_eq!(s[2].name, "ui-auth");
+        assert_eq!(s[2].kind, SourceKind::File);
+        assert!(
+            s[2].path
+                .as_deref()
+                .is_some_and(|p| p.ends_with(UI_AUTH_LOG))
+        );
         assert_eq!(c.wal.fsync, FsyncPolicy::Batch);
+        let off = Config::from_toml("[ui]\nlisten = \"\"").expect("test setup");
+        assert_eq!(off.effective_sources().len(), 2);
+        let bad = Config::from_toml("[ui]\nlisten = \"nowhere\"\ntls_cert = \"a.pem\"")
+            .expect("test setup");
+        let err = bad.check().expect_err("must fail").to_string();
+        assert!(
+            err.contains("ui: `listen") && err.contains("tls_cert and tls_key"),
+            "{err}"
+        );
     }
 
     #[test]

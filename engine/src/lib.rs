@@ -33,6 +33,7 @@ pub mod notify;
 pub mod posture;
 pub mod report;
 pub mod rollup;
+pub mod rule_switch;
 pub mod ruletest;
 pub mod serve;
 pub mod sql;

@@ -119,6 +119,59 @@ pub async fn query(data_dir: &Path, sql: &str) -> Result<Vec<RecordBatch>> {
     Ok(frame.collect().await?)
 }
 
+/// Runs one read-only query, keeping at most `max_rows` rows: the rest is never computed (the
+/// stream is dropped). Returns the batches and whether rows were cut. Dropping the future stops
+/// the query, so a caller's timeout ends it.
+pub async fn query_limited(
+    data_dir: &Path,
+    sql: &str,
+    max_rows: usize,
+) -> Result<(Vec<RecordBatch>, bool)> {
+    use futures::StreamExt;
+    let ctx = session(data_dir).await?;
+    let options = SQLOptions::new()
+        .with_allow_ddl(false)
+        .with_allow_dml(false)
+        .with_allow_statements(false);
+    let plan = ctx
+        .sql_with_options(sql, options)
+        .await?
+        .create_physical_plan()
+        .await?;
+    let mut stream = datafusion::physical_plan::execute_stream(cooperative(plan)?, ctx.task_ctx())?;
+    let mut batches = Vec::new();
+    let mut rows = 0;
+    while let Some(batch) = stream.next().await {
+        let batch = batch?;
+        let room = max_rows - rows;
+        if batch.num_rows() > room {
+            batches.push(batch.slice(0, room));
+            return Ok((batches, true));
+        }
+        rows += batch.num_rows();
+        batches.push(batch);
+        if rows == max_rows {
+            return Ok((batches, stream.next().await.is_some()));
+        }
+    }
+    Ok((batches, false))
+}
+
+/// `plan` with every operator's output made cooperative: each batch spends tokio's task budget,
+/// so a query yields to the scheduler regularly even inside an operator that consumes its whole
+/// input in one poll (an aggregate over a cross join). A task that yields can be cancelled:
+/// this is what lets a timeout actually stop a query rather than merely stop waiting for it.
+fn cooperative(plan: Arc<dyn ExecutionPlan>) -> Result<Arc<dyn ExecutionPlan>> {
+    use datafusion::common::tree_node::{Transformed, TreeNode};
+    use datafusion::physical_plan::coop::CooperativeExec;
+    Ok(plan
+        .transform_up(|node| {
+            let wrapped: Arc<dyn ExecutionPlan> = Arc::new(CooperativeExec::new(node));
+            Ok(Transformed::yes(wrapped))
+        })?
+        .data)
+}
+
 /// Streams the stored events with `ts` at or after `since_micros`, in time order, batch by batch
 /// (a hunt: rules run over the store). Memory stays bounded by the sort, not the result.
 pub fn scan_events_blocking(

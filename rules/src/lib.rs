@@ -34,6 +34,7 @@ pub use logsource::Logsources;
 pub const PACK: &[(&str, &str)] = &[
     ("linux_auth.yml", include_str!("../pack/linux_auth.yml")),
     ("firewall.yml", include_str!("../pack/firewall.yml")),
+    ("canhgac_ui.yml", include_str!("../pack/canhgac_ui.yml")),
 ];
 
 /// The built-in pack as a rule set (with the built-in log sources), and what failed to load.

@@ -9,6 +9,7 @@ mod mail;
 mod report;
 mod search;
 mod serve;
+mod ui;
 
 /// Runs canhgac with `args` (and `stdin`) from the repository root.
 pub(crate) fn canhgac(args: &[&str], stdin: Option<&[u8]>) -> Output {

@@ -40,9 +40,15 @@ impl Daemon {
     pub(crate) fn start_with(dir: &Path, detection_toml: &str, rest_toml: &str) -> Daemon {
         let metrics = free_port();
         let config = dir.join("canhgac.toml");
+        // Daemons of parallel tests must not share the UI's default port: off unless asked for.
+        let ui_off = if rest_toml.contains("[ui]") {
+            ""
+        } else {
+            "[ui]\nlisten = \"\"\n\n"
+        };
         let text = format!(
             "data_dir = \"{}\"\n\n[pipeline]\nflush_interval_ms = 50\n\n[wal]\nsegment_max_age_ms = 500\n\n\
-             [detection]\ncheckpoint_interval_ms = 200\n{detection_toml}\n\n[metrics]\nlisten = \"127.0.0.1:{metrics}\"\n\n{rest_toml}",
+             [detection]\ncheckpoint_interval_ms = 200\n{detection_toml}\n\n[metrics]\nlisten = \"127.0.0.1:{metrics}\"\n\n{ui_off}{rest_toml}",
             dir.join("data").display()
         );
         std::fs::write(&config, text).unwrap_or_else(|e| panic!("config: {e}"));

@@ -293,6 +293,12 @@ impl AlertIndex {
         Ok(())
     }
 
+    /// Sees what the writer (this process or another) has committed since the index was opened
+    /// or last reloaded.
+    pub fn reload(&self) -> Result<()> {
+        Ok(self.reader.reload()?)
+    }
+
     /// Alerts in the index.
     pub fn len(&self) -> u64 {
         self.reader.searcher().num_docs()

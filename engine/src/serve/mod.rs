@@ -30,7 +30,7 @@ use metrics::Metrics;
 use pipeline::{CompactStage, DetectStage, Groups, ParseStage, SourceSpec};
 use source::{RateLimitedWarning, SourceContext};
 
-pub use state::{STATE_DIR, load_detection, load_tail};
+pub use state::{STATE_DIR, load_detection, load_tail, replace_file};
 pub(crate) use state::{load as state_load, store as state_store};
 
 /// How long shutdown waits for the stages to finish before giving up on them.
@@ -64,7 +64,7 @@ impl Stopper {
 pub fn run(
     config: &Config,
     mut engine: Option<Engine>,
-    on_ready: impl FnOnce(Stopper),
+    on_ready: impl FnOnce(Stopper, Arc<Metrics>),
 ) -> Result<ServeReport> {
     config.check()?;
     let data_dir = config.data_dir.clone();
@@ -174,6 +174,7 @@ pub fn run(
         checkpoint_interval: Duration::from_millis(config.detection.checkpoint_interval_ms),
         last_seq,
         metrics: Arc::clone(&metrics),
+        disabled: crate::rule_switch::Watcher::new(&data_dir),
     };
     let parse = ParseStage {
         rx: chunk_rx,
@@ -233,7 +234,7 @@ pub fn run(
             data_dir = %data_dir.display(),
             "canhgac serving"
         );
-        on_ready(Stopper(stop_tx.clone()));
+        on_ready(Stopper(stop_tx.clone()), Arc::clone(&metrics));
         wait_for_stop(&mut running, &stop_tx).await;
         let _ = stop_tx.send(true);
         // Sources notice the stop at their next wake-up; give them a moment to hand on.

@@ -254,6 +254,8 @@ pub struct DetectStage {
     pub last_seq: Option<u64>,
     /// Counters.
     pub metrics: Arc<Metrics>,
+    /// Rules turned off in the UI: their alerts are not written.
+    pub disabled: crate::rule_switch::Watcher,
 }
 
 /// How often new alerts are indexed.
@@ -313,7 +315,11 @@ impl DetectStage {
         let (Some(engine), Some(log)) = (self.engine.as_mut(), self.log.as_mut()) else {
             return Ok(0);
         };
-        let alerts = engine.process(batch)?;
+        let mut alerts = engine.process(batch)?;
+        let disabled = self.disabled.current();
+        if !disabled.is_empty() {
+            alerts.retain(|a| !disabled.contains(&a.rule_id));
+        }
         let new = log.append(&alerts)?;
         crate::failpoint::hit("after-alert-append");
         if new > 0 {
@@ -378,12 +384,25 @@ pub struct CompactStage {
 }
 
 impl CompactStage {
-    /// Runs until detection ends, compacting after each checkpoint, and once more at the end.
+    /// Runs until detection ends, compacting after each checkpoint, every second while quiet,
+    /// and once more at the end. The quiet pass matters: a checkpoint usually arrives while its
+    /// segment is still open, and the segment is sealed by age only later; without another look
+    /// a quiet daemon would keep its last records in the WAL, out of the store and of SQL.
     pub fn run(mut self) -> Result<()> {
         let mut checkpointed = None;
-        while let Ok(seq) = self.rx.recv() {
-            checkpointed = Some(seq);
-            self.compact(seq)?;
+        loop {
+            match self.rx.recv_timeout(Duration::from_secs(1)) {
+                Ok(seq) => {
+                    checkpointed = Some(seq);
+                    self.compact(seq)?;
+                }
+                Err(RecvTimeoutError::Timeout) => {
+                    if let Some(seq) = checkpointed {
+                        self.compact(seq)?;
+                    }
+                }
+                Err(RecvTimeoutError::Disconnected) => break,
+            }
         }
         if let Some(seq) = checkpointed {
             self.compact(seq)?;

@@ -51,7 +51,7 @@ pub(crate) fn store<T: Serialize>(data_dir: &Path, name: &str, value: &T) -> Res
 
 /// Replaces `path` with `bytes` atomically: a temporary file of this process beside it (two
 /// processes replacing the same file never share one), fsync, rename, fsync of the directory.
-pub(crate) fn replace_file(path: &Path, bytes: &[u8]) -> Result<()> {
+pub fn replace_file(path: &Path, bytes: &[u8]) -> Result<()> {
     let dir = path
         .parent()
         .ok_or_else(|| Error::Internal(format!("{} has no directory", path.display())))?;

@@ -28,8 +28,8 @@ fn titles(alerts: &[canhgac_rules::Alert]) -> BTreeSet<String> {
 #[test]
 fn every_pack_rule_loads() {
     let set = pack();
-    assert_eq!(set.rules.len(), 13);
-    assert_eq!(set.correlations.len(), 7);
+    assert_eq!(set.rules.len(), 15);
+    assert_eq!(set.correlations.len(), 8);
 }
 
 #[test]
