@@ -35,6 +35,19 @@ pub enum UserCommand {
         #[arg(long, default_value = "./canhgac-data")]
         data_dir: PathBuf,
     },
+    /// Make an API token for a user, for integrations (`Authorization: Bearer TOKEN` on
+    /// `/api/`, with the user's role). Printed once; only its hash is kept. `--revoke` removes
+    /// every token of the user instead.
+    Token {
+        /// Data directory.
+        #[arg(long, default_value = "./canhgac-data")]
+        data_dir: PathBuf,
+        /// Remove the user's tokens.
+        #[arg(long)]
+        revoke: bool,
+        /// Login name.
+        name: String,
+    },
     /// Remove a user.
     Remove {
         /// Data directory.
@@ -68,6 +81,20 @@ pub fn user(command: UserCommand) -> Result<()> {
         UserCommand::List { data_dir } => {
             for u in UserStore::new(&data_dir).list()? {
                 println!("{}\t{}\t{}\t{}", u.name, u.role.as_str(), u.lang, u.created);
+            }
+            Ok(())
+        }
+        UserCommand::Token {
+            data_dir,
+            revoke,
+            name,
+        } => {
+            let store = UserStore::new(&data_dir);
+            if revoke {
+                let n = store.revoke_tokens(&name)?;
+                eprintln!("canhgac: {n} token(s) of {name} revoked");
+            } else {
+                println!("{}", store.new_token(&name)?);
             }
             Ok(())
         }

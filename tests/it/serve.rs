@@ -428,7 +428,7 @@ pub(crate) fn pki(dir: &Path) -> Pki {
     }
 }
 
-fn tls_client(pki: &Pki, with_cert: bool) -> Arc<rustls::ClientConfig> {
+pub(crate) fn tls_client(pki: &Pki, with_cert: bool) -> Arc<rustls::ClientConfig> {
     let mut roots = rustls::RootCertStore::empty();
     roots
         .add(pki.ca_der.clone())

@@ -653,6 +653,55 @@ fn ui_security_escaping_sessions_csrf_roles_and_the_sql_console() {
     );
     assert_eq!(r.json()["truncated"], true);
 
+    // Integrations use a token instead of a session: no cookie, so no CSRF token either.
+    let out = canhgac(
+        &[
+            "user",
+            "token",
+            "--data-dir",
+            &ui.daemon.data(),
+            "minh.analyst",
+        ],
+        None,
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let token = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    let bearer = format!("Bearer {token}");
+    let r = http(
+        port,
+        "GET",
+        "/api/alerts?status=all",
+        &[("Authorization", &bearer)],
+        b"",
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    let r = http(
+        port,
+        "POST",
+        &format!("/api/alerts/{id}/change"),
+        &[
+            ("Authorization", &bearer),
+            ("Content-Type", "application/json"),
+        ],
+        br#"{"comment":"from the SOAR"}"#,
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    let wrong = http(
+        port,
+        "GET",
+        "/api/alerts",
+        &[("Authorization", "Bearer cgk_0123")],
+        b"",
+    );
+    assert_eq!(wrong.status, 401);
+    // A token opens the API only, not the pages.
+    let page = http(port, "GET", "/alerts", &[("Authorization", &bearer)], b"");
+    assert_eq!(page.status, 303);
+
     // Logout ends the session on the server, not just in the browser.
     let r = post_form(port, "/logout", &analyst, &[("csrf", &analyst.csrf)]);
     assert_eq!(r.status, 303);
@@ -856,6 +905,53 @@ fn ui_admin_turns_a_rule_off_manages_users_and_reports_download() {
         assert!(!r.body.contains("argon2"), "{outside}");
     }
     ui.daemon.stop();
+}
+
+#[test]
+fn ui_over_tls_sets_secure_cookies_and_refuses_plain_http() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+    let pki = crate::serve::pki(dir.path());
+    let port = free_port();
+    let daemon = Daemon::start(
+        dir.path(),
+        &format!(
+            "[ui]\nlisten = \"127.0.0.1:{port}\"\ntls_cert = \"{}\"\ntls_key = \"{}\"\n\n\
+             [[source]]\nname = \"tcp\"\nkind = \"tcp\"\nlisten = \"127.0.0.1:{}\"\n",
+            pki.server_cert.display(),
+            pki.server_key.display(),
+            free_port()
+        ),
+    );
+    let name =
+        rustls::pki_types::ServerName::try_from("127.0.0.1").unwrap_or_else(|e| panic!("{e}"));
+    let conn = rustls::ClientConnection::new(crate::serve::tls_client(&pki, false), name)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let tcp = TcpStream::connect(("127.0.0.1", port)).unwrap_or_else(|e| panic!("{e}"));
+    tcp.set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mut tls = rustls::StreamOwned::new(conn, tcp);
+    tls.write_all(b"GET /login HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+        .unwrap_or_else(|e| panic!("https request: {e}"));
+    let mut response = Vec::new();
+    // The server closes after the response; a missing close_notify is not this test's subject.
+    let _ = tls.read_to_end(&mut response);
+    let response = String::from_utf8_lossy(&response);
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    let cookie = response
+        .lines()
+        .find(|l| {
+            l.to_ascii_lowercase()
+                .starts_with("set-cookie: canhgac_login=")
+        })
+        .unwrap_or_else(|| panic!("no login cookie: {response}"));
+    assert!(cookie.contains("; Secure"), "{cookie}");
+    // Plain HTTP to the TLS port gets no page.
+    let plain = std::panic::catch_unwind(|| http(port, "GET", "/login", &[], b""));
+    assert!(
+        !plain.is_ok_and(|r| r.status == 200),
+        "plain HTTP was served on the TLS port"
+    );
+    daemon.stop();
 }
 
 // ---- the browser ----
@@ -1071,7 +1167,7 @@ async fn browse(port: u16, driver: u16) -> Browse {
     // Acknowledge with a comment, then close as a true positive.
     let status = triage(&client, "acknowledged", None, "Đang xem nguồn 203.0.113.66").await?;
     assert!(
-        status.contains("acknowledged"),
+        status.contains("đã xác nhận"),
         "status after acknowledging: {status}"
     );
     let status = triage(
@@ -1081,7 +1177,7 @@ async fn browse(port: u16, driver: u16) -> Browse {
         "Đã chặn 203.0.113.66 trên tường lửa",
     )
     .await?;
-    assert!(status.contains("closed"), "status after closing: {status}");
+    assert!(status.contains("đã đóng"), "status after closing: {status}");
     let history = client.find(Locator::Id("history")).await?.text().await?;
     assert!(
         history.contains("Đã chặn 203.0.113.66") && history.contains("minh.analyst"),

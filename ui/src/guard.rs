@@ -1,7 +1,8 @@
 //! The middleware in front of the handlers.
 //!
 //! [`require_session`] stands before every route but the login page and the static files: no
-//! session means 401 (API) or a redirect to the login page (pages). A state change (any method
+//! session means 401 (API) or a redirect to the login page (pages). The API also takes a user's
+//! token (`Authorization: Bearer cgk_...`, made by `canhgac user token`) for integrations. A state change (any method
 //! but GET and HEAD) must also carry the session's CSRF token, in the `X-CSRF-Token` header or,
 //! for a form post, the `csrf` field, and must not come from another origin; the cookie's
 //! `SameSite=Strict` is the first line, the token the second.
@@ -39,6 +40,24 @@ pub async fn require_session(
     next: Next,
 ) -> Response {
     let is_api = request.uri().path().starts_with("/api/");
+    if is_api && let Some(token) = bearer(request.headers()) {
+        let app_for_lookup = Arc::clone(&app);
+        let user = tokio::task::spawn_blocking(move || app_for_lookup.users.by_token(&token))
+            .await
+            .map_err(|e| Error::Internal(e.to_string()))
+            .and_then(|found| found);
+        return match user {
+            Ok(Some(user)) => {
+                let mut request = request;
+                request
+                    .extensions_mut()
+                    .insert(crate::auth::Session::bearer(&user));
+                next.run(request).await
+            }
+            Ok(None) => crate::api::error_response(&Error::Unauthenticated),
+            Err(e) => crate::api::error_response(&e),
+        };
+    }
     let session = cookie(request.headers(), SESSION_COOKIE).and_then(|t| app.sessions.get(&t));
     let Some(session) = session else {
         if is_api {
@@ -130,6 +149,16 @@ pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
         .filter_map(|pair| pair.trim().split_once('='))
         .find(|(k, _)| *k == name)
         .map(|(_, v)| v.to_owned())
+}
+
+/// The token of an `Authorization: Bearer` header.
+fn bearer(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get(header::AUTHORIZATION)?
+        .to_str()
+        .ok()?
+        .strip_prefix("Bearer ")
+        .map(|t| t.trim().to_owned())
 }
 
 /// Percent-encodes everything but unreserved characters.

@@ -69,7 +69,22 @@ pub struct User {
     pub tz: String,
     /// When the user was made (RFC 3339).
     pub created: String,
+    /// API tokens for integrations (their SHA-256; the tokens themselves are shown once).
+    #[serde(default)]
+    pub api_tokens: Vec<ApiToken>,
 }
+
+/// An API token of a user, as stored.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ApiToken {
+    /// SHA-256 of the token, hex.
+    pub sha256: String,
+    /// When it was made (RFC 3339).
+    pub created: String,
+}
+
+/// What API tokens start with (so a leaked one is recognisable in a scanner or a log).
+pub const TOKEN_PREFIX: &str = "cgk_";
 
 fn default_lang() -> String {
     "vi".to_owned()
@@ -139,6 +154,7 @@ impl UserStore {
                     lang: default_lang(),
                     tz: default_tz(),
                     created: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                    api_tokens: Vec::new(),
                 };
                 file.users.push(user.clone());
                 user
@@ -174,6 +190,47 @@ impl UserStore {
         user.lang = lang.to_owned();
         user.tz = tz.to_owned();
         self.write(&file)
+    }
+
+    /// Makes a new API token for a user (for integrations: `Authorization: Bearer TOKEN` on
+    /// `/api/`); returns it. Only its hash is kept.
+    pub fn new_token(&self, name: &str) -> Result<String> {
+        let mut file = self.read()?;
+        let Some(user) = file.users.iter_mut().find(|u| u.name == name) else {
+            return Err(Error::NotFound(format!("no user `{name}`")));
+        };
+        let token = format!("{TOKEN_PREFIX}{}", crate::fsutil::token()?);
+        user.api_tokens.push(ApiToken {
+            sha256: sha256_hex(&token),
+            created: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        });
+        self.write(&file)?;
+        Ok(token)
+    }
+
+    /// Removes every API token of a user; how many there were.
+    pub fn revoke_tokens(&self, name: &str) -> Result<usize> {
+        let mut file = self.read()?;
+        let Some(user) = file.users.iter_mut().find(|u| u.name == name) else {
+            return Err(Error::NotFound(format!("no user `{name}`")));
+        };
+        let n = user.api_tokens.len();
+        user.api_tokens.clear();
+        self.write(&file)?;
+        Ok(n)
+    }
+
+    /// The user an API token belongs to.
+    pub fn by_token(&self, token: &str) -> Result<Option<User>> {
+        if !token.starts_with(TOKEN_PREFIX) {
+            return Ok(None);
+        }
+        let hash = sha256_hex(token);
+        Ok(self.read()?.users.into_iter().find(|u| {
+            u.api_tokens
+                .iter()
+                .any(|t| crate::guard::constant_time_eq(&t.sha256, &hash))
+        }))
     }
 
     /// The user if `password` is theirs. Unknown users cost the same hashing time as known ones,
@@ -222,6 +279,14 @@ fn check_name(name: &str) -> Result<()> {
             canhgac_engine::text::visible(name)
         )))
     }
+}
+
+fn sha256_hex(text: &str) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(text.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 fn hash_password(password: &str) -> Result<String> {
@@ -286,5 +351,23 @@ mod tests {
         let text = std::fs::read_to_string(dir.path().join(USERS_FILE)).expect("read");
         assert!(text.contains("$argon2id$") && !text.contains("mat-khau-dai-12"));
         assert!(Role::Viewer < Role::Analyst && Role::Analyst < Role::Admin);
+    }
+
+    #[test]
+    fn api_tokens_are_stored_hashed_and_find_their_user() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = UserStore::new(dir.path());
+        store
+            .add("soar", Role::Analyst, "mat-khau-dai-12", false)
+            .expect("add");
+        let token = store.new_token("soar").expect("token");
+        assert!(token.starts_with(TOKEN_PREFIX) && token.len() == TOKEN_PREFIX.len() + 64);
+        let found = store.by_token(&token).expect("lookup").expect("user");
+        assert_eq!(found.name, "soar");
+        assert!(store.by_token("cgk_0000").expect("lookup").is_none());
+        let text = std::fs::read_to_string(dir.path().join(USERS_FILE)).expect("read");
+        assert!(!text.contains(&token[TOKEN_PREFIX.len()..]));
+        assert_eq!(store.revoke_tokens("soar").expect("revoke"), 1);
+        assert!(store.by_token(&token).expect("lookup").is_none());
     }
 }
