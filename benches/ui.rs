@@ -91,7 +91,7 @@ fn post_login(port: u16) -> String {
     format!("canhgac_session={session}")
 }
 
-const PAGES: [(&str, &str); 6] = [
+const PAGES: [(&str, &str); 7] = [
     ("queue: open alerts", "/alerts"),
     ("queue: all, page 20", "/alerts?status=all&page=20"),
     (
@@ -104,6 +104,10 @@ const PAGES: [(&str, &str); 6] = [
         "/search?q=src_ip%3A%22185.220.0.0%2F16%22+AND+ts%3A%5B2026-10-01+TO+2026-10-07%5D",
     ),
     ("api: queue JSON", "/api/alerts?status=all&level=medium"),
+    (
+        "api: queue JSON with facets",
+        "/api/alerts?status=all&level=medium&facets=true",
+    ),
 ];
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {

@@ -679,6 +679,15 @@ fn ui_security_escaping_sessions_csrf_roles_and_the_sql_console() {
         b"",
     );
     assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.json()["facets"], json!({}), "facets only when asked");
+    let r = http(
+        port,
+        "GET",
+        "/api/alerts?status=all&facets=true",
+        &[("Authorization", &bearer)],
+        b"",
+    );
+    assert!(r.json()["facets"]["level"].is_array(), "{}", r.body);
     let r = http(
         port,
         "POST",

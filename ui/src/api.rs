@@ -34,7 +34,7 @@ fn reply<T: serde::Serialize>(r: Result<T, Error>) -> Response {
 }
 
 /// `GET /api/alerts`: the queue's filters (`status`, `level`, `rule`, `group`, `since`, `q`,
-/// `page`), 50 per page, newest first.
+/// `page`), 50 per page, newest first; `facets=true` adds the counts by facet.
 pub async fn alerts(
     State(app): State<Arc<App>>,
     Extension(s): Extension<Session>,
@@ -45,7 +45,7 @@ pub async fn alerts(
         blocking(&app, move |app| {
             let query = f.query()?;
             let page = f.page.max(1);
-            let found = data::search(app, &query, 50, (page - 1) * 50, true, z)?;
+            let found = data::search(app, &query, 50, (page - 1) * 50, f.facets, z)?;
             let rows: Vec<AlertRow> = found.hits.iter().map(|h| AlertRow::of(h, z)).collect();
             let facets: serde_json::Map<String, Value> = found
                 .facets

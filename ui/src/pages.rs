@@ -360,6 +360,10 @@ pub struct QueueFilter {
     pub q: String,
     #[serde(default)]
     pub page: usize,
+    /// API only: also count the result set by level, rule, host, status and source type (over
+    /// a large result set this costs more than the page itself, so it is asked for).
+    #[serde(default)]
+    pub facets: bool,
 }
 
 fn open_status() -> String {
@@ -1334,6 +1338,7 @@ mod tests {
             since: "24h".to_owned(),
             q: "203.0.113.66".to_owned(),
             page: 1,
+            facets: false,
         };
         assert_eq!(
             f.query().expect("query"),
