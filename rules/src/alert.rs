@@ -152,6 +152,27 @@ fn is_zero(n: &u64) -> bool {
 }
 
 impl Alert {
+    /// What the alert is about, as `key=value` pairs: its group-by values, or for a single-event
+    /// rule the first event's host, source address and user (what lists and mails show).
+    pub fn involved(&self) -> Vec<String> {
+        if !self.group_by.is_empty() {
+            return self
+                .group_by
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect();
+        }
+        self.evidence
+            .first()
+            .map(|e| {
+                [("host", &e.host), ("src_ip", &e.src_ip), ("user", &e.user)]
+                    .into_iter()
+                    .filter_map(|(k, v)| v.as_ref().map(|v| format!("{k}={v}")))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
     /// What suppression groups by: the rule and the group-by values, or for a single-event rule
     /// the host, source address and user of the event.
     pub fn suppression_key(&self) -> String {

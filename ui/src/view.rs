@@ -49,25 +49,10 @@ impl AlertRow {
     }
 }
 
-/// What an alert is about, in a few words: its group-by values, else the first event's source
-/// address, user and host.
+/// What an alert is about, in a few words (its group-by values, else its first event's host,
+/// address and user).
 pub fn subject(a: &Alert) -> String {
-    if !a.group_by.is_empty() {
-        return a
-            .group_by
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect::<Vec<_>>()
-            .join(", ");
-    }
-    let Some(e) = a.evidence.first() else {
-        return String::new();
-    };
-    [e.src_ip.as_deref(), e.user.as_deref(), e.host.as_deref()]
-        .into_iter()
-        .flatten()
-        .collect::<Vec<_>>()
-        .join(" · ")
+    a.involved().join(", ")
 }
 
 /// The user's zone, UTC when the setting is unusable.

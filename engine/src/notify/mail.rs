@@ -445,7 +445,7 @@ impl Composer {
         for e in entries {
             let a = &e.alert;
             let level = level_word(w, &a.level);
-            let involved = involved_line(a);
+            let involved = a.involved().join(" ");
             let why = self.why(e, w);
             let _ = writeln!(
                 text,
@@ -575,28 +575,6 @@ fn lines(text: &str, safe: fn(&str) -> String, sep: &str) -> String {
         .map(|l| safe(l.trim_end()))
         .collect::<Vec<_>>()
         .join(sep)
-}
-
-/// The group-by values of an alert, or its first event's addresses and user, on one line.
-fn involved_line(a: &Alert) -> String {
-    if !a.group_by.is_empty() {
-        return a
-            .group_by
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect::<Vec<_>>()
-            .join(" ");
-    }
-    a.evidence
-        .first()
-        .map(|e| {
-            [("host", &e.host), ("src_ip", &e.src_ip), ("user", &e.user)]
-                .into_iter()
-                .filter_map(|(k, v)| v.as_ref().map(|v| format!("{k}={v}")))
-                .collect::<Vec<_>>()
-                .join(" ")
-        })
-        .unwrap_or_default()
 }
 
 fn level_word(w: &Words, level: &str) -> &'static str {
