@@ -183,41 +183,39 @@ impl UserStore {
         }
         canhgac_parsers::time::Zone::parse(tz)
             .map_err(|e| Error::BadRequest(format!("zone `{tz}`: {e}")))?;
-        let mut file = self.read()?;
-        let Some(user) = file.users.iter_mut().find(|u| u.name == name) else {
-            return Err(Error::NotFound(format!("no user `{name}`")));
-        };
-        user.lang = lang.to_owned();
-        user.tz = tz.to_owned();
-        self.write(&file)
+        self.update(name, |user| {
+            user.lang = lang.to_owned();
+            user.tz = tz.to_owned();
+        })
     }
 
     /// Makes a new API token for a user (for integrations: `Authorization: Bearer TOKEN` on
     /// `/api/`); returns it. Only its hash is kept.
     pub fn new_token(&self, name: &str) -> Result<String> {
-        let mut file = self.read()?;
-        let Some(user) = file.users.iter_mut().find(|u| u.name == name) else {
-            return Err(Error::NotFound(format!("no user `{name}`")));
-        };
         let token = format!("{TOKEN_PREFIX}{}", crate::fsutil::token()?);
-        user.api_tokens.push(ApiToken {
-            sha256: sha256_hex(&token),
-            created: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-        });
-        self.write(&file)?;
+        self.update(name, |user| {
+            user.api_tokens.push(ApiToken {
+                sha256: sha256_hex(&token),
+                created: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            });
+        })?;
         Ok(token)
     }
 
     /// Removes every API token of a user; how many there were.
     pub fn revoke_tokens(&self, name: &str) -> Result<usize> {
+        self.update(name, |user| std::mem::take(&mut user.api_tokens).len())
+    }
+
+    /// Changes one user's record and writes the list; `NotFound` when there is no such user.
+    fn update<T>(&self, name: &str, change: impl FnOnce(&mut User) -> T) -> Result<T> {
         let mut file = self.read()?;
         let Some(user) = file.users.iter_mut().find(|u| u.name == name) else {
             return Err(Error::NotFound(format!("no user `{name}`")));
         };
-        let n = user.api_tokens.len();
-        user.api_tokens.clear();
+        let out = change(user);
         self.write(&file)?;
-        Ok(n)
+        Ok(out)
     }
 
     /// The user an API token belongs to.
@@ -260,7 +258,7 @@ impl UserStore {
 
     fn write(&self, file: &UserFile) -> Result<()> {
         let text = serde_json::to_vec_pretty(file).map_err(|e| Error::Internal(e.to_string()))?;
-        crate::fsutil::replace_private(&self.path, &text)
+        Ok(canhgac_engine::serve::replace_private(&self.path, &text)?)
     }
 }
 

@@ -30,7 +30,7 @@ use metrics::Metrics;
 use pipeline::{CompactStage, DetectStage, Groups, ParseStage, SourceSpec};
 use source::{RateLimitedWarning, SourceContext};
 
-pub use state::{STATE_DIR, load_detection, load_tail, replace_file};
+pub use state::{STATE_DIR, load_detection, load_tail, replace_file, replace_private};
 pub(crate) use state::{load as state_load, store as state_store};
 
 /// How long shutdown waits for the stages to finish before giving up on them.

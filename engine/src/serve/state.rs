@@ -49,9 +49,21 @@ pub(crate) fn store<T: Serialize>(data_dir: &Path, name: &str, value: &T) -> Res
     replace_file(&path, &bytes)
 }
 
-/// Replaces `path` with `bytes` atomically: a temporary file of this process beside it (two
-/// processes replacing the same file never share one), fsync, rename, fsync of the directory.
+/// Replaces `path` with `bytes` atomically: a temporary file of this process and call beside it
+/// (two processes, or two threads, replacing the same file never share one), fsync, rename, fsync
+/// of the directory.
 pub fn replace_file(path: &Path, bytes: &[u8]) -> Result<()> {
+    replace(path, bytes, false)
+}
+
+/// [`replace_file`] for secrets (password hashes): the file is readable by its owner only, from
+/// the moment its temporary file is made.
+pub fn replace_private(path: &Path, bytes: &[u8]) -> Result<()> {
+    replace(path, bytes, true)
+}
+
+fn replace(path: &Path, bytes: &[u8], private: bool) -> Result<()> {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     let dir = path
         .parent()
         .ok_or_else(|| Error::Internal(format!("{} has no directory", path.display())))?;
@@ -60,8 +72,21 @@ pub fn replace_file(path: &Path, bytes: &[u8]) -> Result<()> {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    let mut file = std::fs::File::create(&tmp).map_err(Error::io(&tmp))?;
+    let tmp = dir.join(format!(
+        ".{name}.{}.{}.tmp",
+        std::process::id(),
+        NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    ));
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    if private {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    #[cfg(not(unix))]
+    let _ = private;
+    let mut file = options.open(&tmp).map_err(Error::io(&tmp))?;
     file.write_all(bytes)
         .and_then(|()| file.sync_all())
         .map_err(Error::io(&tmp))?;
