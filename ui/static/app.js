@@ -20,8 +20,7 @@
       fresh += data["new"] || 0;
       badge.textContent = "+" + fresh + (document.documentElement.lang === "vi" ? " cảnh báo mới" : " new alerts");
       badge.hidden = false;
-      var page = document.body.getAttribute("data-page");
-      if (page === "dashboard") { window.location.reload(); }
+      // No reload by itself: an analyst may be halfway through reading or typing.
     });
     badge.addEventListener("click", function () { window.location.reload(); });
   }
