@@ -216,9 +216,13 @@ pub fn infer_year(
             // Usually this year; next year only in the last days of December; earlier years
             // for dates still ahead this year (and February 29 of non-leap years).
             let fits = |cand: i32| days_from_civil(cand, month, day).is_some_and(|d| d <= latest);
-            [y + 1, y, y - 1, y - 2, y - 3, y - 4]
-                .into_iter()
-                .find(|&cand| fits(cand))
+            // Next year is possible only when the slack reaches past New Year.
+            let first = if days_from_civil(y + 1, 1, 1).is_some_and(|d| d <= latest) {
+                y + 1
+            } else {
+                y
+            };
+            (y - 4..=first).rev().find(|&cand| fits(cand))
         }
     }
 }

@@ -18,7 +18,12 @@ pub struct Filterlog;
 
 /// Whether the first nine columns have the filterlog shape.
 fn shaped(body: &str) -> bool {
-    let mut cols = body.trim().splitn(10, ',');
+    let body = body.trim();
+    // The rule number comes first: reject other records before splitting anything.
+    if !body.as_bytes().first().is_some_and(u8::is_ascii_digit) {
+        return false;
+    }
+    let mut cols = body.splitn(10, ',');
     let rule = cols.next().unwrap_or("");
     if rule.is_empty() || !rule.bytes().all(|c| c.is_ascii_digit()) {
         return false;

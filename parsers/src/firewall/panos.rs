@@ -35,7 +35,16 @@ const TYPES: &[&str] = &[
 
 /// The log type when `body` has the PAN-OS CSV shape.
 fn log_type(body: &str) -> Option<&str> {
-    let mut cols = body.trim_start().splitn(5, ',');
+    let body = body.trim_start();
+    // A number of at most two digits, or nothing, then a comma: reject other records at once.
+    if !body
+        .as_bytes()
+        .first()
+        .is_some_and(|c| c.is_ascii_digit() || *c == b',')
+    {
+        return None;
+    }
+    let mut cols = body.splitn(5, ',');
     let first = cols.next()?;
     if first.len() > 2 || !first.bytes().all(|c| c.is_ascii_digit()) {
         return None;

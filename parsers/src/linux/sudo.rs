@@ -4,7 +4,12 @@
 use std::borrow::Cow;
 
 use crate::event::{Event, FAILURE, SUCCESS, SourceType};
+use crate::firewall::StaticFinder;
 use crate::payload::PayloadParser;
+
+// Searchers built once: a headerless record is searched for these before other formats get it.
+static TTY: StaticFinder = StaticFinder::new(b" : TTY=");
+static COMMAND: StaticFinder = StaticFinder::new(b" ; COMMAND=");
 
 /// sudo command records.
 pub struct Sudo;
@@ -17,7 +22,9 @@ impl PayloadParser for Sudo {
     fn claims(&self, app: Option<&str>, message: &str) -> bool {
         match app {
             Some(app) => app == "sudo" && !message.trim_start().starts_with("pam_"),
-            None => message.contains(" : TTY=") && message.contains(" ; COMMAND="),
+            None => {
+                TTY.find(message.as_bytes()).is_some() && COMMAND.find(message.as_bytes()).is_some()
+            }
         }
     }
 

@@ -127,7 +127,10 @@ fn timestamp<'a>(s: &'a str, ctx: &ParseContext) -> Option<(i64, &'a str)> {
         }
         _ => (s, None),
     };
-    let (rest, (month, day, year, (h, m, sec, micros))) = bsd_stamp(s).ok()?;
+    let (rest, (month, day, year, (h, m, sec, micros))) = match common_stamp(s) {
+        Some(parsed) => parsed,
+        None => bsd_stamp(s).ok()?,
+    };
     let (rest, zone) = zone_name(rest, ctx.zone);
     let year = match leading_year.or(year) {
         Some(y) => y,
@@ -141,6 +144,43 @@ fn timestamp<'a>(s: &'a str, ctx: &ParseContext) -> Option<(i64, &'a str)> {
 }
 
 type Clock = (u32, u32, u32, u32);
+
+/// The shapes nearly every sender writes, `Mmm dd hh:mm:ss` and `Mmm dd yyyy hh:mm:ss` (day
+/// padded with a space or a zero) with no fraction, read by position; anything else is left to
+/// [`bsd_stamp`]. This runs for every record, and the general parser costs several times as much.
+fn common_stamp(s: &str) -> Option<(&str, (u32, u32, Option<i32>, Clock))> {
+    let b = s.as_bytes();
+    let digit = |i: usize| {
+        let d = b.get(i)?.wrapping_sub(b'0');
+        (d < 10).then_some(u32::from(d))
+    };
+    if b.get(3) != Some(&b' ') || b.get(6) != Some(&b' ') {
+        return None;
+    }
+    let month = month_from_abbrev(&b[..3])?;
+    let day_tens = if b[4] == b' ' { 0 } else { digit(4)? };
+    let day = day_tens * 10 + digit(5)?;
+    let (year, at) = if b.get(11) == Some(&b' ') {
+        let y = digit(7)? * 1000 + digit(8)? * 100 + digit(9)? * 10 + digit(10)?;
+        (i32::try_from(y).ok(), 12)
+    } else {
+        (None, 7)
+    };
+    if b.get(at + 2) != Some(&b':') || b.get(at + 5) != Some(&b':') || b.get(at + 8) == Some(&b'.')
+    {
+        return None;
+    }
+    let pair = |i: usize| Some(digit(i)? * 10 + digit(i + 1)?);
+    let (h, m, sec) = (pair(at)?, pair(at + 3)?, pair(at + 6)?);
+    if !(1..=31).contains(&day) || h > 23 || m > 59 || sec > 60 {
+        return None;
+    }
+    let (rest, year) = match year {
+        Some(y) => (&s[at + 8..], Some(y)),
+        None => trailing_year(&s[at + 8..]),
+    };
+    Some((rest, (month, day, year, (h, m, sec.min(59), 0))))
+}
 
 /// `Mmm dd [yyyy] hh:mm:ss[.fff]`, day padded with a space or a zero, or a trailing year.
 fn bsd_stamp(s: &str) -> IResult<&str, (u32, u32, Option<i32>, Clock)> {
@@ -243,6 +283,10 @@ fn zone_name(s: &str, default: Zone) -> (&str, Zone) {
     let Some(after_space) = s.strip_prefix(' ') else {
         return (s, default);
     };
+    // Most records have a hostname here: reject by the first byte before anything else.
+    if !after_space.starts_with(['U', 'u', 'G', 'g', 'Z', 'z', 'I', 'i', '+', '-']) {
+        return (s, default);
+    }
     let (tok, _) = token(after_space);
     let word = tok.strip_suffix(':').unwrap_or(tok);
     let is = |name: &str| word.eq_ignore_ascii_case(name);
@@ -267,8 +311,8 @@ fn zone_name(s: &str, default: Zone) -> (&str, Zone) {
 /// (as syslog-ng and rsyslog read `Jan 10 01:00:00 prg0`); an IPv6 address ending in `::` is a host.
 fn hostname<'a>(s: &'a str, ev: &mut Event<'a>) -> &'a str {
     let (tok, rest) = token(s);
-    let is_ip = tok.parse::<std::net::IpAddr>().is_ok();
-    if tok.is_empty() || rest.trim().is_empty() || (is_tag(tok) && !is_ip) {
+    let is_tag_not_ip = || is_tag(tok) && tok.parse::<std::net::IpAddr>().is_err();
+    if tok.is_empty() || rest.trim().is_empty() || is_tag_not_ip() {
         return s;
     }
     ev.host = Some(Cow::Borrowed(tok));
