@@ -154,10 +154,15 @@ impl<B: Default> Default for Sparse<B> {
     }
 }
 
+// `set` runs for every column of every row, mostly to find nothing to do: inlined, the `None`
+// case is one branch; and the null filler is only called when there is a gap to fill.
 impl Sparse<StringBuilder> {
+    #[inline]
     fn set(&mut self, row: usize, value: Option<&str>) {
         if let Some(v) = value {
-            self.builder.append_nulls(row - self.len);
+            if row > self.len {
+                self.builder.append_nulls(row - self.len);
+            }
             self.builder.append_value(v);
             self.len = row + 1;
         }
@@ -175,9 +180,12 @@ impl Sparse<StringBuilder> {
 }
 
 impl<T: ArrowPrimitiveType> Sparse<PrimitiveBuilder<T>> {
+    #[inline]
     fn set(&mut self, row: usize, value: Option<T::Native>) {
         if let Some(v) = value {
-            self.builder.append_nulls(row - self.len);
+            if row > self.len {
+                self.builder.append_nulls(row - self.len);
+            }
             self.builder.append_value(v);
             self.len = row + 1;
         }
@@ -204,6 +212,7 @@ impl FixedDictionary {
         }
     }
 
+    #[inline]
     fn push(&mut self, key: usize) {
         self.keys.append_value(i32::try_from(key).unwrap_or(0));
     }

@@ -149,13 +149,20 @@ impl Template {
     /// Matches `text` as a whole.
     pub fn captures<'a>(&self, text: &'a str) -> Option<Captures<'a>> {
         let mut caps = Captures::default();
+        self.capture_into(text, &mut caps).then_some(caps)
+    }
+
+    /// [`captures`](Self::captures) into `caps` (emptied first), so a caller trying several
+    /// templates initialises the capture array once.
+    fn capture_into<'a>(&self, text: &'a str, caps: &mut Captures<'a>) -> bool {
+        caps.len = 0;
         let mut pos = 0usize;
         for part in &self.parts {
             let rest = &text[pos..];
             match part {
                 Part::Literal(l) => {
                     if !rest.starts_with(l) {
-                        return None;
+                        return false;
                     }
                     pos += l.len();
                 }
@@ -166,23 +173,23 @@ impl Template {
                     until,
                     word,
                 } => {
-                    let len = match until {
-                        Some(delimiter) => delimiter.find(rest.as_bytes())?,
+                    let found = match until {
+                        Some(delimiter) => delimiter.find(rest.as_bytes()),
                         None if *word => {
-                            memchr::memchr(b' ', rest.as_bytes()).unwrap_or(rest.len())
+                            Some(memchr::memchr(b' ', rest.as_bytes()).unwrap_or(rest.len()))
                         }
-                        None => rest.len(),
+                        None => Some(rest.len()),
                     };
-                    if len == 0 && !may_be_empty {
-                        return None;
-                    }
+                    let Some(len) = found.filter(|&n| n > 0 || *may_be_empty) else {
+                        return false;
+                    };
                     caps.items[caps.len] = (name, &rest[..len]);
                     caps.len += 1;
                     pos += len;
                 }
             }
         }
-        (pos == text.len()).then_some(caps)
+        pos == text.len()
     }
 }
 
@@ -233,11 +240,17 @@ impl TemplateSet {
     /// The first template (in order) that matches, with its index, among the first `limit`.
     pub fn find<'a>(&self, text: &'a str, limit: usize) -> Option<(usize, Captures<'a>)> {
         let first = *text.as_bytes().first()?;
+        let mut caps = Captures::default();
         self.by_first_byte[usize::from(first)]
             .iter()
             .map(|&i| usize::from(i))
             .take_while(|&i| i < limit)
-            .find_map(|i| self.templates.get(i)?.captures(text).map(|c| (i, c)))
+            .find(|&i| {
+                self.templates
+                    .get(i)
+                    .is_some_and(|t| t.capture_into(text, &mut caps))
+            })
+            .map(|i| (i, caps))
     }
 }
 

@@ -212,19 +212,31 @@ pub fn infer_year(
             // days after its receive time (the slack covers skewed device clocks and zone mistakes).
             let now = zone.local_days(received_micros);
             let latest = now + 2;
-            let y = year_of_days(now);
-            // Usually this year; next year only in the last days of December; earlier years
-            // for dates still ahead this year (and February 29 of non-leap years).
+            let (y, reaches_next_year) = year_near(latest);
+            // Usually this year; next year only when the slack reaches past New Year; earlier
+            // years for dates still ahead this year (and February 29 of non-leap years).
             let fits = |cand: i32| days_from_civil(cand, month, day).is_some_and(|d| d <= latest);
-            // Next year is possible only when the slack reaches past New Year.
-            let first = if days_from_civil(y + 1, 1, 1).is_some_and(|d| d <= latest) {
-                y + 1
-            } else {
-                y
-            };
+            let first = if reaches_next_year { y + 1 } else { y };
             (y - 4..=first).rev().find(|&cand| fits(cand))
         }
     }
+}
+
+/// The year of day `latest - 2` and whether `latest` is already in the next year. Every record
+/// of a day asks the same, so the answer for the last day asked is kept (per thread).
+fn year_near(latest: i64) -> (i32, bool) {
+    thread_local! {
+        static LAST: std::cell::Cell<Option<(i64, i32, bool)>> = const { std::cell::Cell::new(None) };
+    }
+    LAST.with(|last| match last.get() {
+        Some((day, y, reaches)) if day == latest => (y, reaches),
+        _ => {
+            let y = year_of_days(latest - 2);
+            let reaches = days_from_civil(y + 1, 1, 1).is_some_and(|d| d <= latest);
+            last.set(Some((latest, y, reaches)));
+            (y, reaches)
+        }
+    })
 }
 
 /// Days in a month of the proleptic Gregorian calendar.

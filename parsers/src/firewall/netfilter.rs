@@ -9,7 +9,7 @@
 use std::borrow::Cow;
 
 use super::{Col, StaticFinder, put};
-use crate::event::{Event, SourceType};
+use crate::event::{Event, SourceType, Text};
 use crate::payload::PayloadParser;
 
 /// Netfilter LOG lines, with or without a syslog header.
@@ -88,25 +88,29 @@ impl PayloadParser for Netfilter {
         let from = super::offset_in(body, prefix).unwrap_or(at);
         ev.message = Some(Cow::Borrowed(body[from..].trim_start()));
         let mut seen_id = false;
-        let mut flags = String::new();
+        let mut flags = Flags::default();
         let b = fields.as_bytes();
         let mut start = 0;
         while start < b.len() {
-            let end = memchr::memchr(b' ', &b[start..]).map_or(b.len(), |i| start + i);
-            let word = &fields[start..end];
+            // Words are short: a plain loop finds their space and `=` faster than two memchr calls.
+            let mut end = start;
+            let mut eq = None;
+            while end < b.len() && b[end] != b' ' {
+                if b[end] == b'=' && eq.is_none() {
+                    eq = Some(end);
+                }
+                end += 1;
+            }
+            let word_start = start;
             start = end + 1;
-            if word.is_empty() {
+            if end == word_start {
                 continue;
             }
-            let Some(eq) = memchr::memchr(b'=', word.as_bytes()) else {
-                // A flag (`DF`, `SYN`); they are scattered, so they are gathered space-joined.
-                if !flags.is_empty() {
-                    flags.push(' ');
-                }
-                flags.push_str(word);
+            let Some(eq) = eq else {
+                flags.add(&fields[word_start..end]);
                 continue;
             };
-            let (key, value) = (&word[..eq], &word[eq + 1..]);
+            let (key, value) = (&fields[word_start..eq], &fields[eq + 1..end]);
             let v = Cow::Borrowed(value);
             match key.as_bytes() {
                 b"IN" => put(ev, Col::InIface, key, v),
@@ -135,10 +139,35 @@ impl PayloadParser for Netfilter {
                 _ => {}
             }
         }
-        if !flags.is_empty() {
+        if let Some(flags) = flags.text {
             ev.field("flags", flags);
         }
         Ok(())
+    }
+}
+
+/// Flags (`DF`, `SYN`) are words without `=`, scattered over the record; they are gathered
+/// space-joined, borrowed while there is only one.
+#[derive(Default)]
+struct Flags<'a> {
+    text: Option<Text<'a>>,
+}
+
+impl<'a> Flags<'a> {
+    fn add(&mut self, word: &'a str) {
+        self.text = Some(match self.text.take() {
+            None => Cow::Borrowed(word),
+            Some(before) => {
+                let mut joined = match before {
+                    Cow::Owned(s) => s,
+                    // Room for the usual few more (`DF ... SYN ACK`) in one allocation.
+                    Cow::Borrowed(s) => String::with_capacity(s.len() + word.len() + 16) + s,
+                };
+                joined.push(' ');
+                joined.push_str(word);
+                Cow::Owned(joined)
+            }
+        });
     }
 }
 
@@ -152,28 +181,49 @@ fn edgeos_rule(prefix: &str) -> Option<(&str, &str)> {
     (!set.is_empty() && !number.is_empty() && !number.contains(' ')).then_some((set, number))
 }
 
-/// The verdict an administrator wrote into a log prefix.
+/// The verdict an administrator wrote into a log prefix: the strongest verdict word anywhere in
+/// it (any case), else an EdgeOS / VyOS suffix (`[WAN_IN-10-D]` = rule 10 of WAN_IN, Drop /
+/// Accept / Reject).
 fn action_of_prefix(prefix: &str) -> Option<&'static str> {
-    let upper = prefix.to_ascii_uppercase();
-    let has = |w: &str| upper.contains(w);
-    if has("REJECT") {
-        Some("reject")
-    } else if has("DROP") {
-        Some("drop")
-    } else if has("BLOCK") || has("DENY") || has("DENIED") {
-        Some("deny")
-    } else if has("ACCEPT") || has("ALLOW") || has("PASS") || has("PERMIT") {
-        Some("allow")
-    } else if let Some(last) = upper.rsplit('-').next().filter(|_| upper.contains('-')) {
-        // EdgeOS / VyOS: `[WAN_IN-10-D]` = rule 10 of WAN_IN, Drop / Accept / Reject.
-        match last {
-            "D" => Some("drop"),
-            "A" => Some("allow"),
-            "R" => Some("reject"),
-            _ => None,
+    // Strongest first: a prefix naming two verdicts (`DROP-AFTER-ACCEPT`) gets the stronger.
+    const WORDS: [(&[u8], &str); 9] = [
+        (b"REJECT", "reject"),
+        (b"DROP", "drop"),
+        (b"BLOCK", "deny"),
+        (b"DENY", "deny"),
+        (b"DENIED", "deny"),
+        (b"ACCEPT", "allow"),
+        (b"ALLOW", "allow"),
+        (b"PASS", "allow"),
+        (b"PERMIT", "allow"),
+    ];
+    let b = prefix.as_bytes();
+    // One pass over the prefix (this runs for every netfilter record), keeping the strongest.
+    let mut best = WORDS.len();
+    for i in 0..b.len() {
+        let first = b[i].to_ascii_uppercase();
+        if !matches!(first, b'R' | b'D' | b'B' | b'A' | b'P') {
+            continue;
         }
-    } else {
-        None
+        for (rank, (word, _)) in WORDS.iter().enumerate().take(best) {
+            if word[0] == first
+                && b[i..].len() >= word.len()
+                && b[i..i + word.len()].eq_ignore_ascii_case(word)
+            {
+                best = rank;
+                break;
+            }
+        }
+    }
+    if let Some((_, action)) = WORDS.get(best) {
+        return Some(action);
+    }
+    let (_, last) = prefix.rsplit_once('-')?;
+    match last {
+        "D" | "d" => Some("drop"),
+        "A" | "a" => Some("allow"),
+        "R" | "r" => Some("reject"),
+        _ => None,
     }
 }
 
@@ -205,5 +255,11 @@ mod tests {
         assert_eq!(action_of_prefix("WAN_LOCAL-default-D"), Some("drop"));
         assert_eq!(action_of_prefix("LAN_IN-20-A"), Some("allow"));
         assert_eq!(action_of_prefix("my-rule"), None);
+        // The strongest verdict wins wherever it is, in any case.
+        assert_eq!(action_of_prefix("ACCEPT-THEN-DROP"), Some("drop"));
+        assert_eq!(action_of_prefix("fw reject after allow"), Some("reject"));
+        assert_eq!(action_of_prefix("ufw block"), Some("deny"));
+        assert_eq!(action_of_prefix("INPUT_DROPPED"), Some("drop"));
+        assert_eq!(action_of_prefix("PERMIT"), Some("allow"));
     }
 }

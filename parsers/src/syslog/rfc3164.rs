@@ -434,6 +434,34 @@ mod tests {
     }
 
     #[test]
+    fn positional_stamps_agree_with_the_general_parser() {
+        for s in [
+            "Nov  2 00:00:00 host",
+            "Nov 02 00:00:00 host",
+            "nov 25 23:59:60 host",
+            "Mar 15 2019 10:00:00 fw01",
+            "Mar  1 10:00:00 2024 host",
+            "Dec 31 23:59:59",
+        ] {
+            let fast = common_stamp(s);
+            assert!(fast.is_some(), "{s}");
+            assert_eq!(fast, bsd_stamp(s).ok(), "{s}");
+        }
+        // Shapes the positional reader leaves to the general one.
+        for s in [
+            "Mar  1 18:46:11.123 UTC",
+            "Mar 1 10:00:00 host",
+            "Nov 32 00:00:00 host",
+            "Nov  2 24:00:00 host",
+            "Nov  2 0:00:00 host",
+            "Xyz  2 00:00:00 host",
+            "Nov  2",
+        ] {
+            assert_eq!(common_stamp(s), None, "{s}");
+        }
+    }
+
+    #[test]
     fn december_record_received_in_january() {
         let ev = parse_at("Dec 31 23:59:59 h app: x", "2026-01-01T00:00:03Z");
         assert_eq!(ev.ts, Some(at("2025-12-31T23:59:59Z")));
