@@ -34,31 +34,64 @@ impl<'a> Captures<'a> {
     }
 }
 
-/// How the literal that ends a capture is found. Most delimiters are one to four bytes
-/// (`/`, ` (`, `) to `), where a byte search beats building and running a substring searcher.
+/// How the literal that ends a capture is found. Most delimiters are short (`/`, ` (`, ` port `),
+/// where scanning for one byte of it and comparing beats building and running a substring searcher.
 #[derive(Debug)]
 enum Delimiter {
     Byte(u8),
-    Short(&'static [u8]),
+    /// Up to [`SHORT`] bytes, found by its `anchor` byte: the first that is not a space, since
+    /// spaces are everywhere in a message and letters are not.
+    Short {
+        needle: &'static [u8],
+        anchor: usize,
+    },
     Long(Box<Finder<'static>>),
 }
+
+/// Longest delimiter searched by its anchor byte.
+const SHORT: usize = 16;
 
 impl Delimiter {
     fn new(literal: &'static str) -> Delimiter {
         match literal.as_bytes() {
             [b] => Delimiter::Byte(*b),
-            bytes if bytes.len() <= 4 => Delimiter::Short(bytes),
+            bytes if bytes.len() <= SHORT => Delimiter::Short {
+                needle: bytes,
+                anchor: bytes.iter().position(|&c| c != b' ').unwrap_or(0),
+            },
             bytes => Delimiter::Long(Box::new(Finder::new(bytes))),
         }
     }
 
     fn find(&self, haystack: &[u8]) -> Option<usize> {
         match self {
-            Delimiter::Byte(b) => memchr::memchr(*b, haystack),
-            Delimiter::Short(needle) => memchr::memchr_iter(needle[0], haystack)
-                .find(|&i| haystack[i..].starts_with(needle)),
+            Delimiter::Byte(b) => find_byte(*b, haystack),
+            Delimiter::Short { needle, anchor } => {
+                let mut from = *anchor;
+                while from < haystack.len() {
+                    let i = from + find_byte(needle[*anchor], &haystack[from..])?;
+                    let start = i - anchor;
+                    if haystack[start..].starts_with(needle) {
+                        return Some(start);
+                    }
+                    from = i + 1;
+                }
+                None
+            }
             Delimiter::Long(finder) => finder.find(haystack),
         }
+    }
+}
+
+/// The first `byte` in `haystack`. Captured values are short, so the first few bytes are looked
+/// at one by one before memchr, whose setup costs more than such a short scan.
+fn find_byte(byte: u8, haystack: &[u8]) -> Option<usize> {
+    const HEAD: usize = 16;
+    let head = &haystack[..haystack.len().min(HEAD)];
+    match head.iter().position(|&c| c == byte) {
+        Some(i) => Some(i),
+        None if haystack.len() > HEAD => memchr::memchr(byte, &haystack[HEAD..]).map(|i| i + HEAD),
+        None => None,
     }
 }
 
@@ -176,7 +209,7 @@ impl Template {
                     let found = match until {
                         Some(delimiter) => delimiter.find(rest.as_bytes()),
                         None if *word => {
-                            Some(memchr::memchr(b' ', rest.as_bytes()).unwrap_or(rest.len()))
+                            Some(find_byte(b' ', rest.as_bytes()).unwrap_or(rest.len()))
                         }
                         None => Some(rest.len()),
                     };

@@ -69,11 +69,13 @@ pub static REGISTRY: &[&dyn PayloadParser] = &[
 
 /// The base name of a syslog tag: `sshd(pam_unix)` -> `sshd`, `/usr/sbin/cron` -> `cron`.
 pub fn base_app(app: &str) -> &str {
-    let app = match memchr::memrchr(b'/', app.as_bytes()) {
+    // Tags are short and this runs for every record: plain byte scans.
+    let b = app.as_bytes();
+    let app = match b.iter().rposition(|&c| c == b'/') {
         Some(i) => &app[i + 1..],
         None => app,
     };
-    match app.find('(') {
+    match app.bytes().position(|c| c == b'(') {
         Some(i) if i > 0 => &app[..i],
         _ => app,
     }

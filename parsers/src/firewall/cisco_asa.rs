@@ -243,13 +243,24 @@ static COMPILED: LazyLock<Compiled> = LazyLock::new(|| {
 fn split_tag(body: &str) -> Option<(&str, u8, &str, &str)> {
     // `host : %ASA-...` (a space before the colon after the hostname) leaves `: ` in front.
     let b = body.trim_start_matches([' ', ':']).strip_prefix('%')?;
-    let (product, rest) = b.split_once('-')?;
+    // Read by bytes: every record of every format without a header meets this test.
+    let bytes = b.as_bytes();
+    let dash = bytes.iter().take(6).position(|&c| c == b'-')?;
+    let product = &b[..dash];
     if !matches!(product, "ASA" | "FTD" | "PIX" | "FWSM" | "NGIPS") {
         return None;
     }
-    let (severity, rest) = rest.split_once('-')?;
-    let severity: u8 = severity.parse().ok().filter(|s| *s <= 7)?;
-    let end = rest.find([':', ' ']).unwrap_or(rest.len());
+    let rest = &b[dash + 1..];
+    let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+    if digits == 0 || rest.as_bytes().get(digits) != Some(&b'-') {
+        return None;
+    }
+    let severity: u8 = rest[..digits].parse().ok().filter(|s| *s <= 7)?;
+    let rest = &rest[digits + 1..];
+    let end = rest
+        .bytes()
+        .position(|c| c == b':' || c == b' ')
+        .unwrap_or(rest.len());
     let id = &rest[..end];
     if id.is_empty() || !id.bytes().all(|c| c.is_ascii_digit()) {
         return None;
@@ -388,7 +399,8 @@ fn apply<'a>(caps: &Captures<'a>, roles: &[Role], outbound: bool, ev: &mut Event
             }
         };
         // An identity in parentheses after an address or port: `10.0.0.1/443(DOMAIN\user)`.
-        let value = if memchr::memchr(b'(', value.as_bytes()).is_some() {
+        // Values are short: a plain scan, not memchr.
+        let value = if value.as_bytes().contains(&b'(') {
             let (value, ident) = identity(value);
             if let Some(ident) = ident.filter(|i| !i.is_empty()) {
                 ev.field("user_identity", ident);

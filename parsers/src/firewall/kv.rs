@@ -171,7 +171,8 @@ fn quoted(s: &str, start: usize) -> (Text<'_>, usize) {
     let mut escaped = false;
     let mut doubled = false;
     let end = loop {
-        let Some(n) = memchr::memchr2(b'"', b'\\', &b[i..]) else {
+        // Quoted values are short: a plain scan beats memchr's setup.
+        let Some(n) = b[i..].iter().position(|&c| c == b'"' || c == b'\\') else {
             break b.len();
         };
         i += n;
