@@ -92,16 +92,87 @@ pub fn canonical_ip(s: &str) -> Option<Text<'_>> {
         return Some(Cow::Borrowed(trimmed));
     }
     let ip: IpAddr = trimmed.parse().ok()?;
-    let mut buf = [0u8; 64];
-    let mut cursor = std::io::Cursor::new(&mut buf[..]);
-    std::io::Write::write_fmt(&mut cursor, format_args!("{ip}")).ok()?;
-    let n = usize::try_from(cursor.position()).ok()?;
+    let IpAddr::V6(v6) = ip else {
+        return Some(Cow::Owned(ip.to_string()));
+    };
+    let mut buf = [0u8; 48];
+    let n = write_ipv6(v6, &mut buf);
     let canonical = std::str::from_utf8(&buf[..n]).ok()?;
     Some(if canonical == trimmed {
         Cow::Borrowed(trimmed)
     } else {
         Cow::Owned(canonical.to_owned())
     })
+}
+
+/// Writes an IPv6 address in its RFC 5952 text form (as `Display` does: lower-case hex without
+/// leading zeros, the first longest run of two or more zero groups as `::`, IPv4-mapped addresses
+/// as `::ffff:a.b.c.d`) and returns its length. Hand-written because going through the formatter
+/// cost more than all the rest of an sshd record's parse.
+fn write_ipv6(ip: std::net::Ipv6Addr, buf: &mut [u8; 48]) -> usize {
+    fn put(buf: &mut [u8; 48], n: &mut usize, bytes: &[u8]) {
+        buf[*n..*n + bytes.len()].copy_from_slice(bytes);
+        *n += bytes.len();
+    }
+    fn put_decimal(buf: &mut [u8; 48], n: &mut usize, v: u8) {
+        if v >= 100 {
+            put(buf, n, &[b'0' + v / 100]);
+        }
+        if v >= 10 {
+            put(buf, n, &[b'0' + v / 10 % 10]);
+        }
+        put(buf, n, &[b'0' + v % 10]);
+    }
+    fn put_hex(buf: &mut [u8; 48], n: &mut usize, group: u16) {
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let mut started = false;
+        for shift in [12u16, 8, 4, 0] {
+            let digit = usize::from((group >> shift) & 0xf);
+            if digit != 0 || started || shift == 0 {
+                started = true;
+                put(buf, n, &[HEX[digit]]);
+            }
+        }
+    }
+    let mut n = 0;
+    if let Some(v4) = ip.to_ipv4_mapped() {
+        put(buf, &mut n, b"::ffff:");
+        for (i, octet) in v4.octets().into_iter().enumerate() {
+            if i > 0 {
+                put(buf, &mut n, b".");
+            }
+            put_decimal(buf, &mut n, octet);
+        }
+        return n;
+    }
+    let groups = ip.segments();
+    // The first longest run of at least two zero groups.
+    let (mut run_start, mut run_len) = (0, 0);
+    let mut i = 0;
+    while i < 8 {
+        let len = groups[i..].iter().take_while(|&&g| g == 0).count();
+        if len > run_len {
+            (run_start, run_len) = (i, len);
+        }
+        i += len.max(1);
+    }
+    if run_len < 2 {
+        run_len = 0;
+        run_start = 8;
+    }
+    for (i, &group) in groups.iter().enumerate() {
+        if i == run_start {
+            put(buf, &mut n, b"::");
+        }
+        if (run_start..run_start + run_len).contains(&i) {
+            continue;
+        }
+        if i > 0 && i != run_start + run_len {
+            put(buf, &mut n, b":");
+        }
+        put_hex(buf, &mut n, group);
+    }
+    n
 }
 
 /// Dotted-quad IPv4 in canonical form (no leading zeros, each part at most 255): the common case,
@@ -182,6 +253,37 @@ mod tests {
             ("1.2.3.4.5", false),
         ] {
             assert_eq!(is_canonical_ipv4(text.as_bytes()), canonical, "{text}");
+        }
+    }
+
+    #[test]
+    fn ipv6_text_agrees_with_display() {
+        let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let mut cases: Vec<std::net::Ipv6Addr> = [
+            "::", "::1", "1::", "2001:db8::1", "2001:db8:0:0:1:0:0:1", "0:0:1:0:0:0:1:0",
+            "::ffff:192.0.2.1", "::192.0.2.1", "fe80::1:0:0:0", "1:2:3:4:5:6:7:8", "1:0:3:4:5:6:7:8",
+        ]
+        .iter()
+        .filter_map(|s| s.parse().ok())
+        .collect();
+        for _ in 0..5000 {
+            // Random groups, many of them zero, so runs of every length and place occur.
+            let groups: [u16; 8] = std::array::from_fn(|_| {
+                let r = next();
+                if r % 3 == 0 { (r >> 8) as u16 } else { 0 }
+            });
+            cases.push(groups.into());
+        }
+        for ip in cases {
+            let mut buf = [0u8; 48];
+            let n = write_ipv6(ip, &mut buf);
+            assert_eq!(std::str::from_utf8(&buf[..n]).ok(), Some(ip.to_string().as_str()));
         }
     }
 
