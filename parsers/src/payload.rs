@@ -266,8 +266,17 @@ mod tests {
             seed
         };
         let mut cases: Vec<std::net::Ipv6Addr> = [
-            "::", "::1", "1::", "2001:db8::1", "2001:db8:0:0:1:0:0:1", "0:0:1:0:0:0:1:0",
-            "::ffff:192.0.2.1", "::192.0.2.1", "fe80::1:0:0:0", "1:2:3:4:5:6:7:8", "1:0:3:4:5:6:7:8",
+            "::",
+            "::1",
+            "1::",
+            "2001:db8::1",
+            "2001:db8:0:0:1:0:0:1",
+            "0:0:1:0:0:0:1:0",
+            "::ffff:192.0.2.1",
+            "::192.0.2.1",
+            "fe80::1:0:0:0",
+            "1:2:3:4:5:6:7:8",
+            "1:0:3:4:5:6:7:8",
         ]
         .iter()
         .filter_map(|s| s.parse().ok())
@@ -283,7 +292,10 @@ mod tests {
         for ip in cases {
             let mut buf = [0u8; 48];
             let n = write_ipv6(ip, &mut buf);
-            assert_eq!(std::str::from_utf8(&buf[..n]).ok(), Some(ip.to_string().as_str()));
+            assert_eq!(
+                std::str::from_utf8(&buf[..n]).ok(),
+                Some(ip.to_string().as_str())
+            );
         }
     }
 

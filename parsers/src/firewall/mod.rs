@@ -423,14 +423,18 @@ pub(crate) fn capture_column(name: &str) -> Option<Col> {
 /// The first key of a key=value list (`date` in `date=2026-11-26 ...`), or `""`. Claims gate on
 /// it first: it is cheap, and each vendor starts its lists with a handful of keys.
 pub(crate) fn first_key(body: &str) -> &str {
-    let b = body.trim_start_matches(' ');
-    let end = b
-        .bytes()
-        .take(24)
-        .position(|c| !(c.is_ascii_alphanumeric() || c == b'_' || c == b'-'))
-        .unwrap_or(0);
-    match b.as_bytes().get(end) {
-        Some(b'=') => &b[..end],
+    let b = body.as_bytes();
+    let start = b.iter().position(|&c| c != b' ').unwrap_or(b.len());
+    // Several claims ask this of every record they see: a plain bounded loop.
+    let mut end = start;
+    while end < b.len()
+        && end - start < 24
+        && (b[end].is_ascii_alphanumeric() || b[end] == b'_' || b[end] == b'-')
+    {
+        end += 1;
+    }
+    match b.get(end) {
+        Some(b'=') if end > start && end - start < 24 => &body[start..end],
         _ => "",
     }
 }

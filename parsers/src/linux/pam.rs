@@ -8,6 +8,7 @@ use crate::event::{Event, FAILURE, SUCCESS, SourceType};
 use std::sync::LazyLock;
 
 use crate::linux::{Sentence, Sentences, s};
+use crate::pattern::split_literal;
 use crate::payload::{PayloadParser, canonical_ip};
 
 /// PAM messages.
@@ -88,7 +89,7 @@ impl PayloadParser for Pam {
     fn parse<'a>(&self, message: &'a str, ev: &mut Event<'a>) -> Result<(), &'static str> {
         let m = message.trim();
         // `pam_unix(sshd:auth): ...` names the module, the service and the management group.
-        let text = match m.split_once("): ") {
+        let text = match split_literal(m, "): ") {
             Some((head, text)) if m.starts_with("pam_") => {
                 if let Some((module, svc)) = head.split_once('(') {
                     ev.field("pam_module", module);
@@ -126,7 +127,7 @@ pub(crate) fn parse_text<'a>(text: &'a str, ev: &mut Event<'a>) {
         // `session opened for user alice(uid=1000) by (uid=0)` (newer PAM) names the uid too.
         if let Some(Cow::Borrowed(user)) = &ev.user {
             let user: &'a str = user;
-            if let Some((name, uid)) = user.split_once("(uid=") {
+            if let Some((name, uid)) = split_literal(user, "(uid=") {
                 ev.user = Some(Cow::Borrowed(name));
                 ev.field("uid", uid.trim_end_matches(')'));
             }

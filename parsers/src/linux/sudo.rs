@@ -5,6 +5,7 @@ use std::borrow::Cow;
 
 use crate::event::{Event, FAILURE, SUCCESS, SourceType};
 use crate::firewall::StaticFinder;
+use crate::pattern::split_literal;
 use crate::payload::PayloadParser;
 
 // Searchers built once: a headerless record is searched for these before other formats get it.
@@ -30,7 +31,7 @@ impl PayloadParser for Sudo {
 
     fn parse<'a>(&self, message: &'a str, ev: &mut Event<'a>) -> Result<(), &'static str> {
         let m = message.trim();
-        let Some((user, rest)) = m.split_once(" : ") else {
+        let Some((user, rest)) = split_literal(m, " : ") else {
             // sudo also logs free-text lines (e.g. "unable to resolve host"); keep them whole.
             return Ok(());
         };
@@ -39,7 +40,18 @@ impl PayloadParser for Sudo {
         }
         ev.user = Some(Cow::Borrowed(user));
         let mut failure: Option<&'a str> = None;
-        for part in rest.split(" ; ") {
+        let mut parts = Some(rest);
+        while let Some(list) = parts {
+            let part = match split_literal(list, " ; ") {
+                Some((part, more)) => {
+                    parts = Some(more);
+                    part
+                }
+                None => {
+                    parts = None;
+                    list
+                }
+            };
             match part.split_once('=') {
                 Some((key, value)) if key.bytes().all(|c| c.is_ascii_uppercase() || c == b'_') => {
                     match key {
