@@ -178,30 +178,38 @@ fn write_ipv6(ip: std::net::Ipv6Addr, buf: &mut [u8; 48]) -> usize {
 /// Dotted-quad IPv4 in canonical form (no leading zeros, each part at most 255): the common case,
 /// checked without the general parser.
 pub(crate) fn is_canonical_ipv4(b: &[u8]) -> bool {
-    let mut parts = 0;
-    let mut value: u32 = 0;
-    let mut digits = 0;
-    for &c in b {
-        match c {
-            b'0'..=b'9' => {
-                if digits == 1 && value == 0 {
-                    return false;
-                }
-                value = value * 10 + u32::from(c - b'0');
-                digits += 1;
-                if digits > 3 || value > 255 {
-                    return false;
-                }
+    if !(7..=15).contains(&b.len()) {
+        return false;
+    }
+    let mut i = 0;
+    for part in 0..4 {
+        if part > 0 {
+            if b.get(i) != Some(&b'.') {
+                return false;
             }
-            b'.' if digits > 0 && parts < 3 => {
-                parts += 1;
-                value = 0;
-                digits = 0;
-            }
-            _ => return false,
+            i += 1;
+        }
+        let start = i;
+        let mut value = 0u32;
+        while i < b.len() && i - start < 3 && b[i].is_ascii_digit() {
+            value = value * 10 + u32::from(b[i] - b'0');
+            i += 1;
+        }
+        let digits = i - start;
+        if digits == 0 || value > 255 || (digits > 1 && b[start] == b'0') {
+            return false;
         }
     }
-    parts == 3 && digits > 0
+    i == b.len()
+}
+
+/// `str::trim` with a fast answer for the usual value that has nothing to trim (both ends
+/// printable ASCII), since vendor values pass through here one by one.
+pub(crate) fn trim(s: &str) -> &str {
+    match (s.as_bytes().first(), s.as_bytes().last()) {
+        (Some(first), Some(last)) if first.is_ascii_graphic() && last.is_ascii_graphic() => s,
+        _ => s.trim(),
+    }
 }
 
 /// Applies template captures to an event: well-known names go to their columns (`user`, `src`,
@@ -253,6 +261,24 @@ mod tests {
             ("1.2.3.4.5", false),
         ] {
             assert_eq!(is_canonical_ipv4(text.as_bytes()), canonical, "{text}");
+        }
+        // Against the standard parser: canonical exactly when it parses and prints back the same.
+        let parts = [
+            "0", "00", "1", "01", "9", "10", "99", "100", "199", "255", "256", "999", "1000", "",
+            "a",
+        ];
+        for a in parts {
+            for b in parts {
+                for c in ["0", "01", "255", "256", ""] {
+                    for d in ["1", "001", "25", "255", "2555", "", "1."] {
+                        let text = format!("{a}.{b}.{c}.{d}");
+                        let std = text
+                            .parse::<std::net::Ipv4Addr>()
+                            .is_ok_and(|ip| ip.to_string() == text);
+                        assert_eq!(is_canonical_ipv4(text.as_bytes()), std, "{text}");
+                    }
+                }
+            }
         }
     }
 

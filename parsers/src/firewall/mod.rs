@@ -228,7 +228,7 @@ pub fn put<'a>(ev: &mut Event<'a>, col: Col, key: impl Into<Text<'a>>, value: Te
 
 fn trimmed(value: Text<'_>) -> Text<'_> {
     match value {
-        Cow::Borrowed(s) => Cow::Borrowed(s.trim()),
+        Cow::Borrowed(s) => Cow::Borrowed(crate::payload::trim(s)),
         Cow::Owned(s) => Cow::Owned(s.trim().to_owned()),
     }
 }
@@ -240,7 +240,7 @@ pub(crate) fn ip_text<'a>(value: &Text<'a>) -> Option<Text<'a>> {
         Cow::Borrowed(s) if crate::payload::is_canonical_ipv4(s.as_bytes()) => {
             Some(Cow::Borrowed(s))
         }
-        Cow::Borrowed(s) => canonical_ip(strip_zone(s.trim())),
+        Cow::Borrowed(s) => canonical_ip(strip_zone(crate::payload::trim(s))),
         Cow::Owned(s) => canonical_ip(strip_zone(s.trim())).map(|c| Cow::Owned(c.into_owned())),
     }
 }
