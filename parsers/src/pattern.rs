@@ -200,7 +200,7 @@ impl Template {
 
     /// [`captures`](Self::captures) into `caps` (emptied first), so a caller trying several
     /// templates initialises the capture array once.
-    fn capture_into<'a>(&self, text: &'a str, caps: &mut Captures<'a>) -> bool {
+    pub fn capture_into<'a>(&self, text: &'a str, caps: &mut Captures<'a>) -> bool {
         caps.len = 0;
         let mut pos = 0usize;
         for part in &self.parts {
@@ -285,8 +285,19 @@ impl TemplateSet {
 
     /// The first template (in order) that matches, with its index, among the first `limit`.
     pub fn find<'a>(&self, text: &'a str, limit: usize) -> Option<(usize, Captures<'a>)> {
-        let first = *text.as_bytes().first()?;
         let mut caps = Captures::default();
+        self.find_into(text, limit, &mut caps).map(|i| (i, caps))
+    }
+
+    /// [`find`](Self::find) into the caller's `caps`: the capture array is filled in place, not
+    /// moved out (it is a few hundred bytes, and this runs for every record).
+    pub fn find_into<'a>(
+        &self,
+        text: &'a str,
+        limit: usize,
+        caps: &mut Captures<'a>,
+    ) -> Option<usize> {
+        let first = *text.as_bytes().first()?;
         self.by_first_byte[usize::from(first)]
             .iter()
             .map(|&i| usize::from(i))
@@ -294,9 +305,8 @@ impl TemplateSet {
             .find(|&i| {
                 self.templates
                     .get(i)
-                    .is_some_and(|t| t.capture_into(text, &mut caps))
+                    .is_some_and(|t| t.capture_into(text, caps))
             })
-            .map(|i| (i, caps))
     }
 }
 

@@ -321,12 +321,13 @@ impl PayloadParser for CiscoAsa {
             return Ok(());
         }
         let text = text.trim_end();
+        let mut caps = Captures::default();
         let matched = compiled.by_id.get(&numeric).and_then(|list| {
-            list.iter().find_map(|(form, sentence)| {
-                form.template.captures(text).map(|c| (c, form, *sentence))
-            })
+            list.iter()
+                .find(|(form, _)| form.template.capture_into(text, &mut caps))
         });
-        if let Some((caps, form, sentence)) = matched {
+        if let Some((form, sentence)) = matched {
+            let sentence = *sentence;
             let outbound = caps
                 .get("direction")
                 .is_some_and(|d| d.eq_ignore_ascii_case("outbound"));

@@ -14,7 +14,7 @@ pub mod su;
 pub mod sudo;
 
 use crate::event::Event;
-use crate::pattern::TemplateSet;
+use crate::pattern::{Captures, TemplateSet};
 use crate::payload::apply;
 
 /// A sentence a parser recognises: the template, the kind of event, and its outcome.
@@ -57,7 +57,8 @@ impl Sentences {
 
     /// The first sentence that matches fills the event; false when none does.
     pub(crate) fn apply<'a>(&self, message: &'a str, ev: &mut Event<'a>) -> bool {
-        let Some((i, caps)) = self.set.find(message, usize::MAX) else {
+        let mut caps = Captures::default();
+        let Some(i) = self.set.find_into(message, usize::MAX, &mut caps) else {
             return false;
         };
         let Some(sentence) = self.sentences.get(i) else {

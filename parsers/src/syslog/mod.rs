@@ -17,14 +17,16 @@ pub fn parse_pri(s: &str) -> Option<(u8, u8, &str)> {
     if b.first() != Some(&b'<') {
         return None;
     }
-    let close = b.iter().take(5).position(|&c| c == b'>')?;
-    let digits = &b[1..close];
-    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
+    // Every record starts here: digits read in one bounded loop.
+    let mut pri = 0u16;
+    let mut close = 1;
+    while close < b.len() && close <= 3 && b[close].is_ascii_digit() {
+        pri = pri * 10 + u16::from(b[close] - b'0');
+        close += 1;
+    }
+    if close == 1 || b.get(close) != Some(&b'>') {
         return None;
     }
-    let pri = digits
-        .iter()
-        .fold(0u32, |acc, c| acc * 10 + u32::from(c - b'0'));
     let pri = u8::try_from(pri).ok().filter(|p| *p <= 191)?;
     Some((pri >> 3, pri & 7, &s[close + 1..]))
 }
