@@ -129,6 +129,38 @@ pub struct Template {
     parts: Vec<Part>,
     /// The byte every match starts with, when the template starts with a literal.
     first_byte: Option<u8>,
+    /// The first bytes of the leading literal (up to 16) and which of them count: a text whose
+    /// head differs is rejected with one comparison.
+    head: Head,
+}
+
+/// Up to 16 leading bytes of a text or literal, little-endian in one integer.
+#[derive(Debug, Clone, Copy, Default)]
+struct Head {
+    bytes: u128,
+    mask: u128,
+}
+
+impl Head {
+    fn of(b: &[u8]) -> Head {
+        let n = b.len().min(16);
+        let mut buf = [0u8; 16];
+        buf[..n].copy_from_slice(&b[..n]);
+        let mask = if n == 16 {
+            u128::MAX
+        } else {
+            (1u128 << (8 * n)) - 1
+        };
+        Head {
+            bytes: u128::from_le_bytes(buf),
+            mask,
+        }
+    }
+
+    /// Whether a text whose head is `text` can start with this literal head.
+    fn admits(self, text: Head) -> bool {
+        text.bytes & self.mask == self.bytes
+    }
 }
 
 impl Template {
@@ -181,7 +213,15 @@ impl Template {
             Some(Part::Literal(l)) => l.bytes().next(),
             _ => None,
         };
-        Some(Template { parts, first_byte })
+        let head = match parts.first() {
+            Some(Part::Literal(l)) => Head::of(l.as_bytes()),
+            _ => Head::default(),
+        };
+        Some(Template {
+            parts,
+            first_byte,
+            head,
+        })
     }
 
     /// The capture names, in the order [`captures`](Self::captures) returns them.
@@ -298,6 +338,7 @@ impl TemplateSet {
         caps: &mut Captures<'a>,
     ) -> Option<usize> {
         let first = *text.as_bytes().first()?;
+        let head = Head::of(text.as_bytes());
         self.by_first_byte[usize::from(first)]
             .iter()
             .map(|&i| usize::from(i))
@@ -305,7 +346,7 @@ impl TemplateSet {
             .find(|&i| {
                 self.templates
                     .get(i)
-                    .is_some_and(|t| t.capture_into(text, caps))
+                    .is_some_and(|t| t.head.admits(head) && t.capture_into(text, caps))
             })
     }
 }

@@ -80,7 +80,8 @@ pub fn parse<'a>(s: &'a str, had_pri: bool, ctx: &ParseContext, ev: &mut Event<'
         }
     }
     // Relays such as liblogging put an RFC 5424 structured-data block at the start of a BSD message.
-    if rest.trim_start().starts_with('[') {
+    // A kernel uptime stamp (`[12345.678]`) also starts with `[`: a block needs a `key=` inside.
+    if rest.trim_start().starts_with('[') && has_param(rest) {
         let trimmed = rest.trim_start();
         let before = ev.fields.len();
         match super::rfc5424::structured_data(trimmed, ev) {
@@ -91,6 +92,20 @@ pub fn parse<'a>(s: &'a str, had_pri: bool, ctx: &ParseContext, ev: &mut Event<'
     if !rest.is_empty() {
         ev.message = Some(Cow::Borrowed(rest));
     }
+}
+
+/// Whether one of the `[...]` blocks leading `s` holds a `=`, as a structured-data element with
+/// parameters does (quick, before the full parse: kernel lines start with `[uptime]`).
+fn has_param(s: &str) -> bool {
+    let mut b = s.trim_start().as_bytes();
+    while b.first() == Some(&b'[') {
+        let end = b.iter().position(|&c| c == b']').unwrap_or(b.len());
+        if b[..end].contains(&b'=') {
+            return true;
+        }
+        b = b.get(end + 1..).unwrap_or_default();
+    }
+    false
 }
 
 /// How willing [`tag_and_pid`] is to read the next word as the tag.
