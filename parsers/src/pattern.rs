@@ -111,6 +111,8 @@ fn find_byte(byte: u8, haystack: &[u8]) -> Option<usize> {
 #[derive(Debug)]
 enum Part {
     Literal(&'static str),
+    /// The literal a capture's search stopped at (so known to be there), by its length.
+    Found(usize),
     Capture {
         name: &'static str,
         may_be_empty: bool,
@@ -198,7 +200,12 @@ impl Template {
                 });
             } else {
                 let end = t.find('{').unwrap_or(t.len());
-                parts.push(Part::Literal(&t[..end]));
+                let found = matches!(parts.last(), Some(Part::Capture { until: Some(_), .. }));
+                parts.push(if found {
+                    Part::Found(end)
+                } else {
+                    Part::Literal(&t[..end])
+                });
                 t = &t[end..];
             }
         }
@@ -252,6 +259,7 @@ impl Template {
                     }
                     pos += l.len();
                 }
+                Part::Found(len) => pos += len,
                 Part::Rest => pos = text.len(),
                 Part::Capture {
                     name,

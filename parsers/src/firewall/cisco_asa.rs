@@ -241,32 +241,56 @@ static COMPILED: LazyLock<Compiled> = LazyLock::new(|| {
 
 /// `%ASA-6-302013` (and `%FTD-`, `%PIX-`, `%NGIPS-`): (product, severity, id, text after the tag).
 fn split_tag(body: &str) -> Option<(&str, u8, &str, &str)> {
+    // Read by byte positions: every record without a more specific parser meets this test.
+    let b = body.as_bytes();
     // `host : %ASA-...` (a space before the colon after the hostname) leaves `: ` in front.
-    let b = body.trim_start_matches([' ', ':']).strip_prefix('%')?;
-    // Read by bytes: every record of every format without a header meets this test.
-    let bytes = b.as_bytes();
-    let dash = bytes.iter().take(6).position(|&c| c == b'-')?;
-    let product = &b[..dash];
-    if !matches!(product, "ASA" | "FTD" | "PIX" | "FWSM" | "NGIPS") {
+    let mut i = 0;
+    while i < b.len() && (b[i] == b' ' || b[i] == b':') {
+        i += 1;
+    }
+    if b.get(i) != Some(&b'%') {
         return None;
     }
-    let rest = &b[dash + 1..];
-    let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
-    if digits == 0 || rest.as_bytes().get(digits) != Some(&b'-') {
+    let product_start = i + 1;
+    let mut dash = product_start;
+    while dash < b.len() && dash - product_start < 6 && b[dash] != b'-' {
+        dash += 1;
+    }
+    let product = body.get(product_start..dash)?;
+    if b.get(dash) != Some(&b'-') || !matches!(product, "ASA" | "FTD" | "PIX" | "FWSM" | "NGIPS") {
         return None;
     }
-    let severity: u8 = rest[..digits].parse().ok().filter(|s| *s <= 7)?;
-    let rest = &rest[digits + 1..];
-    let end = rest
-        .bytes()
-        .position(|c| c == b':' || c == b' ')
-        .unwrap_or(rest.len());
-    let id = &rest[..end];
-    if id.is_empty() || !id.bytes().all(|c| c.is_ascii_digit()) {
+    let mut j = dash + 1;
+    let mut severity = 0u32;
+    while j < b.len() && j - dash <= 3 && b[j].is_ascii_digit() {
+        severity = severity * 10 + u32::from(b[j] - b'0');
+        j += 1;
+    }
+    if j == dash + 1 || b.get(j) != Some(&b'-') || severity > 7 {
         return None;
     }
-    let text = rest[end..].trim_start_matches(':').trim_start();
-    Some((product, severity, id, text))
+    let id_start = j + 1;
+    let mut id_end = id_start;
+    while id_end < b.len() && b[id_end].is_ascii_digit() {
+        id_end += 1;
+    }
+    if id_end == id_start || !matches!(b.get(id_end), None | Some(b':' | b' ')) {
+        return None;
+    }
+    let mut k = id_end;
+    while k < b.len() && b[k] == b':' {
+        k += 1;
+    }
+    while k < b.len() && b[k].is_ascii_whitespace() {
+        k += 1;
+    }
+    let severity = u8::try_from(severity).ok()?;
+    Some((
+        product,
+        severity,
+        body.get(id_start..id_end)?,
+        body.get(k..)?.trim_start(),
+    ))
 }
 
 fn is_session_line(body: &str) -> bool {
