@@ -71,7 +71,8 @@ impl BatchBuilder {
 
     /// Parses one record and appends it as a row. Never fails; returns the row's parse status.
     pub fn push(&mut self, raw: &[u8], ctx: &ParseContext, origin: Origin<'_>) -> ParseStatus {
-        let text: &str = match std::str::from_utf8(raw) {
+        // SIMD validation: the standard one costs about two instructions a byte, on every byte.
+        let text: &str = match simdutf8::basic::from_utf8(raw) {
             Ok(s) => s,
             Err(_) => {
                 self.lossy.clear();
