@@ -16,8 +16,6 @@ use crate::payload::PayloadParser;
 /// FortiGate key=value logs.
 pub struct FortiGate;
 
-/// `,type=` only occurs in the CSV layout.
-static CSV_TYPE: StaticFinder = StaticFinder::new(b",type=");
 static TYPE: StaticFinder = StaticFinder::new(b"type=");
 static LOGID: StaticFinder = StaticFinder::new(b"logid=");
 static LOG_ID: StaticFinder = StaticFinder::new(b"log_id=");
@@ -74,6 +72,21 @@ pub(crate) fn put_key<'a>(ev: &mut Event<'a>, name: &str, key: &'a str, value: T
     }
 }
 
+/// `,` for the CSV layout (`date=...,time=...`), else a space: whichever ends the first pair,
+/// outside quotes (no need to search the whole record).
+fn first_separator(body: &str) -> u8 {
+    let mut quoted = false;
+    for &c in body.trim_start().as_bytes() {
+        match c {
+            b'"' => quoted = !quoted,
+            b',' if !quoted => return b',',
+            b' ' if !quoted => return b' ',
+            _ => {}
+        }
+    }
+    b' '
+}
+
 impl PayloadParser for FortiGate {
     fn source_type(&self) -> SourceType {
         SourceType::FortiGate
@@ -112,11 +125,7 @@ impl PayloadParser for FortiGate {
         let mut logdesc = None;
         let mut eventtime = None;
         // FortiOS can also send `key=value,key=value` (the `csv` log format).
-        let sep = if CSV_TYPE.find(body.as_bytes()).is_some() {
-            b','
-        } else {
-            b' '
-        };
+        let sep = first_separator(body);
         for (key, value) in pairs(body, sep, Dialect::Quoted) {
             n += 1;
             match key {

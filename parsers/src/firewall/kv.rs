@@ -29,6 +29,8 @@ pub struct Pairs<'a> {
     /// What each byte is to this list (`SEP`, `QUOTE`, `KEY` bits): one table lookup per byte
     /// instead of a chain of comparisons, since every byte of a firewall log passes through here.
     class: [u8; 256],
+    /// The key an unquoted value's end was found by (`start..end`), so it is not scanned twice.
+    next_key: Option<(usize, usize)>,
 }
 
 /// Separates pairs.
@@ -72,6 +74,7 @@ pub fn pairs(s: &str, sep: u8, dialect: Dialect) -> Pairs<'_> {
         pos: 0,
         dialect,
         class,
+        next_key: None,
     }
 }
 
@@ -89,19 +92,20 @@ impl<'a> Pairs<'a> {
             .map_or(b.len(), |n| i + n)
     }
 
-    /// Whether a `key=` starts at `i`.
-    fn key_at(&self, i: usize) -> bool {
+    /// The end of the `key=` that starts at `i`, if one does.
+    fn key_at(&self, i: usize) -> Option<usize> {
         let j = self.key_end(i);
-        j > i && self.s.as_bytes().get(j) == Some(&b'=')
+        (j > i && self.s.as_bytes().get(j) == Some(&b'=')).then_some(j)
     }
 
-    /// End of an unquoted value starting at `start`: the separator before the next `key=`.
-    fn unquoted_end(&self, start: usize) -> usize {
+    /// End of an unquoted value starting at `start`: the separator before the next `key=`, and
+    /// that key's span.
+    fn unquoted_end(&self, start: usize) -> (usize, Option<(usize, usize)>) {
         let b = self.s.as_bytes();
         let mut i = start;
         loop {
             let Some(off) = b[i..].iter().position(|&c| self.is(c, SEP | QUOTE)) else {
-                return b.len();
+                return (b.len(), None);
             };
             let at = i + off;
             if self.is(b[at], QUOTE) {
@@ -113,8 +117,11 @@ impl<'a> Pairs<'a> {
             while after < b.len() && self.is(b[after], SEP) {
                 after += 1;
             }
-            if after >= b.len() || self.key_at(after) {
-                return at;
+            if after >= b.len() {
+                return (at, None);
+            }
+            if let Some(key_end) = self.key_at(after) {
+                return (at, Some((after, key_end)));
             }
             i = after;
         }
@@ -135,7 +142,10 @@ impl<'a> Iterator for Pairs<'a> {
                 return None;
             }
             let key_start = self.pos;
-            let mut i = self.key_end(key_start);
+            let mut i = match self.next_key.take() {
+                Some((start, end)) if start == key_start => end,
+                _ => self.key_end(key_start),
+            };
             if i == key_start || b.get(i) != Some(&b'=') {
                 // Not a pair: skip the word.
                 while i < b.len() && !self.is(b[i], SEP) {
@@ -151,8 +161,9 @@ impl<'a> Iterator for Pairs<'a> {
                 self.pos = end;
                 return Some((key, value));
             }
-            let end = self.unquoted_end(start);
+            let (end, next_key) = self.unquoted_end(start);
             self.pos = end;
+            self.next_key = next_key;
             let raw = s[start..end].trim_end_matches(' ');
             let value = match self.dialect {
                 Dialect::Cef => cef_unescape(raw),

@@ -23,8 +23,12 @@ impl PayloadParser for Sudo {
     fn claims(&self, app: Option<&str>, message: &str) -> bool {
         match app {
             Some(app) => app == "sudo" && !message.trim_start().starts_with("pam_"),
+            // `alice : TTY=...`: the user name is one word, so the `:` comes right after it.
             None => {
-                TTY.find(message.as_bytes()).is_some() && COMMAND.find(message.as_bytes()).is_some()
+                let (_, after_user) = crate::syslog::token(message.trim_start());
+                after_user.starts_with(": ")
+                    && TTY.find(message.as_bytes()).is_some()
+                    && COMMAND.find(message.as_bytes()).is_some()
             }
         }
     }
