@@ -53,9 +53,10 @@ pub static REGISTRY: &[&dyn PayloadParser] = &[
     // keys in a few instructions, and FortiGate is most of a data centre's volume, which would
     // otherwise pay every other vendor's search of the whole record.
     &crate::firewall::fortigate::FortiGate,
+    // Cheap for the same reason: a `%ASA-`/`%FTD-` tag at the front or nothing.
+    &crate::firewall::cisco_asa::CiscoAsa,
     &crate::firewall::cef::Cef,
     &crate::firewall::cef::Leef,
-    &crate::firewall::cisco_asa::CiscoAsa,
     &crate::firewall::cisco_ios::CiscoIos,
     &crate::firewall::huawei::HuaweiUsg,
     &crate::firewall::juniper::JuniperSrx,
