@@ -7,7 +7,6 @@
 
 use std::borrow::Cow;
 
-use nom::bytes::complete::take_while1;
 use nom::character::complete::{char, space0};
 use nom::combinator::opt;
 use nom::sequence::delimited;
@@ -15,7 +14,7 @@ use nom::{IResult, Parser};
 
 use super::token;
 use crate::context::ParseContext;
-use crate::event::Event;
+use crate::event::{Event, Text};
 use crate::time::parse_iso8601;
 
 /// The UTF-8 byte order mark that may open MSG.
@@ -107,7 +106,7 @@ pub(crate) fn structured_data<'a>(mut s: &'a str, ev: &mut Event<'a>) -> Result<
             let key = if id.is_empty() {
                 Cow::Borrowed(name)
             } else {
-                Cow::Owned(format!("{id}.{name}"))
+                sd_key(id, name)
             };
             ev.fields.push((key, value));
             s = rest;
@@ -116,13 +115,56 @@ pub(crate) fn structured_data<'a>(mut s: &'a str, ev: &mut Event<'a>) -> Result<
     Ok(s)
 }
 
+/// The `fields` key of a parameter, `ID.NAME`: the parameters of the SD-IDs RFC 5424 registers
+/// (which relays add to every record) without an allocation, others joined.
+fn sd_key(id: &str, name: &str) -> Text<'static> {
+    const REGISTERED: &[(&str, &str, &str)] = &[
+        ("origin", "ip", "origin.ip"),
+        ("origin", "software", "origin.software"),
+        ("origin", "swVersion", "origin.swVersion"),
+        ("origin", "enterpriseId", "origin.enterpriseId"),
+        ("meta", "sequenceId", "meta.sequenceId"),
+        ("meta", "sysUpTime", "meta.sysUpTime"),
+        ("meta", "language", "meta.language"),
+        ("timeQuality", "tzKnown", "timeQuality.tzKnown"),
+        ("timeQuality", "isSynced", "timeQuality.isSynced"),
+        ("timeQuality", "syncAccuracy", "timeQuality.syncAccuracy"),
+    ];
+    match REGISTERED.iter().find(|(i, n, _)| *i == id && *n == name) {
+        Some((_, _, key)) => Cow::Borrowed(key),
+        None => {
+            let mut key = String::with_capacity(id.len() + 1 + name.len());
+            key.push_str(id);
+            key.push('.');
+            key.push_str(name);
+            Cow::Owned(key)
+        }
+    }
+}
+
 fn sd_id(s: &str) -> IResult<&str, &str> {
-    take_while1(|c: char| c != ' ' && c != ']' && c != '=' && c != '"').parse(s)
+    sd_name(s)
+}
+
+/// An SD-ID or PARAM-NAME: one or more bytes up to a space, `]`, `=` or `"` (all ASCII, so a
+/// byte scan; no char decoding).
+fn sd_name(s: &str) -> IResult<&str, &str> {
+    let end = s
+        .bytes()
+        .position(|c| matches!(c, b' ' | b']' | b'=' | b'"'))
+        .unwrap_or(s.len());
+    if end == 0 {
+        return Err(nom::Err::Error(nom::error::Error::new(
+            s,
+            nom::error::ErrorKind::TakeWhile1,
+        )));
+    }
+    Ok((&s[end..], &s[..end]))
 }
 
 /// `name="value"` with `\"`, `\\` and `\]` unescaped; spaces tolerated around `=`.
 fn sd_param(s: &str) -> IResult<&str, (&str, Cow<'_, str>)> {
-    let (s, name) = take_while1(|c: char| c != ' ' && c != ']' && c != '=' && c != '"').parse(s)?;
+    let (s, name) = sd_name(s)?;
     let (s, _) = (space0, char('='), space0).parse(s)?;
     let (s, value) = delimited(char('"'), opt(sd_value), char('"')).parse(s)?;
     Ok((s, (name, value.unwrap_or(Cow::Borrowed("")))))
@@ -189,6 +231,19 @@ mod tests {
             ev.message.as_deref(),
             Some("An application event log entry...")
         );
+    }
+
+    #[test]
+    fn registered_sd_keys_are_not_allocated() {
+        assert!(matches!(sd_key("origin", "ip"), Cow::Borrowed("origin.ip")));
+        assert!(matches!(
+            sd_key("meta", "sequenceId"),
+            Cow::Borrowed("meta.sequenceId")
+        ));
+        let other = sd_key("exampleSDID@32473", "iut");
+        assert!(matches!(&other, Cow::Owned(_)));
+        assert_eq!(other, "exampleSDID@32473.iut");
+        assert_eq!(sd_key("origin", "x"), "origin.x");
     }
 
     #[test]
