@@ -111,6 +111,37 @@ fn device_time(ev: &Event<'_>, ctx: &ParseContext) -> Option<i64> {
         .or_else(|| ev.get_field("timezone"))
         .and_then(|tz| time::parse_offset(tz.trim_matches('"')))
         .map_or(ctx.zone, time::Zone::Fixed);
+    // `2026-11-26` and `10:00:00` read by position; other shapes through chrono.
+    let field = |s: &str, at: usize| -> Option<u32> {
+        let b = s.as_bytes();
+        let (hi, lo) = (
+            b.get(at)?.wrapping_sub(b'0'),
+            b.get(at + 1)?.wrapping_sub(b'0'),
+        );
+        (hi < 10 && lo < 10).then(|| u32::from(hi) * 10 + u32::from(lo))
+    };
+    let date_b = date.as_bytes();
+    let time_b = time.as_bytes();
+    if date_b.len() == 10
+        && date_b[4] == b'-'
+        && date_b[7] == b'-'
+        && time_b.len() == 8
+        && time_b[2] == b':'
+        && time_b[5] == b':'
+        && let (Some(c), Some(y), Some(mo), Some(d), Some(h), Some(mi), Some(sec)) = (
+            field(date, 0),
+            field(date, 2),
+            field(date, 5),
+            field(date, 8),
+            field(time, 0),
+            field(time, 3),
+            field(time, 6),
+        )
+        && let Ok(year) = i32::try_from(c * 100 + y)
+        && let Some(ts) = zone.civil_to_utc_micros(year, mo, d, h, mi, sec, 0)
+    {
+        return Some(ts);
+    }
     let local =
         chrono::NaiveDateTime::parse_from_str(&format!("{date} {time}"), "%Y-%m-%d %H:%M:%S")
             .ok()?;

@@ -160,10 +160,13 @@ fn timestamp<'a>(s: &'a str, ctx: &ParseContext) -> Option<(i64, &'a str)> {
 
 type Clock = (u32, u32, u32, u32);
 
+/// Month, day, the year if written, and the clock.
+type Stamp = (u32, u32, Option<i32>, Clock);
+
 /// The shapes nearly every sender writes, `Mmm dd hh:mm:ss` and `Mmm dd yyyy hh:mm:ss` (day
 /// padded with a space or a zero) with no fraction, read by position; anything else is left to
 /// [`bsd_stamp`]. This runs for every record, and the general parser costs several times as much.
-fn common_stamp(s: &str) -> Option<(&str, (u32, u32, Option<i32>, Clock))> {
+fn common_stamp(s: &str) -> Option<(&str, Stamp)> {
     let b = s.as_bytes();
     let digit = |i: usize| {
         let d = b.get(i)?.wrapping_sub(b'0');
@@ -198,7 +201,7 @@ fn common_stamp(s: &str) -> Option<(&str, (u32, u32, Option<i32>, Clock))> {
 }
 
 /// `Mmm dd [yyyy] hh:mm:ss[.fff]`, day padded with a space or a zero, or a trailing year.
-fn bsd_stamp(s: &str) -> IResult<&str, (u32, u32, Option<i32>, Clock)> {
+fn bsd_stamp(s: &str) -> IResult<&str, Stamp> {
     let (s, month) = month(s)?;
     let (s, _) = space1(s)?;
     let (s, day) = number(1, 2).parse(s)?;
