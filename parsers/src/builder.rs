@@ -7,9 +7,9 @@
 use std::sync::Arc;
 
 use arrow::array::{
-    ArrayRef, BinaryBuilder, DictionaryArray, Int32Builder, MapBuilder, MapFieldNames,
-    PrimitiveBuilder, RecordBatch, StringArray, StringBuilder, TimestampMicrosecondBuilder,
-    UInt8Builder, UInt16Builder, UInt64Builder,
+    ArrayBuilder, ArrayRef, BinaryBuilder, DictionaryArray, Int32Builder, MapBuilder,
+    MapFieldNames, PrimitiveBuilder, RecordBatch, StringArray, StringBuilder,
+    TimestampMicrosecondBuilder, UInt8Builder, UInt16Builder, UInt64Builder,
 };
 use arrow::datatypes::{ArrowPrimitiveType, Int32Type};
 
@@ -195,7 +195,9 @@ impl<T: ArrowPrimitiveType> Sparse<PrimitiveBuilder<T>> {
     fn finish(&mut self, rows: usize) -> ArrayRef {
         self.builder.append_nulls(rows - self.len);
         self.len = 0;
-        Arc::new(self.builder.finish())
+        let array =
+            std::mem::replace(&mut self.builder, PrimitiveBuilder::with_capacity(rows)).finish();
+        Arc::new(array)
     }
 }
 
@@ -219,11 +221,33 @@ impl FixedDictionary {
     }
 
     fn finish(&mut self) -> crate::Result<ArrayRef> {
+        let rows = self.keys.len();
+        let keys = std::mem::replace(&mut self.keys, Int32Builder::with_capacity(rows)).finish();
         Ok(Arc::new(DictionaryArray::<Int32Type>::try_new(
-            self.keys.finish(),
+            keys,
             self.values.clone(),
         )?))
     }
+}
+
+/// The `fields` map builder, sized for `rows` rows of `entries` entries in all.
+fn fields_builder(
+    rows: usize,
+    entries: usize,
+    key_bytes: usize,
+    value_bytes: usize,
+) -> MapBuilder<StringBuilder, StringBuilder> {
+    let names = MapFieldNames {
+        entry: "entries".into(),
+        key: "keys".into(),
+        value: "values".into(),
+    };
+    MapBuilder::with_capacity(
+        Some(names),
+        StringBuilder::with_capacity(entries, key_bytes),
+        StringBuilder::with_capacity(entries, value_bytes),
+        rows,
+    )
 }
 
 struct Columns {
@@ -265,11 +289,6 @@ struct Columns {
 
 impl Columns {
     fn new() -> Self {
-        let names = MapFieldNames {
-            entry: "entries".into(),
-            key: "keys".into(),
-            value: "values".into(),
-        };
         let source_types: Vec<&str> = SourceType::ALL.iter().map(|t| t.as_str()).collect();
         let statuses: Vec<&str> = ParseStatus::ALL.iter().map(|s| s.as_str()).collect();
         Columns {
@@ -303,7 +322,7 @@ impl Columns {
             packets: Sparse::default(),
             user: Sparse::default(),
             outcome: Sparse::default(),
-            fields: MapBuilder::new(Some(names), StringBuilder::new(), StringBuilder::new()),
+            fields: fields_builder(0, 0, 0, 0),
             raw: BinaryBuilder::new(),
             parse_status: FixedDictionary::new(&statuses),
             parse_error: Sparse::default(),
@@ -356,9 +375,22 @@ impl Columns {
     fn finish(&mut self) -> crate::Result<RecordBatch> {
         let n = self.rows;
         self.rows = 0;
+        // Every builder starts the next batch at this one's size: regrowing them from empty
+        // batch after batch cost more than appending the values.
+        let timestamps = || TimestampMicrosecondBuilder::with_capacity(n).with_timezone("UTC");
+        let ts = std::mem::replace(&mut self.ts, timestamps()).finish();
+        let received_at = std::mem::replace(&mut self.received_at, timestamps()).finish();
+        let entries = self.fields.keys().len();
+        let key_bytes = self.fields.keys().values_slice().len();
+        let value_bytes = self.fields.values().values_slice().len();
+        let fields = std::mem::replace(
+            &mut self.fields,
+            fields_builder(n, entries, key_bytes, value_bytes),
+        )
+        .finish();
         let columns: Vec<ArrayRef> = vec![
-            Arc::new(self.ts.finish()),
-            Arc::new(self.received_at.finish()),
+            Arc::new(ts),
+            Arc::new(received_at),
             self.source_type.finish()?,
             self.collector.finish(n),
             self.peer.finish(n),
@@ -386,7 +418,7 @@ impl Columns {
             self.packets.finish(n),
             self.user.finish(n),
             self.outcome.finish(n),
-            Arc::new(self.fields.finish()),
+            Arc::new(fields),
             {
                 let bytes = self.raw.values_slice().len();
                 Arc::new(

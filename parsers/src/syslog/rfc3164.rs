@@ -329,7 +329,12 @@ fn zone_name(s: &str, default: Zone) -> (&str, Zone) {
 /// (as syslog-ng and rsyslog read `Jan 10 01:00:00 prg0`); an IPv6 address ending in `::` is a host.
 fn hostname<'a>(s: &'a str, ev: &mut Event<'a>) -> &'a str {
     let (tok, rest) = token(s);
-    let is_tag_not_ip = || is_tag(tok) && tok.parse::<std::net::IpAddr>().is_err();
+    let could_be_ip = |t: &str| {
+        t.bytes()
+            .all(|c| c.is_ascii_hexdigit() || c == b':' || c == b'.')
+    };
+    let is_tag_not_ip =
+        || is_tag(tok) && !(could_be_ip(tok) && tok.parse::<std::net::IpAddr>().is_ok());
     if tok.is_empty() || rest.trim().is_empty() || is_tag_not_ip() {
         return s;
     }
