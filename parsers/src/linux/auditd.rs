@@ -45,6 +45,10 @@ impl PayloadParser for Auditd {
 
     fn claims(&self, _app: Option<&str>, message: &str) -> bool {
         let m = message.trim_start();
+        // Every record is asked this (twice when it has a header): reject by the first byte.
+        if !matches!(m.as_bytes().first(), Some(b't' | b'n' | b'a')) {
+            return false;
+        }
         let m = m.strip_prefix("audit: ").unwrap_or(m);
         (m.starts_with("type=") || m.starts_with("node=")) && m.contains("audit(")
     }
