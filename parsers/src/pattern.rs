@@ -7,8 +7,9 @@
 //! `{*}` accepts anything after it; a placeholder right before `{*}` captures one word.
 //!
 //! Templates are compiled once ([`Template::new`]): literals get a byte or substring searcher,
-//! and a [`TemplateSet`] indexes its templates by the first byte they can start with, so a message
-//! meets only the few templates that could match it. Matching allocates nothing.
+//! and a [`TemplateSet`] indexes its templates by the first byte they can start with and compares
+//! up to 16 leading bytes at once, so a message meets only the few templates that could match it.
+//! Matching allocates nothing.
 
 use memchr::memmem::Finder;
 
@@ -406,6 +407,35 @@ mod tests {
         assert!(match_template("x {n}{*}", "x 1").is_some());
         assert!(Template::new("a {*} b").is_none());
         assert!(Template::new("x {unclosed").is_none());
+    }
+
+    #[test]
+    fn heads_and_short_literals() {
+        let set = TemplateSet::new(&[
+            "Disconnecting: {why}",
+            "Disconnected from user {user} {src}",
+            "Disconnected from {src}",
+        ]);
+        fn found<'t>(set: &TemplateSet, t: &'t str) -> Option<(usize, Option<&'t str>)> {
+            set.find(t, usize::MAX).map(|(i, c)| (i, c.get("src")))
+        }
+        assert_eq!(
+            found(&set, "Disconnected from user bob 10.0.0.1"),
+            Some((1, Some("10.0.0.1")))
+        );
+        assert_eq!(
+            found(&set, "Disconnected from 10.0.0.1"),
+            Some((2, Some("10.0.0.1")))
+        );
+        // Shorter than the literals' heads, or differing in them: nothing, whatever the rest.
+        assert_eq!(found(&set, "Disconnected"), None);
+        assert_eq!(found(&set, "disconnected from 10.0.0.1"), None);
+        assert_eq!(
+            split_literal("alice : TTY=pts/0 ; PWD=/", " ; "),
+            Some(("alice : TTY=pts/0", "PWD=/"))
+        );
+        assert_eq!(split_literal("a ;b", " ; "), None);
+        assert_eq!(split_literal("x  : y", " : "), Some(("x ", "y")));
     }
 
     #[test]
