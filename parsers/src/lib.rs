@@ -112,33 +112,22 @@ fn device_time(ev: &Event<'_>, ctx: &ParseContext) -> Option<i64> {
         .and_then(|tz| time::parse_offset(tz.trim_matches('"')))
         .map_or(ctx.zone, time::Zone::Fixed);
     // `2026-11-26` and `10:00:00` read by position; other shapes through chrono.
-    let field = |s: &str, at: usize| -> Option<u32> {
-        let b = s.as_bytes();
-        let (hi, lo) = (
-            b.get(at)?.wrapping_sub(b'0'),
-            b.get(at + 1)?.wrapping_sub(b'0'),
-        );
-        (hi < 10 && lo < 10).then(|| u32::from(hi) * 10 + u32::from(lo))
-    };
-    let date_b = date.as_bytes();
-    let time_b = time.as_bytes();
-    if date_b.len() == 10
-        && date_b[4] == b'-'
-        && date_b[7] == b'-'
-        && time_b.len() == 8
-        && time_b[2] == b':'
-        && time_b[5] == b':'
-        && let (Some(c), Some(y), Some(mo), Some(d), Some(h), Some(mi), Some(sec)) = (
-            field(date, 0),
-            field(date, 2),
-            field(date, 5),
-            field(date, 8),
-            field(time, 0),
-            field(time, 3),
-            field(time, 6),
+    let (d, t) = (date.as_bytes(), time.as_bytes());
+    let at = |b: &[u8], i: usize, n: usize| crate::time::digits(b, i, n);
+    if d.len() == 10
+        && (d[4], d[7]) == (b'-', b'-')
+        && t.len() == 8
+        && (t[2], t[5]) == (b':', b':')
+        && let (Some(year), Some(month), Some(day), Some(h), Some(mi), Some(sec)) = (
+            at(d, 0, 4),
+            at(d, 5, 2),
+            at(d, 8, 2),
+            at(t, 0, 2),
+            at(t, 3, 2),
+            at(t, 6, 2),
         )
-        && let Ok(year) = i32::try_from(c * 100 + y)
-        && let Some(ts) = zone.civil_to_utc_micros(year, mo, d, h, mi, sec, 0)
+        && let Ok(year) = i32::try_from(year)
+        && let Some(ts) = zone.civil_to_utc_micros(year, month, day, h, mi, sec, 0)
     {
         return Some(ts);
     }

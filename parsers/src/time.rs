@@ -132,6 +132,17 @@ fn resolve<T: TimeZone>(
     }
 }
 
+/// The number written by the `n` ASCII digits at `at` (`None` if any is not a digit or the text
+/// is too short): the one reader of fixed-position date and time fields.
+#[inline]
+pub(crate) fn digits(b: &[u8], at: usize, n: usize) -> Option<u32> {
+    let part = b.get(at..at + n)?;
+    part.iter().try_fold(0u32, |acc, &c| {
+        let d = c.wrapping_sub(b'0');
+        (d < 10).then(|| acc * 10 + u32::from(d))
+    })
+}
+
 /// `+07:00`, `+0700`, `+07`, `-05:30`.
 pub fn parse_offset(s: &str) -> Option<FixedOffset> {
     let b = s.as_bytes();
@@ -140,14 +151,7 @@ pub fn parse_offset(s: &str) -> Option<FixedOffset> {
         b'-' => -1,
         _ => return None,
     };
-    let two = |i: usize| -> Option<i32> {
-        match (b.get(i)?, b.get(i + 1)?) {
-            (h @ b'0'..=b'9', l @ b'0'..=b'9') => {
-                Some(i32::from(h - b'0') * 10 + i32::from(l - b'0'))
-            }
-            _ => None,
-        }
-    };
+    let two = |i: usize| digits(b, i, 2).and_then(|n| i32::try_from(n).ok());
     let hours = two(1)?;
     let minutes = match b.len() {
         3 => 0,
@@ -283,16 +287,7 @@ pub fn parse_iso8601(s: &str, zone: Zone) -> Option<(i64, usize)> {
     if b.len() < 19 {
         return None;
     }
-    let d = |i: usize, n: usize| -> Option<u32> {
-        let part = b.get(i..i + n)?;
-        if !part.iter().all(u8::is_ascii_digit) {
-            return None;
-        }
-        Some(
-            part.iter()
-                .fold(0u32, |acc, c| acc * 10 + u32::from(c - b'0')),
-        )
-    };
+    let d = |i: usize, n: usize| digits(b, i, n);
     if b[4] != b'-'
         || b[7] != b'-'
         || !(b[10] == b'T' || b[10] == b't' || b[10] == b' ')

@@ -20,7 +20,7 @@ use nom::{IResult, Parser};
 use super::token;
 use crate::context::ParseContext;
 use crate::event::Event;
-use crate::time::{Zone, infer_year, month_from_abbrev, parse_iso8601};
+use crate::time::{Zone, digits, infer_year, month_from_abbrev, parse_iso8601};
 
 /// Parses the record after PRI (`had_pri` says whether there was one).
 pub fn parse<'a>(s: &'a str, had_pri: bool, ctx: &ParseContext, ev: &mut Event<'a>) {
@@ -168,10 +168,7 @@ type Stamp = (u32, u32, Option<i32>, Clock);
 /// [`bsd_stamp`]. This runs for every record, and the general parser costs several times as much.
 fn common_stamp(s: &str) -> Option<(&str, Stamp)> {
     let b = s.as_bytes();
-    let digit = |i: usize| {
-        let d = b.get(i)?.wrapping_sub(b'0');
-        (d < 10).then_some(u32::from(d))
-    };
+    let digit = |i: usize| digits(b, i, 1);
     if b.get(3) != Some(&b' ') || b.get(6) != Some(&b' ') {
         return None;
     }
@@ -179,7 +176,7 @@ fn common_stamp(s: &str) -> Option<(&str, Stamp)> {
     let day_tens = if b[4] == b' ' { 0 } else { digit(4)? };
     let day = day_tens * 10 + digit(5)?;
     let (year, at) = if b.get(11) == Some(&b' ') {
-        let y = digit(7)? * 1000 + digit(8)? * 100 + digit(9)? * 10 + digit(10)?;
+        let y = digits(b, 7, 4)?;
         (i32::try_from(y).ok(), 12)
     } else {
         (None, 7)
@@ -188,7 +185,7 @@ fn common_stamp(s: &str) -> Option<(&str, Stamp)> {
     {
         return None;
     }
-    let pair = |i: usize| Some(digit(i)? * 10 + digit(i + 1)?);
+    let pair = |i: usize| digits(b, i, 2);
     let (h, m, sec) = (pair(at)?, pair(at + 3)?, pair(at + 6)?);
     if !(1..=31).contains(&day) || h > 23 || m > 59 || sec > 60 {
         return None;
