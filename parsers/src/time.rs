@@ -6,6 +6,8 @@
 //! gives next year), unless a fixed year is configured.
 //! The zone comes from the source's configuration and defaults to UTC.
 
+use std::cell::Cell;
+
 use chrono::{
     DateTime, Datelike, FixedOffset, LocalResult, NaiveDate, NaiveDateTime, Offset, TimeZone, Utc,
 };
@@ -214,23 +216,40 @@ pub fn infer_year(
         YearPolicy::FromReceiveTime => {
             // Logs describe the past: the latest year that does not put the record more than two
             // days after its receive time (the slack covers skewed device clocks and zone mistakes).
-            let now = zone.local_days(received_micros);
-            let latest = now + 2;
-            let (y, reaches_next_year) = year_near(latest);
-            // Usually this year; next year only when the slack reaches past New Year; earlier
-            // years for dates still ahead this year (and February 29 of non-leap years).
-            let fits = |cand: i32| days_from_civil(cand, month, day).is_some_and(|d| d <= latest);
-            let first = if reaches_next_year { y + 1 } else { y };
-            (y - 4..=first).rev().find(|&cand| fits(cand))
+            let latest = zone.local_days(received_micros) + 2;
+            // Every record of a day asks about the same date: the last answer is kept (per thread).
+            /// Month, day, the day asked against, and the answer.
+            type Answer = (u32, u32, i64, Option<i32>);
+            thread_local! {
+                static LAST: Cell<Option<Answer>> = const { Cell::new(None) };
+            }
+            LAST.with(|last| match last.get() {
+                Some((m, d, l, year)) if (m, d, l) == (month, day, latest) => year,
+                _ => {
+                    let year = year_before(month, day, latest);
+                    last.set(Some((month, day, latest, year)));
+                    year
+                }
+            })
         }
     }
+}
+
+/// The latest year in which `month`/`day` falls on or before day `latest`.
+fn year_before(month: u32, day: u32, latest: i64) -> Option<i32> {
+    let (y, reaches_next_year) = year_near(latest);
+    // Usually this year; next year only when the slack reaches past New Year; earlier years for
+    // dates still ahead this year (and February 29 of non-leap years).
+    let fits = |cand: i32| days_from_civil(cand, month, day).is_some_and(|d| d <= latest);
+    let first = if reaches_next_year { y + 1 } else { y };
+    (y - 4..=first).rev().find(|&cand| fits(cand))
 }
 
 /// The year of day `latest - 2` and whether `latest` is already in the next year. Every record
 /// of a day asks the same, so the answer for the last day asked is kept (per thread).
 fn year_near(latest: i64) -> (i32, bool) {
     thread_local! {
-        static LAST: std::cell::Cell<Option<(i64, i32, bool)>> = const { std::cell::Cell::new(None) };
+        static LAST: Cell<Option<(i64, i32, bool)>> = const { Cell::new(None) };
     }
     LAST.with(|last| match last.get() {
         Some((day, y, reaches)) if day == latest => (y, reaches),

@@ -13,7 +13,7 @@
 use std::borrow::Cow;
 
 use nom::bytes::complete::take_while_m_n;
-use nom::character::complete::{char, digit1, space1};
+use nom::character::complete::{char, space1};
 use nom::combinator::opt;
 use nom::{IResult, Parser};
 
@@ -122,7 +122,8 @@ enum TagRule {
 
 /// `NNN: ` at the front, when followed by something that is not a time (`12:30:00` is a time).
 fn cisco_sequence(s: &str) -> Option<(&str, &str)> {
-    let (rest, seq) = digit1::<_, nom::error::Error<&str>>(s).ok()?;
+    let digits = s.bytes().take_while(u8::is_ascii_digit).count();
+    let (seq, rest) = (s.get(..digits).filter(|d| !d.is_empty())?, &s[digits..]);
     let rest = rest.strip_prefix(": ")?;
     Some((seq, rest.trim_start_matches(' ')))
 }
