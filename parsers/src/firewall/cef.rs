@@ -123,6 +123,10 @@ impl PayloadParser for Cef {
     }
 
     fn claims(&self, _app: Option<&str>, body: &str) -> bool {
+        // Most records asked here have no `|` at all: one search rejects them.
+        if memchr::memchr(b'|', body.as_bytes()).is_none() {
+            return false;
+        }
         let Some(rest) = cef_start(body) else {
             return false;
         };
@@ -345,7 +349,8 @@ impl PayloadParser for Leef {
     }
 
     fn claims(&self, _app: Option<&str>, body: &str) -> bool {
-        leef_start(body).is_some_and(|r| r.bytes().filter(|&c| c == b'|').count() >= 5)
+        memchr::memchr(b'|', body.as_bytes()).is_some()
+            && leef_start(body).is_some_and(|r| r.bytes().filter(|&c| c == b'|').count() >= 5)
     }
 
     fn parse<'a>(&self, body: &'a str, ev: &mut Event<'a>) -> Result<(), &'static str> {
