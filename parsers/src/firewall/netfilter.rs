@@ -15,11 +15,31 @@ use crate::payload::PayloadParser;
 /// Netfilter LOG lines, with or without a syslog header.
 pub struct Netfilter;
 
+/// Netfilter LOG lines in the kernel's own shape (`IN=` the first key, `OUT=` the next), claimed
+/// early in the registry: no other format starts its keys that way, and a data centre's netfilter
+/// volume then skips the other vendors' whole-record searches. [`Netfilter`], later in the
+/// registry, still takes the rest (a log prefix containing `=`).
+pub struct NetfilterInKernelShape;
+
 static OUT: StaticFinder = StaticFinder::new(b" OUT=");
 static SRC: StaticFinder = StaticFinder::new(b"SRC=");
 
+/// Where `IN=` starts when it is the record's first key and `OUT=` the next, as the kernel
+/// writes them.
+fn in_eq_first(b: &[u8]) -> Option<usize> {
+    let eq = memchr::memchr(b'=', b)?;
+    let at = eq.checked_sub(2)?;
+    let starts_in = &b[at..eq] == b"IN" && (at == 0 || matches!(b[at - 1], b' ' | b']' | b':'));
+    let len = b[eq + 1..].iter().position(|&c| c == b' ')?;
+    (starts_in && b[eq + 1 + len..].starts_with(b" OUT=")).then_some(at)
+}
+
+/// Where the `IN=` key starts: the last one before the first ` OUT=`.
 fn in_eq(s: &str) -> Option<usize> {
     let b = s.as_bytes();
+    if let Some(at) = in_eq_first(b) {
+        return Some(at);
+    }
     let out = OUT.find(b)?;
     let before = &b[..out];
     let i = memchr::memrchr_iter(b'I', before).find(|&i| before[i..].starts_with(b"IN="))?;
@@ -36,40 +56,37 @@ impl PayloadParser for Netfilter {
     }
 
     fn claims(&self, _app: Option<&str>, body: &str) -> bool {
-        body.len() > 16 && SRC.find(body.as_bytes()).is_some() && in_eq(body).is_some()
+        body.len() > 16 && in_eq(body).is_some_and(|at| SRC.find(&body.as_bytes()[at..]).is_some())
     }
 
     fn parse<'a>(&self, body: &'a str, ev: &mut Event<'a>) -> Result<(), &'static str> {
         let at = in_eq(body).ok_or("no IN= field")?;
+        // The prefix is short and ASCII in practice: trimmed and split by bytes (ASCII bytes never
+        // fall inside a UTF-8 sequence, so every cut is on a character boundary).
         let mut prefix = &body[..at];
         // A real tag (`kernel:`, `ulogd[12]:`) is not part of the prefix; a "tag" that the
         // header parser read from a prefix such as `IPTABLES` is.
         let real_tag = ev.pid.is_some() || matches!(ev.app.as_deref(), Some("kernel" | "ulogd"));
         if real_tag {
-            if let Some((_, after)) = prefix.split_once(' ') {
-                prefix = after;
-            } else {
-                prefix = "";
-            }
+            prefix = match prefix.bytes().position(|c| c == b' ') {
+                Some(space) => &prefix[space + 1..],
+                None => "",
+            };
         } else {
             ev.app = None;
         }
-        let mut prefix = prefix.trim();
+        let mut prefix = crate::payload::trim(prefix);
         // Kernel uptime stamp `[ 1234.5678]`.
         if let Some(rest) = prefix.strip_prefix('[')
-            && let Some((stamp, after)) = rest.split_once(']')
-            && stamp
-                .trim()
-                .bytes()
-                .all(|c| c.is_ascii_digit() || c == b'.')
-            && !stamp.trim().is_empty()
+            && let Some(close) = rest.bytes().position(|c| c == b']')
         {
-            ev.field("kernel_uptime", stamp.trim());
-            prefix = after.trim();
+            let stamp = rest[..close].trim();
+            if !stamp.is_empty() && stamp.bytes().all(|c| c.is_ascii_digit() || c == b'.') {
+                ev.field("kernel_uptime", stamp);
+                prefix = crate::payload::trim(&rest[close + 1..]);
+            }
         }
-        let rule = prefix
-            .trim_matches(|c: char| c == '[' || c == ']' || c == ':' || c == ' ')
-            .trim();
+        let rule = trim_brackets(prefix);
         if !rule.is_empty() {
             if let Some(a) = action_of_prefix(rule) {
                 ev.action = Some(Cow::Borrowed(a));
@@ -146,6 +163,25 @@ impl PayloadParser for Netfilter {
     }
 }
 
+impl PayloadParser for NetfilterInKernelShape {
+    fn source_type(&self) -> SourceType {
+        SourceType::Netfilter
+    }
+
+    fn reads_body(&self) -> bool {
+        true
+    }
+
+    fn claims(&self, _app: Option<&str>, body: &str) -> bool {
+        let b = body.as_bytes();
+        in_eq_first(b).is_some_and(|at| SRC.find(&b[at..]).is_some())
+    }
+
+    fn parse<'a>(&self, body: &'a str, ev: &mut Event<'a>) -> Result<(), &'static str> {
+        Netfilter.parse(body, ev)
+    }
+}
+
 /// Flags (`DF`, `SYN`) are words without `=`, scattered over the record; they are gathered
 /// space-joined, borrowed while there is only one.
 #[derive(Default)]
@@ -169,6 +205,16 @@ impl<'a> Flags<'a> {
             }
         });
     }
+}
+
+/// A log prefix without the brackets, colons and spaces around it: `[UFW BLOCK] ` -> `UFW BLOCK`.
+fn trim_brackets(prefix: &str) -> &str {
+    let strip = |c: u8| matches!(c, b'[' | b']' | b':') || c.is_ascii_whitespace();
+    let b = prefix.as_bytes();
+    let start = b.iter().position(|&c| !strip(c)).unwrap_or(b.len());
+    let end = b.iter().rposition(|&c| !strip(c)).map_or(start, |i| i + 1);
+    // Unicode spaces are rare enough to leave to the general trim.
+    prefix[start..end].trim()
 }
 
 /// `WAN_IN-10-D` -> (`WAN_IN`, `10`).
@@ -248,6 +294,24 @@ mod tests {
         assert_eq!(ev.out_iface, None);
         assert_eq!(ev.get_field("flags"), Some("DF SYN"));
         assert_eq!(ev.get_field("kernel_uptime"), Some("12345.678901"));
+    }
+
+    #[test]
+    fn in_key_found_with_and_without_the_kernel_shape() {
+        let kernel = "kernel: [1.5] [UFW BLOCK] IN=eth0 OUT= MAC=00:11 SRC=10.0.0.1 DST=10.0.0.2";
+        assert_eq!(in_eq_first(kernel.as_bytes()), Some(26));
+        assert_eq!(in_eq(kernel), Some(26));
+        // A prefix with its own `=` leaves the kernel shape to the general search.
+        let prefixed = "policy=drop IN=eth1 OUT=eth0 SRC=10.0.0.1 DST=10.0.0.2";
+        assert_eq!(in_eq_first(prefixed.as_bytes()), None);
+        assert_eq!(in_eq(prefixed), Some(12));
+        // `IN=` must be a key of its own, and `OUT=` must follow it.
+        assert_eq!(in_eq_first(b"LOGIN=x OUT= SRC=1"), None);
+        assert_eq!(in_eq_first(b"IN=eth0 MAC= OUT= SRC=1"), None);
+        assert_eq!(in_eq_first(b"N=x"), None);
+        assert!(NetfilterInKernelShape.claims(None, kernel));
+        assert!(!NetfilterInKernelShape.claims(None, prefixed));
+        assert!(Netfilter.claims(None, prefixed));
     }
 
     #[test]
