@@ -187,27 +187,26 @@ pub(crate) fn is_canonical_ipv4(b: &[u8]) -> bool {
     if !(7..=15).contains(&b.len()) {
         return false;
     }
-    // One pass, no bounds checks: dots seen, and the current part's value and digit count.
-    let (mut dots, mut value, mut digits) = (0u32, 0u32, 0u32);
-    for &c in b {
-        if c == b'.' {
-            if digits == 0 {
+    let mut i = 0;
+    for part in 0..4 {
+        if part > 0 {
+            if b.get(i) != Some(&b'.') {
                 return false;
             }
-            (dots, value, digits) = (dots + 1, 0, 0);
-            continue;
+            i += 1;
         }
-        let d = u32::from(c.wrapping_sub(b'0'));
-        // Not a digit, a digit after a leading zero, or a part above 255.
-        if d > 9 || (digits == 1 && value == 0) {
-            return false;
+        let start = i;
+        let mut value = 0u32;
+        while i < b.len() && i - start < 3 && b[i].is_ascii_digit() {
+            value = value * 10 + u32::from(b[i] - b'0');
+            i += 1;
         }
-        (value, digits) = (value * 10 + d, digits + 1);
-        if value > 255 {
+        let digits = i - start;
+        if digits == 0 || value > 255 || (digits > 1 && b[start] == b'0') {
             return false;
         }
     }
-    dots == 3 && digits > 0
+    i == b.len()
 }
 
 /// `str::trim` with a fast answer for the usual value that has nothing to trim (both ends
