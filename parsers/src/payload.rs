@@ -209,12 +209,35 @@ pub(crate) fn is_canonical_ipv4(b: &[u8]) -> bool {
     i == b.len()
 }
 
-/// `str::trim` with a fast answer for the usual value that has nothing to trim (both ends
-/// printable ASCII), since vendor values pass through here one by one.
+/// `str::trim` with a fast path for the usual value: ASCII spaces around printable ASCII are
+/// stripped by bytes (vendor values and log prefixes pass through here one by one); anything else
+/// at the ends (Unicode spaces, control characters) is left to the standard trim.
+#[inline]
 pub(crate) fn trim(s: &str) -> &str {
-    match (s.as_bytes().first(), s.as_bytes().last()) {
-        (Some(first), Some(last)) if first.is_ascii_graphic() && last.is_ascii_graphic() => s,
-        _ => s.trim(),
+    let b = s.as_bytes();
+    if b.first().is_some_and(u8::is_ascii_graphic) && b.last().is_some_and(u8::is_ascii_graphic) {
+        return s;
+    }
+    trim_ends(s)
+}
+
+/// [`trim`] of a value with something at its ends.
+fn trim_ends(s: &str) -> &str {
+    let b = s.as_bytes();
+    let start = b
+        .iter()
+        .position(|c| !c.is_ascii_whitespace())
+        .unwrap_or(b.len());
+    let end = b
+        .iter()
+        .rposition(|c| !c.is_ascii_whitespace())
+        .map_or(start, |i| i + 1);
+    // Both cuts are next to ASCII bytes, so on character boundaries.
+    let t = &s[start..end];
+    match (t.as_bytes().first(), t.as_bytes().last()) {
+        (Some(first), Some(last)) if first.is_ascii_graphic() && last.is_ascii_graphic() => t,
+        (None, _) => t,
+        _ => t.trim(),
     }
 }
 
@@ -328,6 +351,31 @@ mod tests {
                 std::str::from_utf8(&buf[..n]).ok(),
                 Some(ip.to_string().as_str())
             );
+        }
+    }
+
+    #[test]
+    fn trim_agrees_with_the_standard_trim() {
+        let cases = [
+            "",
+            " ",
+            "  \t ",
+            "eth0",
+            " eth0",
+            "eth0 ",
+            " [UFW BLOCK] ",
+            "\x0beth0\x0b",
+            " \x0b eth0",
+            "\u{a0}eth0\u{3000}",
+            " \u{a0} x \u{2003} ",
+            "\r\nx y\t",
+            "é",
+            " é ",
+            "\u{85}",
+            "x\u{1}",
+        ];
+        for case in cases {
+            assert_eq!(trim(case), case.trim(), "{case:?}");
         }
     }
 

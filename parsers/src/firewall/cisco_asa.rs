@@ -293,6 +293,24 @@ fn split_tag(body: &str) -> Option<(&str, u8, &str, &str)> {
     ))
 }
 
+/// Whether `body` starts like a tag: `%ASA-6` (or `%FTD-`, `%PIX-`, `%FWSM-`, `%NGIPS-` and a
+/// digit), after any spaces and colons.
+fn has_tag_start(body: &str) -> bool {
+    let b = body.as_bytes();
+    let Some(at) = b.iter().position(|&c| c != b' ' && c != b':') else {
+        return false;
+    };
+    let severity = match &b[at..] {
+        [b'%', b'A', b'S', b'A', b'-', rest @ ..]
+        | [b'%', b'F', b'T', b'D', b'-', rest @ ..]
+        | [b'%', b'P', b'I', b'X', b'-', rest @ ..]
+        | [b'%', b'F', b'W', b'S', b'M', b'-', rest @ ..]
+        | [b'%', b'N', b'G', b'I', b'P', b'S', b'-', rest @ ..] => rest,
+        _ => return false,
+    };
+    severity.first().is_some_and(u8::is_ascii_digit)
+}
+
 fn is_session_line(body: &str) -> bool {
     let b = body.trim_start();
     b.starts_with("Group <") || b.starts_with("TunnelGroup <")
@@ -308,7 +326,9 @@ impl PayloadParser for CiscoAsa {
     }
 
     fn claims(&self, _app: Option<&str>, body: &str) -> bool {
-        split_tag(body).is_some() || is_session_line(body)
+        // The product and severity are enough to claim (the parse reads the whole tag and says
+        // when it is malformed), so an ASA record's tag is not read twice.
+        has_tag_start(body) || is_session_line(body)
     }
 
     fn parse<'a>(&self, body: &'a str, ev: &mut Event<'a>) -> Result<(), &'static str> {

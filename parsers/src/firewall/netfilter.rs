@@ -213,13 +213,14 @@ fn trim_brackets(prefix: &str) -> &str {
     let b = prefix.as_bytes();
     let start = b.iter().position(|&c| !strip(c)).unwrap_or(b.len());
     let end = b.iter().rposition(|&c| !strip(c)).map_or(start, |i| i + 1);
-    // Unicode spaces are rare enough to leave to the general trim.
-    prefix[start..end].trim()
+    crate::payload::trim(&prefix[start..end])
 }
 
 /// `WAN_IN-10-D` -> (`WAN_IN`, `10`).
 fn edgeos_rule(prefix: &str) -> Option<(&str, &str)> {
-    let (head, action) = prefix.rsplit_once('-')?;
+    // Prefixes are short: a byte scan, not the standard searcher.
+    let dash = prefix.bytes().rposition(|c| c == b'-')?;
+    let (head, action) = (&prefix[..dash], &prefix[dash + 1..]);
     if !matches!(action, "A" | "D" | "R") {
         return None;
     }
