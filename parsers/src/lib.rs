@@ -66,9 +66,12 @@ pub fn parse_record<'a>(text: &'a str, ctx: &ParseContext, ev: &mut Event<'a>) {
             None => None,
         };
         let input = |p: &dyn PayloadParser| if p.reads_body() { body } else { message };
-        let claimed = REGISTRY
+        let candidates = match forced {
+            Some(f) => payload::parsers_of(f),
+            None => REGISTRY,
+        };
+        let claimed = candidates
             .iter()
-            .filter(|p| forced.is_none_or(|f| p.source_type() == f))
             .find(|p| p.claims(app, input(**p)))
             .copied();
         match (claimed, forced) {

@@ -73,6 +73,27 @@ pub static REGISTRY: &[&dyn PayloadParser] = &[
     &crate::linux::kernel::Kernel,
 ];
 
+/// The registry's parsers of one source type, in registry order (none for plain syslog): a
+/// source configured with a type asks only these.
+pub fn parsers_of(source_type: SourceType) -> &'static [&'static dyn PayloadParser] {
+    static BY_TYPE: std::sync::LazyLock<Vec<Vec<&'static dyn PayloadParser>>> =
+        std::sync::LazyLock::new(|| {
+            SourceType::ALL
+                .iter()
+                .map(|&t| {
+                    REGISTRY
+                        .iter()
+                        .copied()
+                        .filter(|p| p.source_type() == t)
+                        .collect()
+                })
+                .collect()
+        });
+    BY_TYPE
+        .get(source_type.index())
+        .map_or(&[][..], Vec::as_slice)
+}
+
 /// The base name of a syslog tag: `sshd(pam_unix)` -> `sshd`, `/usr/sbin/cron` -> `cron`.
 pub fn base_app(app: &str) -> &str {
     // Tags are short and this runs for every record: plain byte scans.
@@ -376,6 +397,17 @@ mod tests {
         ];
         for case in cases {
             assert_eq!(trim(case), case.trim(), "{case:?}");
+        }
+    }
+
+    #[test]
+    fn parsers_by_source_type_cover_the_registry() {
+        assert!(parsers_of(SourceType::Syslog).is_empty());
+        assert_eq!(parsers_of(SourceType::Netfilter).len(), 2);
+        let total: usize = SourceType::ALL.iter().map(|&t| parsers_of(t).len()).sum();
+        assert_eq!(total, REGISTRY.len());
+        for &t in &SourceType::ALL {
+            assert!(parsers_of(t).iter().all(|p| p.source_type() == t), "{t:?}");
         }
     }
 

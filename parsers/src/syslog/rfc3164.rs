@@ -333,7 +333,7 @@ fn hostname<'a>(s: &'a str, ev: &mut Event<'a>) -> &'a str {
     };
     let is_tag_not_ip =
         || is_tag(tok) && !(could_be_ip(tok) && tok.parse::<std::net::IpAddr>().is_ok());
-    if tok.is_empty() || rest.trim().is_empty() || is_tag_not_ip() {
+    if tok.is_empty() || crate::payload::trim(rest).is_empty() || is_tag_not_ip() {
         return s;
     }
     ev.host = Some(Cow::Borrowed(tok));
