@@ -344,9 +344,10 @@ pub fn parse_iso8601(s: &str, zone: Zone) -> Option<(i64, usize)> {
     let (zone, end) = match b.get(pos) {
         Some(b'Z' | b'z') => (Zone::Utc, pos + 1),
         Some(b'+' | b'-') => {
-            let end = (pos + 1..b.len())
-                .find(|&i| !(b[i].is_ascii_digit() || b[i] == b':'))
-                .unwrap_or(b.len());
+            let mut end = pos + 1;
+            while end < b.len() && (b[end].is_ascii_digit() || b[end] == b':') {
+                end += 1;
+            }
             (Zone::Fixed(parse_offset(&s[pos..end])?), end)
         }
         _ => (zone, pos),

@@ -7,10 +7,7 @@
 
 use std::borrow::Cow;
 
-use nom::character::complete::{char, space0};
-use nom::combinator::opt;
-use nom::sequence::delimited;
-use nom::{IResult, Parser};
+use nom::IResult;
 
 use super::token;
 use crate::context::ParseContext;
@@ -97,7 +94,7 @@ pub(crate) fn structured_data<'a>(mut s: &'a str, ev: &mut Event<'a>) -> Result<
         let (rest, id) = sd_id(&s[1..]).map_err(|_| ())?;
         s = rest;
         loop {
-            let (rest, _) = space0::<_, nom::error::Error<&str>>(s).map_err(|_| ())?;
+            let rest = skip_blanks(s);
             if let Some(after) = rest.strip_prefix(']') {
                 s = after;
                 break;
@@ -162,12 +159,25 @@ fn sd_name(s: &str) -> IResult<&str, &str> {
     Ok((&s[end..], &s[..end]))
 }
 
-/// `name="value"` with `\"`, `\\` and `\]` unescaped; spaces tolerated around `=`.
+/// `s` after its leading spaces and tabs.
+fn skip_blanks(s: &str) -> &str {
+    let n = s.bytes().take_while(|&c| c == b' ' || c == b'\t').count();
+    &s[n..]
+}
+
+/// `name="value"` with `\"`, `\\` and `\]` unescaped; spaces tolerated around `=`. Read by
+/// bytes: relays add a parameter block to every record.
 fn sd_param(s: &str) -> IResult<&str, (&str, Cow<'_, str>)> {
+    fn fail(at: &str) -> nom::Err<nom::error::Error<&str>> {
+        nom::Err::Error(nom::error::Error::new(at, nom::error::ErrorKind::Char))
+    }
     let (s, name) = sd_name(s)?;
-    let (s, _) = (space0, char('='), space0).parse(s)?;
-    let (s, value) = delimited(char('"'), opt(sd_value), char('"')).parse(s)?;
-    Ok((s, (name, value.unwrap_or(Cow::Borrowed("")))))
+    let s = skip_blanks(s);
+    let s = skip_blanks(s.strip_prefix('=').ok_or_else(|| fail(s))?);
+    let s = s.strip_prefix('"').ok_or_else(|| fail(s))?;
+    let (s, value) = sd_value(s)?;
+    let s = s.strip_prefix('"').ok_or_else(|| fail(s))?;
+    Ok((s, (name, value)))
 }
 
 fn sd_value(s: &str) -> IResult<&str, Cow<'_, str>> {
