@@ -208,26 +208,41 @@ pub(crate) fn is_canonical_ipv4(b: &[u8]) -> bool {
     if !(7..=15).contains(&b.len()) {
         return false;
     }
-    let mut i = 0;
+    let mut at = 0;
     for part in 0..4 {
         if part > 0 {
-            if b.get(i) != Some(&b'.') {
+            if b.get(at) != Some(&b'.') {
                 return false;
             }
-            i += 1;
+            at += 1;
         }
-        let start = i;
-        let mut value = 0u32;
-        while i < b.len() && i - start < 3 && b[i].is_ascii_digit() {
-            value = value * 10 + u32::from(b[i] - b'0');
-            i += 1;
-        }
-        let digits = i - start;
-        if digits == 0 || value > 255 || (digits > 1 && b[start] == b'0') {
-            return false;
+        match octet(b, at) {
+            Some(next) => at = next,
+            None => return false,
         }
     }
-    i == b.len()
+    at == b.len()
+}
+
+/// Where the canonical decimal octet (0-255, no leading zero) at `at` ends; digit by digit,
+/// unrolled, since every address in every record passes here.
+fn octet(b: &[u8], at: usize) -> Option<usize> {
+    let digit = |i: usize| {
+        b.get(i)
+            .map(|c| u32::from(c.wrapping_sub(b'0')))
+            .filter(|&d| d < 10)
+    };
+    let first = digit(at)?;
+    let Some(second) = digit(at + 1) else {
+        return Some(at + 1);
+    };
+    if first == 0 {
+        return None;
+    }
+    let Some(third) = digit(at + 2) else {
+        return Some(at + 2);
+    };
+    (first * 100 + second * 10 + third <= 255 && digit(at + 3).is_none()).then_some(at + 3)
 }
 
 /// `str::trim` with a fast path for the usual value: ASCII spaces around printable ASCII are
