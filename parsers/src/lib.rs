@@ -20,6 +20,7 @@ pub mod jsonl;
 pub mod linux;
 pub mod pattern;
 pub mod payload;
+mod scan;
 pub mod schema;
 pub mod syslog;
 pub mod time;

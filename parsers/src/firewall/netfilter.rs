@@ -109,15 +109,7 @@ impl PayloadParser for Netfilter {
         let b = fields.as_bytes();
         let mut start = 0;
         while start < b.len() {
-            // Words are short: a plain loop finds their space and `=` faster than two memchr calls.
-            let mut end = start;
-            let mut eq = None;
-            while end < b.len() && b[end] != b' ' {
-                if b[end] == b'=' && eq.is_none() {
-                    eq = Some(end);
-                }
-                end += 1;
-            }
+            let (end, eq) = crate::scan::word_and_eq(b, start);
             let word_start = start;
             start = end + 1;
             if end == word_start {
