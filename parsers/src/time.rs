@@ -92,7 +92,7 @@ impl Zone {
                 return Some(self.to_utc_micros(local));
             }
         };
-        let days = days_from_civil(year, month, day)?;
+        let days = days_of_date(year, month, day)?;
         let secs = days * 86_400 + i64::from(hour * 3600 + minute * 60 + second) - offset_secs;
         Some(secs * 1_000_000 + i64::from(micros))
     }
@@ -178,27 +178,39 @@ pub enum YearPolicy {
 
 /// Month number (1-12) of an English three-letter abbreviation, any case.
 pub fn month_from_abbrev(m: &[u8]) -> Option<u32> {
-    if m.len() != 3 {
-        return None;
+    const fn key(n: &[u8; 3]) -> u32 {
+        u32::from_le_bytes([n[0], n[1], n[2], 0])
     }
-    let l = [
-        m[0].to_ascii_lowercase(),
-        m[1].to_ascii_lowercase(),
-        m[2].to_ascii_lowercase(),
-    ];
-    Some(match &l {
-        b"jan" => 1,
-        b"feb" => 2,
-        b"mar" => 3,
-        b"apr" => 4,
-        b"may" => 5,
-        b"jun" => 6,
-        b"jul" => 7,
-        b"aug" => 8,
-        b"sep" => 9,
-        b"oct" => 10,
-        b"nov" => 11,
-        b"dec" => 12,
+    const JAN: u32 = key(b"jan");
+    const FEB: u32 = key(b"feb");
+    const MAR: u32 = key(b"mar");
+    const APR: u32 = key(b"apr");
+    const MAY: u32 = key(b"may");
+    const JUN: u32 = key(b"jun");
+    const JUL: u32 = key(b"jul");
+    const AUG: u32 = key(b"aug");
+    const SEP: u32 = key(b"sep");
+    const OCT: u32 = key(b"oct");
+    const NOV: u32 = key(b"nov");
+    const DEC: u32 = key(b"dec");
+    let [a, b, c] = *m else {
+        return None;
+    };
+    // Setting bit 5 lower-cases a letter and turns no other byte into one, so the three bytes
+    // compare as one integer (this runs for every BSD timestamp).
+    Some(match key(&[a | 0x20, b | 0x20, c | 0x20]) {
+        JAN => 1,
+        FEB => 2,
+        MAR => 3,
+        APR => 4,
+        MAY => 5,
+        JUN => 6,
+        JUL => 7,
+        AUG => 8,
+        SEP => 9,
+        OCT => 10,
+        NOV => 11,
+        DEC => 12,
         _ => return None,
     })
 }
@@ -270,6 +282,23 @@ fn days_in_month(year: i32, month: u32) -> u32 {
         4 | 6 | 9 | 11 => 30,
         _ => 31,
     }
+}
+
+/// [`days_from_civil`] for the timestamps of a stream, which mostly share their date: the last
+/// date's answer is kept (per thread).
+fn days_of_date(year: i32, month: u32, day: u32) -> Option<i64> {
+    thread_local! {
+        static LAST: Cell<(i32, u32, u32, Option<i64>)> = const { Cell::new((0, 0, 0, None)) };
+    }
+    LAST.with(|last| {
+        let (y, m, d, days) = last.get();
+        if (y, m, d) == (year, month, day) {
+            return days;
+        }
+        let days = days_from_civil(year, month, day);
+        last.set((year, month, day, days));
+        days
+    })
 }
 
 /// Days since 1970-01-01 of a civil date, `None` when the date does not exist (integer arithmetic
@@ -361,6 +390,25 @@ pub fn parse_iso8601(s: &str, zone: Zone) -> Option<(i64, usize)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn month_abbreviations_in_any_case_and_nothing_else() {
+        let names = [
+            "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+        ];
+        for (i, name) in names.iter().enumerate() {
+            let want = u32::try_from(i + 1).ok();
+            assert_eq!(month_from_abbrev(name.as_bytes()), want, "{name}");
+            assert_eq!(month_from_abbrev(name.to_uppercase().as_bytes()), want);
+            assert_eq!(month_from_abbrev(name.to_lowercase().as_bytes()), want);
+        }
+        // Bytes that become letters only with bit 5 set must not pass for them.
+        for bad in [
+            "Ja\u{e}", "J@N", "jan ", "ja", "", "Jun\0", "\u{a}AN", "MAY1",
+        ] {
+            assert_eq!(month_from_abbrev(bad.as_bytes()), None, "{bad:?}");
+        }
+    }
 
     fn micros(s: &str) -> i64 {
         DateTime::parse_from_rfc3339(s)
