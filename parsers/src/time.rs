@@ -139,10 +139,14 @@ fn resolve<T: TimeZone>(
 #[inline]
 pub(crate) fn digits(b: &[u8], at: usize, n: usize) -> Option<u32> {
     let part = b.get(at..at + n)?;
-    part.iter().try_fold(0u32, |acc, &c| {
+    // Accumulate first and check once: no branch per digit (a wrong byte's value is discarded).
+    let (mut value, mut all_digits) = (0u32, true);
+    for &c in part {
         let d = c.wrapping_sub(b'0');
-        (d < 10).then(|| acc * 10 + u32::from(d))
-    })
+        all_digits &= d < 10;
+        value = value.wrapping_mul(10).wrapping_add(u32::from(d));
+    }
+    all_digits.then_some(value)
 }
 
 /// `+07:00`, `+0700`, `+07`, `-05:30`.
@@ -372,6 +376,16 @@ pub fn parse_iso8601(s: &str, zone: Zone) -> Option<(i64, usize)> {
     };
     let (zone, end) = match b.get(pos) {
         Some(b'Z' | b'z') => (Zone::Utc, pos + 1),
+        // `+07:00` ending the text, the usual form, read by position.
+        Some(&sign @ (b'+' | b'-')) if b.len() == pos + 6 && b[pos + 3] == b':' => {
+            let (hours, minutes) = (d(pos + 1, 2)?, d(pos + 4, 2)?);
+            if hours > 23 || minutes > 59 {
+                return None;
+            }
+            let secs = i32::try_from(hours * 3600 + minutes * 60).ok()?;
+            let secs = if sign == b'-' { -secs } else { secs };
+            (Zone::Fixed(FixedOffset::east_opt(secs)?), b.len())
+        }
         Some(b'+' | b'-') => {
             let mut end = pos + 1;
             while end < b.len() && (b[end].is_ascii_digit() || b[end] == b':') {
@@ -478,6 +492,25 @@ mod tests {
             Some(micros("2003-08-23T22:14:15Z"))
         );
         assert_eq!(parse_iso8601("2003-13-24T05:14:15Z", Zone::Utc), None);
+        // The offset that ends the text (read by position) and one followed by more text agree.
+        for offset in ["+07:00", "-05:30", "+00:00", "-00:00", "+23:59"] {
+            let alone = format!("2026-11-02T07:00:00.5{offset}");
+            let followed = format!("{alone} host");
+            assert_eq!(
+                parse_iso8601(&alone, Zone::Utc).map(|r| r.0),
+                parse_iso8601(&followed, Zone::Utc).map(|r| r.0),
+                "{offset}"
+            );
+            assert_eq!(
+                parse_iso8601(&alone, Zone::Utc).map(|r| r.0),
+                Some(micros(&alone)),
+                "{offset}"
+            );
+        }
+        for bad in ["+24:00", "+07:60", "+0a:00", "+07:0x"] {
+            let text = format!("2026-11-02T07:00:00{bad}");
+            assert_eq!(parse_iso8601(&text, Zone::Utc), None, "{bad}");
+        }
     }
 
     #[test]
