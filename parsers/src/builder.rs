@@ -7,8 +7,8 @@
 use std::sync::Arc;
 
 use arrow::array::{
-    ArrayBuilder, ArrayRef, BinaryBuilder, DictionaryArray, Int32Builder, MapBuilder,
-    MapFieldNames, PrimitiveBuilder, RecordBatch, StringArray, StringBuilder,
+    ArrayBuilder, ArrayRef, BinaryBuilder, DictionaryArray, Int32Array, MapBuilder, MapFieldNames,
+    PrimitiveBuilder, RecordBatch, StringArray, StringBuilder, TimestampMicrosecondArray,
     TimestampMicrosecondBuilder, UInt8Builder, UInt16Builder, UInt64Builder,
 };
 use arrow::datatypes::{ArrowPrimitiveType, Int32Type};
@@ -201,28 +201,29 @@ impl<T: ArrowPrimitiveType> Sparse<PrimitiveBuilder<T>> {
     }
 }
 
-/// A dictionary column over a fixed list of values: appending is pushing a key.
+/// A dictionary column over a fixed list of values: appending is pushing a key. The keys are never
+/// null, so a plain vector holds them (an Arrow builder would also keep a validity count).
 struct FixedDictionary {
-    keys: Int32Builder,
+    keys: Vec<i32>,
     values: ArrayRef,
 }
 
 impl FixedDictionary {
     fn new(values: &[&str]) -> Self {
         FixedDictionary {
-            keys: Int32Builder::new(),
+            keys: Vec::new(),
             values: Arc::new(StringArray::from(values.to_vec())),
         }
     }
 
     #[inline]
     fn push(&mut self, key: usize) {
-        self.keys.append_value(i32::try_from(key).unwrap_or(0));
+        self.keys.push(i32::try_from(key).unwrap_or(0));
     }
 
     fn finish(&mut self) -> crate::Result<ArrayRef> {
         let rows = self.keys.len();
-        let keys = std::mem::replace(&mut self.keys, Int32Builder::with_capacity(rows)).finish();
+        let keys = Int32Array::from(std::mem::replace(&mut self.keys, Vec::with_capacity(rows)));
         Ok(Arc::new(DictionaryArray::<Int32Type>::try_new(
             keys,
             self.values.clone(),
@@ -253,7 +254,8 @@ fn fields_builder(
 struct Columns {
     rows: usize,
     ts: TimestampMicrosecondBuilder,
-    received_at: TimestampMicrosecondBuilder,
+    /// Never null: a plain vector (see [`FixedDictionary`]).
+    received_at: Vec<i64>,
     source_type: FixedDictionary,
     collector: Sparse<StringBuilder>,
     peer: Sparse<StringBuilder>,
@@ -294,7 +296,7 @@ impl Columns {
         Columns {
             rows: 0,
             ts: TimestampMicrosecondBuilder::new().with_timezone("UTC"),
-            received_at: TimestampMicrosecondBuilder::new().with_timezone("UTC"),
+            received_at: Vec::new(),
             source_type: FixedDictionary::new(&source_types),
             collector: Sparse::default(),
             peer: Sparse::default(),
@@ -333,7 +335,7 @@ impl Columns {
         let row = self.rows;
         self.rows += 1;
         self.ts.append_option(ev.ts);
-        self.received_at.append_value(received_at);
+        self.received_at.push(received_at);
         self.source_type.push(ev.source_type.index());
         self.collector.set(row, origin.collector);
         self.peer.set(row, origin.peer);
@@ -379,7 +381,11 @@ impl Columns {
         // batch after batch cost more than appending the values.
         let timestamps = || TimestampMicrosecondBuilder::with_capacity(n).with_timezone("UTC");
         let ts = std::mem::replace(&mut self.ts, timestamps()).finish();
-        let received_at = std::mem::replace(&mut self.received_at, timestamps()).finish();
+        let received_at = TimestampMicrosecondArray::from(std::mem::replace(
+            &mut self.received_at,
+            Vec::with_capacity(n),
+        ))
+        .with_timezone("UTC");
         let entries = self.fields.keys().len();
         let key_bytes = self.fields.keys().values_slice().len();
         let value_bytes = self.fields.values().values_slice().len();
