@@ -9,7 +9,6 @@
 //! FTD's connection events (430001-430005) are `Key: value, ...` lists instead.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
 use std::sync::LazyLock;
 
 use super::{Col, put};
@@ -220,18 +219,34 @@ impl Form {
     }
 }
 
+/// The forms of one message id, in the order they are tried.
+type IdForms = Vec<(Form, &'static Sentence)>;
+
 struct Compiled {
-    by_id: HashMap<u32, Vec<(Form, &'static Sentence)>>,
+    /// Sorted by id: a binary search over a few dozen ids costs less than hashing one.
+    by_id: Vec<(u32, IdForms)>,
     sessions: Vec<Form>,
 }
 
+impl Compiled {
+    fn forms(&self, id: u32) -> Option<&IdForms> {
+        let i = self.by_id.binary_search_by_key(&id, |(k, _)| *k).ok()?;
+        self.by_id.get(i).map(|(_, forms)| forms)
+    }
+}
+
 static COMPILED: LazyLock<Compiled> = LazyLock::new(|| {
-    let mut by_id: HashMap<u32, Vec<(Form, &'static Sentence)>> = HashMap::new();
+    let mut by_id: Vec<(u32, IdForms)> = Vec::new();
     for sentence in SENTENCES {
         if let Some(form) = Form::new(sentence.template) {
-            by_id.entry(sentence.id).or_default().push((form, sentence));
+            match by_id.iter_mut().find(|(id, _)| *id == sentence.id) {
+                Some((_, forms)) => forms.push((form, sentence)),
+                None => by_id.push((sentence.id, vec![(form, sentence)])),
+            }
         }
     }
+    // Stable: the forms of an id keep their order.
+    by_id.sort_by_key(|(id, _)| *id);
     let sessions = SESSION_PREFIXES
         .iter()
         .filter_map(|t| Form::new(t))
@@ -366,7 +381,7 @@ impl PayloadParser for CiscoAsa {
         }
         let text = text.trim_end();
         let mut caps = Captures::default();
-        let matched = compiled.by_id.get(&numeric).and_then(|list| {
+        let matched = compiled.forms(numeric).and_then(|list| {
             list.iter()
                 .find(|(form, _)| form.template.capture_into(text, &mut caps))
         });
@@ -392,7 +407,7 @@ impl PayloadParser for CiscoAsa {
             apply(&caps, &form.roles, false, ev);
             return Ok(());
         }
-        if compiled.by_id.contains_key(&numeric) {
+        if compiled.forms(numeric).is_some() {
             return Err("the text does not have the known form of its message id");
         }
         Ok(())
@@ -445,7 +460,7 @@ fn apply<'a>(caps: &Captures<'a>, roles: &[Role], outbound: bool, ev: &mut Event
         };
         // An identity in parentheses after an address or port: `10.0.0.1/443(DOMAIN\user)`.
         // Values are short: a plain scan, not memchr.
-        let value = if value.as_bytes().contains(&b'(') {
+        let value = if value.bytes().any(|c| c == b'(') {
             let (value, ident) = identity(value);
             if let Some(ident) = ident.filter(|i| !i.is_empty()) {
                 ev.field("user_identity", ident);
@@ -501,7 +516,7 @@ mod tests {
 
     #[test]
     fn every_sentence_compiles() {
-        let n: usize = COMPILED.by_id.values().map(Vec::len).sum();
+        let n: usize = COMPILED.by_id.iter().map(|(_, forms)| forms.len()).sum();
         assert!(matches!(
             role_of("a_nat_port"),
             Role::Endpoint(true, Part::NatPort)

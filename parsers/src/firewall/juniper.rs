@@ -62,7 +62,8 @@ impl PayloadParser for JuniperSrx {
             Some(a) if a.starts_with("RT_") => true,
             Some("mgd" | "rshd") => true,
             _ => {
-                body.trim_start().starts_with("RT_FLOW") || body.trim_start().starts_with("RT_IDP")
+                let body = crate::payload::trim_start(body);
+                body.starts_with("RT_FLOW") || body.starts_with("RT_IDP")
             }
         }
     }

@@ -44,7 +44,7 @@ impl PayloadParser for Auditd {
     }
 
     fn claims(&self, _app: Option<&str>, message: &str) -> bool {
-        let m = message.trim_start();
+        let m = crate::payload::trim_start(message);
         // Every record is asked this (twice when it has a header): reject by the first byte.
         if !matches!(m.as_bytes().first(), Some(b't' | b'n' | b'a')) {
             return false;

@@ -79,7 +79,7 @@ impl PayloadParser for Pam {
     }
 
     fn claims(&self, app: Option<&str>, message: &str) -> bool {
-        let m = message.trim_start();
+        let m = crate::payload::trim_start(message);
         app == Some("pam")
             || m.starts_with("pam_")
             // sshd relays PAM's summary line.
