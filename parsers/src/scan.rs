@@ -1,7 +1,7 @@
 //! Byte scans eight bytes at a time, in portable safe code ("SIMD within a register").
 //!
-//! Key=value payloads such as netfilter's are split into words by looking at every byte of every
-//! record; a byte-by-byte loop spends about eight instructions a byte there. These scans read
+//! Key=value payloads (netfilter's words, FortiGate's quoted values) are split by looking at every
+//! byte of every record; a byte-by-byte loop spends about eight instructions a byte there. These scans read
 //! eight bytes as one integer and find the bytes they look for with a few integer operations,
 //! falling back to single bytes only for the last few bytes of a record.
 
@@ -62,6 +62,22 @@ pub(crate) fn word_and_eq(b: &[u8], start: usize) -> (usize, Option<usize>) {
     (at, eq)
 }
 
+/// The first byte of `b` that is `one` or `other`.
+pub(crate) fn find_either(b: &[u8], one: u8, other: u8) -> Option<usize> {
+    let mut at = 0;
+    while let Some(x) = word(b, at) {
+        let hits = matches(x, one) | matches(x, other);
+        if hits != 0 {
+            return Some(at + first(hits));
+        }
+        at += 8;
+    }
+    b[at..]
+        .iter()
+        .position(|&c| c == one || c == other)
+        .map(|i| at + i)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -105,6 +121,7 @@ mod tests {
             "x",
             "",
             "key=\"quoted value\" other=1",
+            "tabs\tand\nbreaks,commas\x01controls=x,y \"q\" \u{7f}",
             "long_value_without_any_separator_at_all_for_more_than_eight_bytes=1",
         ];
         for text in texts {
@@ -115,6 +132,9 @@ mod tests {
                     naive_word_and_eq(b, start),
                     "{text} {start}"
                 );
+                let rest = &b[start..];
+                let naive = rest.iter().position(|&c| c == b'=' || c == b'"');
+                assert_eq!(find_either(rest, b'=', b'"'), naive, "{text} {start}");
             }
         }
     }

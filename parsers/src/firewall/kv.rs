@@ -182,8 +182,8 @@ fn quoted(s: &str, start: usize) -> (Text<'_>, usize) {
     let mut escaped = false;
     let mut doubled = false;
     let end = loop {
-        // Quoted values are short: a plain scan beats memchr's setup.
-        let Some(n) = b[i..].iter().position(|&c| c == b'"' || c == b'\\') else {
+        // Quoted values are short: a word-at-a-time scan beats memchr's setup.
+        let Some(n) = crate::scan::find_either(&b[i..], b'"', b'\\') else {
             break b.len();
         };
         i += n;
