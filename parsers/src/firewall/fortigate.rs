@@ -22,6 +22,25 @@ static LOG_ID: StaticFinder = StaticFinder::new(b"log_id=");
 static DEVID: StaticFinder = StaticFinder::new(b"devid=");
 static LOGDESC: StaticFinder = StaticFinder::new(b"logdesc=");
 
+/// The keys a FortiOS list starts with (after relays that cut `date=` off).
+const FIRST_KEYS: [&str; 12] = [
+    "date",
+    "time",
+    "logver",
+    "eventtime",
+    "devname",
+    "devid",
+    "logid",
+    "type",
+    "itime",
+    "timestamp",
+    "tz",
+    "subtype",
+];
+
+/// The first letters of [`FIRST_KEYS`].
+const FIRST_LETTERS: [u8; 6] = [b'd', b't', b'l', b'e', b'i', b's'];
+
 /// Where a FortiOS key goes; `None` = `fields`.
 fn column(key: &str) -> Option<Col> {
     Some(match key {
@@ -97,21 +116,14 @@ impl PayloadParser for FortiGate {
     }
 
     fn claims(&self, _app: Option<&str>, body: &str) -> bool {
-        matches!(
-            first_key(body),
-            "date"
-                | "time"
-                | "logver"
-                | "eventtime"
-                | "devname"
-                | "devid"
-                | "logid"
-                | "type"
-                | "itime"
-                | "timestamp"
-                | "tz"
-                | "subtype"
-        ) && TYPE.key_in(body)
+        // Every record that no Linux parser took is asked this: reject by the first letter of
+        // the first key before reading it.
+        let first = body.bytes().find(|&c| c != b' ');
+        if !first.is_some_and(|c| FIRST_LETTERS.contains(&c)) {
+            return false;
+        }
+        FIRST_KEYS.contains(&first_key(body))
+            && TYPE.key_in(body)
             && (LOGID.key_in(body)
                 || DEVID.key_in(body)
                 || LOG_ID.key_in(body)
@@ -180,6 +192,13 @@ mod tests {
         );
         assert_eq!(ev.host.as_deref(), Some("FGT-HN"));
         assert_eq!(ev.ts, Some(1_795_000_000_123_456));
+    }
+
+    #[test]
+    fn first_letters_cover_the_first_keys() {
+        for key in FIRST_KEYS {
+            assert!(FIRST_LETTERS.contains(&key.as_bytes()[0]), "{key}");
+        }
     }
 
     #[test]
