@@ -5,6 +5,7 @@ use std::io::BufWriter;
 use std::path::{Path, PathBuf};
 
 use canhgac_engine::generate::generate_alerts;
+use canhgac_parsers::{BatchBuilder, Origin, ParseContext};
 
 /// 2026-09-01T00:00:00Z: the generated quarter of alerts starts here.
 pub const ALERTS_START_SECS: i64 = 1_788_220_800;
@@ -26,4 +27,25 @@ pub fn alert_data_dir(name: &str, alerts: u64) -> PathBuf {
             .expect("generate");
     }
     dir
+}
+
+/// The lines of `samples/PATH` that `keep` accepts.
+pub fn sample_lines(path: &str, keep: impl Fn(&str) -> bool) -> Vec<String> {
+    let full = format!("{}/../samples/{path}", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&full).unwrap_or_else(|e| panic!("{full}: {e}"));
+    text.lines()
+        .filter(|l| keep(l))
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Parses every line into batches of 8192 rows, as ingestion does.
+pub fn to_batches(builder: &mut BatchBuilder, lines: &[String], ctx: &ParseContext) {
+    for line in lines {
+        builder.push(line.as_bytes(), ctx, Origin::default());
+        if builder.len() == 8192 {
+            std::hint::black_box(builder.finish().ok());
+        }
+    }
+    std::hint::black_box(builder.finish().ok());
 }

@@ -10,29 +10,10 @@
 
 use std::hint::black_box;
 
-use canhgac_parsers::{BatchBuilder, Origin, ParseContext};
+use canhgac_benches::{sample_lines, to_batches};
+use canhgac_parsers::{BatchBuilder, ParseContext};
 use chrono::FixedOffset;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-
-fn lines(path: &str, keep: impl Fn(&str) -> bool) -> Vec<String> {
-    let full = format!("{}/../samples/{path}", env!("CARGO_MANIFEST_DIR"));
-    let text = std::fs::read_to_string(&full).unwrap_or_else(|e| panic!("{full}: {e}"));
-    text.lines()
-        .filter(|l| keep(l))
-        .map(str::to_owned)
-        .collect()
-}
-
-/// Parses every line into batches of 8192 rows, as ingestion does.
-fn to_batches(builder: &mut BatchBuilder, lines: &[String], ctx: &ParseContext) {
-    for line in lines {
-        builder.push(line.as_bytes(), ctx, Origin::default());
-        if builder.len() == 8192 {
-            black_box(builder.finish().ok());
-        }
-    }
-    black_box(builder.finish().ok());
-}
 
 /// Parses every line into an [`Event`](canhgac_parsers::Event) and drops it: the parsers alone.
 fn parse_only(lines: &[String], ctx: &ParseContext) {
@@ -114,9 +95,21 @@ fn fixture(name: &str) -> Vec<String> {
 }
 
 fn firewalls(c: &mut Criterion) {
-    bench_vendor(c, "fortigate", &lines("firewall/fortigate.log", |_| true));
-    bench_vendor(c, "cisco_asa", &lines("firewall/cisco-asa.log", |_| true));
-    bench_vendor(c, "iptables", &lines("firewall/iptables.log", |_| true));
+    bench_vendor(
+        c,
+        "fortigate",
+        &sample_lines("firewall/fortigate.log", |_| true),
+    );
+    bench_vendor(
+        c,
+        "cisco_asa",
+        &sample_lines("firewall/cisco-asa.log", |_| true),
+    );
+    bench_vendor(
+        c,
+        "iptables",
+        &sample_lines("firewall/iptables.log", |_| true),
+    );
     for vendor in [
         "panos",
         "cef_leef",
@@ -134,12 +127,16 @@ fn firewalls(c: &mut Criterion) {
 }
 
 fn parse(c: &mut Criterion) {
-    bench_format(c, "rfc3164", &lines("linux/auth.log", |_| true));
-    bench_format(c, "rfc5424", &lines("syslog/relay-rfc5424.log", |_| true));
+    bench_format(c, "rfc3164", &sample_lines("linux/auth.log", |_| true));
+    bench_format(
+        c,
+        "rfc5424",
+        &sample_lines("syslog/relay-rfc5424.log", |_| true),
+    );
     bench_format(
         c,
         "sshd",
-        &lines("linux/auth.log", |l| l.contains(" sshd[")),
+        &sample_lines("linux/auth.log", |l| l.contains(" sshd[")),
     );
 }
 
