@@ -261,21 +261,12 @@ fn year_before(month: u32, day: u32, latest: i64) -> Option<i32> {
     (y - 4..=first).rev().find(|&cand| fits(cand))
 }
 
-/// The year of day `latest - 2` and whether `latest` is already in the next year. Every record
-/// of a day asks the same, so the answer for the last day asked is kept (per thread).
+/// The year of day `latest - 2` and whether `latest` is already in the next year. (Asked only when
+/// [`infer_year`]'s per-thread answer is for another date.)
 fn year_near(latest: i64) -> (i32, bool) {
-    thread_local! {
-        static LAST: Cell<Option<(i64, i32, bool)>> = const { Cell::new(None) };
-    }
-    LAST.with(|last| match last.get() {
-        Some((day, y, reaches)) if day == latest => (y, reaches),
-        _ => {
-            let y = year_of_days(latest - 2);
-            let reaches = days_from_civil(y + 1, 1, 1).is_some_and(|d| d <= latest);
-            last.set(Some((latest, y, reaches)));
-            (y, reaches)
-        }
-    })
+    let y = year_of_days(latest - 2);
+    let reaches = days_from_civil(y + 1, 1, 1).is_some_and(|d| d <= latest);
+    (y, reaches)
 }
 
 /// Days in a month of the proleptic Gregorian calendar.

@@ -38,8 +38,16 @@ const FIRST_KEYS: [&str; 12] = [
     "subtype",
 ];
 
-/// The first letters of [`FIRST_KEYS`].
-const FIRST_LETTERS: [u8; 6] = [b'd', b't', b'l', b'e', b'i', b's'];
+/// Which bytes start one of [`FIRST_KEYS`].
+const FIRST_LETTERS: [bool; 256] = {
+    let mut letters = [false; 256];
+    let mut i = 0;
+    while i < FIRST_KEYS.len() {
+        letters[FIRST_KEYS[i].as_bytes()[0] as usize] = true;
+        i += 1;
+    }
+    letters
+};
 
 /// Where a FortiOS key goes; `None` = `fields`.
 fn column(key: &str) -> Option<Col> {
@@ -119,7 +127,7 @@ impl PayloadParser for FortiGate {
         // Every record that no Linux parser took is asked this: reject by the first letter of
         // the first key before reading it.
         let first = body.bytes().find(|&c| c != b' ');
-        if !first.is_some_and(|c| FIRST_LETTERS.contains(&c)) {
+        if !first.is_some_and(|c| FIRST_LETTERS[usize::from(c)]) {
             return false;
         }
         FIRST_KEYS.contains(&first_key(body))
@@ -192,13 +200,6 @@ mod tests {
         );
         assert_eq!(ev.host.as_deref(), Some("FGT-HN"));
         assert_eq!(ev.ts, Some(1_795_000_000_123_456));
-    }
-
-    #[test]
-    fn first_letters_cover_the_first_keys() {
-        for key in FIRST_KEYS {
-            assert!(FIRST_LETTERS.contains(&key.as_bytes()[0]), "{key}");
-        }
     }
 
     #[test]
