@@ -473,6 +473,14 @@ mod tests {
     }
 
     #[test]
+    fn a_marker_without_any_header_is_not_claimed() {
+        // A CEF header has pipes; text that only mentions the marker stays plain syslog.
+        let ev = parse("<14>Nov 26 10:00:00 siem01 relay: forwarding CEF: 0 events today");
+        assert_eq!(ev.source_type, SourceType::Syslog);
+        assert_eq!(ev.app.as_deref(), Some("relay"));
+    }
+
+    #[test]
     fn fortinet_prefixed_keys() {
         let ev = parse(
             "CEF:0|Fortinet|Fortigate|v7.2|00013|traffic:forward close|3|FTNTFGTsrcintf=port1 FTNTFGTpolicyname=Web src=10.0.0.1 dst=8.8.4.4",

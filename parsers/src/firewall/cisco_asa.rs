@@ -558,6 +558,20 @@ mod tests {
     }
 
     #[test]
+    fn malformed_tag_is_kept_as_a_partial_asa_row() {
+        let line = "<166>Nov 26 2026 10:00:00: %ASA-6-30201x: Built outbound TCP connection 1";
+        let ev = parse(line);
+        assert_eq!(ev.source_type, SourceType::CiscoAsa);
+        assert_eq!(ev.status, crate::event::ParseStatus::Partial);
+        assert_eq!(ev.error.as_deref(), Some("no Cisco ASA message id"));
+        assert!(
+            ev.message
+                .as_deref()
+                .is_some_and(|m| m.contains("Built outbound"))
+        );
+    }
+
+    #[test]
     fn aaa_and_vpn() {
         let ev = parse(
             "%ASA-6-113005: AAA user authentication Rejected : reason = AAA failure : server = 10.1.1.1 : user = admin : user IP = 203.0.113.4",
