@@ -49,3 +49,16 @@ pub fn to_batches(builder: &mut BatchBuilder, lines: &[String], ctx: &ParseConte
     }
     std::hint::black_box(builder.finish().ok());
 }
+
+/// The baseline: every line through `syslog_loose` (year 2026, UTC), results dropped.
+pub fn with_syslog_loose(lines: &[String]) {
+    let utc = chrono::FixedOffset::east_opt(0);
+    for line in lines {
+        std::hint::black_box(syslog_loose::parse_message_with_year_tz(
+            line,
+            |_| 2026,
+            utc,
+            syslog_loose::Variant::Either,
+        ));
+    }
+}

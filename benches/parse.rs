@@ -10,9 +10,8 @@
 
 use std::hint::black_box;
 
-use canhgac_benches::{sample_lines, to_batches};
+use canhgac_benches::{sample_lines, to_batches, with_syslog_loose};
 use canhgac_parsers::{BatchBuilder, ParseContext};
-use chrono::FixedOffset;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
 /// Parses every line into an [`Event`](canhgac_parsers::Event) and drops it: the parsers alone.
@@ -47,19 +46,7 @@ fn bench_format(c: &mut Criterion, name: &str, lines: &[String]) {
         b.iter(|| to_batches(&mut builder, lines, &header_ctx))
     });
     group.bench_function("canhgac_parse_only", |b| b.iter(|| parse_only(lines, &ctx)));
-    let utc = FixedOffset::east_opt(0);
-    group.bench_function("syslog_loose", |b| {
-        b.iter(|| {
-            for line in lines {
-                black_box(syslog_loose::parse_message_with_year_tz(
-                    line,
-                    |_| 2026,
-                    utc,
-                    syslog_loose::Variant::Either,
-                ));
-            }
-        })
-    });
+    group.bench_function("syslog_loose", |b| b.iter(|| with_syslog_loose(lines)));
     group.finish();
 }
 
