@@ -76,6 +76,27 @@ fn column(key: &str) -> Option<Col> {
     })
 }
 
+/// A decimal integer such as `eventtime` (19 digits of nanoseconds): up to 19 digits cannot
+/// overflow a `u64`, so they are summed without a check per digit; anything else is left to the
+/// standard parser.
+fn integer(v: &str) -> Option<i64> {
+    let b = v.as_bytes();
+    if !(1..=19).contains(&b.len()) {
+        return v.parse().ok();
+    }
+    let (mut n, mut all_digits) = (0u64, true);
+    for &c in b {
+        let d = c.wrapping_sub(b'0');
+        all_digits &= d < 10;
+        n = n.wrapping_mul(10).wrapping_add(u64::from(d));
+    }
+    if all_digits {
+        i64::try_from(n).ok()
+    } else {
+        v.parse().ok()
+    }
+}
+
 /// Stores one FortiOS key. `name` is the key without any vendor prefix (FortiGate's CEF writes
 /// `FTNTFGTsrcintf`), `key` the key as written, kept for `fields`.
 pub(crate) fn put_key<'a>(ev: &mut Event<'a>, name: &str, key: &'a str, value: Text<'a>) {
@@ -150,7 +171,7 @@ impl PayloadParser for FortiGate {
             n += 1;
             match key {
                 "logdesc" => logdesc = Some(value.clone()),
-                "eventtime" => eventtime = value.parse::<i64>().ok(),
+                "eventtime" => eventtime = integer(&value),
                 _ => {}
             }
             put_key(ev, key, key, value);
@@ -181,6 +202,26 @@ impl PayloadParser for FortiGate {
 mod tests {
     use super::*;
     use crate::firewall::test_support::parse;
+
+    #[test]
+    fn integers_read_like_the_standard_parser() {
+        for v in [
+            "0",
+            "1795000000123456789",
+            "9223372036854775807",
+            "9223372036854775808",
+            "9999999999999999999",
+            "18446744073709551616",
+            "+12",
+            "-12",
+            "12a",
+            "",
+            " 1",
+            "١٢",
+        ] {
+            assert_eq!(integer(v), v.parse::<i64>().ok(), "{v}");
+        }
+    }
 
     #[test]
     fn traffic_close_with_nat() {

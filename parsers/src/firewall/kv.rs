@@ -26,7 +26,7 @@ pub struct Pairs<'a> {
     s: &'a str,
     pos: usize,
     dialect: Dialect,
-    /// What each byte is to this list (`SEP`, `QUOTE`, `NOT_KEY`, `GAP` bits): one table lookup
+    /// What each byte is to this list (`SEP`, `QUOTE`, `NOT_KEY`, `GAP`, `ESCAPE` bits): one table lookup
     /// per byte instead of a chain of comparisons, since every byte of a firewall log passes
     /// through here.
     class: [u8; 256],
@@ -42,6 +42,8 @@ const QUOTE: u8 = 2;
 const NOT_KEY: u8 = 4;
 /// Skipped before a key: a separator or a space.
 const GAP: u8 = 8;
+/// Starts an escape inside a quoted value (only in [`Dialect::Quoted`]).
+const ESCAPE: u8 = 16;
 
 /// Key bytes and line breaks (which separate too: some devices wrap long CEF and key=value records).
 const BASE_CLASS: [u8; 256] = {
@@ -72,6 +74,7 @@ pub fn pairs(s: &str, sep: u8, dialect: Dialect) -> Pairs<'_> {
     }
     if dialect == Dialect::Quoted {
         class[usize::from(b'"')] |= QUOTE;
+        class[usize::from(b'\\')] |= ESCAPE;
     }
     Pairs {
         s,
@@ -182,7 +185,7 @@ impl<'a> Iterator for Pairs<'a> {
             let key = &s[key_start..i];
             let start = i + 1;
             if self.dialect == Dialect::Quoted && b.get(start) == Some(&b'"') {
-                let (value, end) = quoted(s, start + 1);
+                let (value, end) = self.quoted(start + 1);
                 self.pos = end;
                 return Some((key, value));
             }
@@ -205,41 +208,44 @@ impl<'a> Iterator for Pairs<'a> {
     }
 }
 
-/// A `"..."` value whose text starts at `start`: the value and the position after the closing
-/// quote (the end of input when the quote is missing).
-fn quoted(s: &str, start: usize) -> (Text<'_>, usize) {
-    let b = s.as_bytes();
-    let mut i = start;
-    // Most values have neither escapes nor doubled quotes: only those are rewritten (out of line).
-    let mut escaped = false;
-    let mut doubled = false;
-    let end = loop {
-        // Quoted values are short: a word-at-a-time scan beats memchr's setup.
-        let Some(n) = crate::scan::find_either(&b[i..], b'"', b'\\') else {
-            break b.len();
+impl<'a> Pairs<'a> {
+    /// A `"..."` value whose text starts at `start`: the value and the position after the
+    /// closing quote (the end of input when the quote is missing).
+    fn quoted(&self, start: usize) -> (Text<'a>, usize) {
+        let s = self.s;
+        let b = s.as_bytes();
+        let mut i = start;
+        // Most values have neither escapes nor doubled quotes: only those are rewritten (out of
+        // line).
+        let mut escaped = false;
+        let mut doubled = false;
+        let end = loop {
+            i = self.first_of(i, QUOTE | ESCAPE);
+            let Some(&c) = b.get(i) else {
+                break b.len();
+            };
+            match c {
+                b'\\' if i + 1 < b.len() => {
+                    escaped = true;
+                    i += 2;
+                }
+                // `""` inside a quoted value (FortiOS CSV format) is one quote.
+                b'"' if b.get(i + 1) == Some(&b'"') && i > start => {
+                    doubled = true;
+                    i += 2;
+                }
+                b'"' => break i,
+                _ => i += 1,
+            }
         };
-        i += n;
-        match b[i] {
-            b'\\' if i + 1 < b.len() => {
-                escaped = true;
-                i += 2;
-            }
-            // `""` inside a quoted value (FortiOS CSV format) is one quote.
-            b'"' if b.get(i + 1) == Some(&b'"') && i > start => {
-                doubled = true;
-                i += 2;
-            }
-            b'"' => break i,
-            _ => i += 1,
-        }
-    };
-    let text = &s[start..end];
-    let value = if escaped || doubled {
-        Cow::Owned(unescape_quoted(text, escaped))
-    } else {
-        Cow::Borrowed(text)
-    };
-    (value, (end + 1).min(b.len()))
+        let text = &s[start..end];
+        let value = if escaped || doubled {
+            Cow::Owned(unescape_quoted(text, escaped))
+        } else {
+            Cow::Borrowed(text)
+        };
+        (value, (end + 1).min(b.len()))
+    }
 }
 
 /// The text of a quoted value with its backslash escapes undone, or (when it has none) its doubled
@@ -333,8 +339,13 @@ mod tests {
                     assert_eq!(p.is(c, NOT_KEY), !key_byte, "{c} {sep}");
                     assert_eq!(p.is(c, SEP), separates, "{c} {sep}");
                     assert_eq!(p.is(c, GAP), separates || c == b' ', "{c} {sep}");
-                    let quotes = dialect == Dialect::Quoted && c == b'"';
-                    assert_eq!(p.is(c, QUOTE), quotes, "{c} {sep} {dialect:?}");
+                    let quoted = dialect == Dialect::Quoted;
+                    assert_eq!(p.is(c, QUOTE), quoted && c == b'"', "{c} {sep} {dialect:?}");
+                    assert_eq!(
+                        p.is(c, ESCAPE),
+                        quoted && c == b'\\',
+                        "{c} {sep} {dialect:?}"
+                    );
                 }
             }
         }
@@ -342,8 +353,8 @@ mod tests {
 
     #[test]
     fn chunked_search_agrees_with_a_plain_loop() {
-        let text = "key=value k2=\"q v\" x=1,y=2\tz=3\r\nlast_key.with-dash=\u{e9}t\u{e9} end";
-        for what in [NOT_KEY, SEP, SEP | QUOTE, GAP] {
+        let text = "key=value k2=\"q \\\" v\" x=1,y=2\tz=3\r\nlast_key.with-dash=\u{e9}t\u{e9} end";
+        for what in [NOT_KEY, SEP, SEP | QUOTE, GAP, QUOTE | ESCAPE] {
             for len in 0..=text.len() {
                 let Some(s) = text.get(..len) else { continue };
                 let p = pairs(s, b' ', Dialect::Quoted);
