@@ -190,16 +190,41 @@ impl PayloadParser for Cef {
     }
 }
 
-/// The `cs1Label`..`cs6Label`-style label keys and the value key they name.
+/// The custom keys of the CEF dictionary, short and long names: each takes a number (`cs1`,
+/// `cfp2`, `flexString1`, `deviceCustomString3`) and may have a label (`cs1Label=Rule Name`).
+const CUSTOM_KEYS: [&str; 14] = [
+    "cs",
+    "cn",
+    "cfp",
+    "c6a",
+    "flexString",
+    "flexNumber",
+    "flexDate",
+    "deviceCustomDate",
+    "deviceCustomString",
+    "deviceCustomNumber",
+    "deviceCustomFloatingPoint",
+    "deviceCustomIPv6Address",
+    "deviceFlexNumber",
+    "deviceFlexString",
+];
+
+/// Whether `key` is a custom key with its number (`cs1`, `flexNumber2`).
+fn is_custom_key(key: &str) -> bool {
+    // Every extension key is asked: most are rejected by their first letter.
+    if !matches!(key.as_bytes().first(), Some(b'c' | b'f' | b'd')) {
+        return false;
+    }
+    CUSTOM_KEYS.iter().any(|base| {
+        key.strip_prefix(base)
+            .is_some_and(|n| (1..=2).contains(&n.len()) && n.bytes().all(|c| c.is_ascii_digit()))
+    })
+}
+
+/// The custom key a label key (`cs1Label`, `cfp2Label`) names.
 fn label_target(key: &str) -> Option<&str> {
     let base = key.strip_suffix("Label")?;
-    (base.starts_with("cs")
-        || base.starts_with("cn")
-        || base.starts_with("cfp")
-        || base.starts_with("flexString")
-        || base.starts_with("deviceCustomDate")
-        || base.starts_with("c6a"))
-    .then_some(base)
+    is_custom_key(base).then_some(base)
 }
 
 /// Vendors whose CEF needs their own reading of some keys.
@@ -223,7 +248,8 @@ fn unquote(v: Text<'_>) -> Text<'_> {
 }
 
 fn extensions<'a>(ext: &'a str, vendor: Vendor, ev: &mut Event<'a>) {
-    let mut labels: Vec<(&'a str, Text<'a>)> = Vec::new();
+    // (value key, label key, label): labels may come before or after their values.
+    let mut labels: Vec<(&'a str, &'a str, Text<'a>)> = Vec::new();
     let mut customs: Vec<(&'a str, Text<'a>)> = Vec::new();
     let mut destination_user = None;
     for (key, value) in pairs(ext, b' ', Dialect::Cef) {
@@ -250,7 +276,7 @@ fn extensions<'a>(ext: &'a str, vendor: Vendor, ev: &mut Event<'a>) {
             continue;
         }
         if let Some(target) = label_target(key) {
-            labels.push((target, value));
+            labels.push((target, key, value));
             continue;
         }
         // The destination user only when no source user is named.
@@ -259,10 +285,7 @@ fn extensions<'a>(ext: &'a str, vendor: Vendor, ev: &mut Event<'a>) {
             ev.field(key, value);
             continue;
         }
-        if key.len() <= 4
-            && (key.starts_with("cs") || key.starts_with("cn"))
-            && key[2..].bytes().all(|c| c.is_ascii_digit())
-        {
+        if is_custom_key(key) {
             customs.push((key, value));
             continue;
         }
@@ -283,15 +306,24 @@ fn extensions<'a>(ext: &'a str, vendor: Vendor, ev: &mut Event<'a>) {
     if let Some((key, value)) = destination_user {
         put(ev, Col::User, key, value);
     }
+    let mut labelled = vec![false; labels.len()];
     for (key, value) in customs {
-        match labels.iter().find(|(t, _)| *t == key) {
-            Some((_, label)) => {
+        match labels.iter().position(|(target, _, _)| *target == key) {
+            Some(at) => {
+                labelled[at] = true;
+                let label = &labels[at].2;
                 if is_rule_label(label) {
                     put(ev, Col::RuleName, key, value.clone());
                 }
                 ev.field(label.clone(), value);
             }
             None => ev.field(key, value),
+        }
+    }
+    // A label whose value never came is still what the device sent.
+    for ((_, label_key, label), used) in labels.into_iter().zip(labelled) {
+        if !used {
+            ev.field(label_key, label);
         }
     }
 }
@@ -470,6 +502,40 @@ mod tests {
         assert_eq!(ev.message.as_deref(), Some(r"a\b"));
         assert_eq!(ev.protocol.as_deref(), Some("tcp"));
         assert_eq!(ev.dst_port, Some(445));
+    }
+
+    #[test]
+    fn a_header_without_hostname_leaves_the_payload_whole() {
+        // OSSEC (here as Trend Micro) sends a BSD time and then CEF straight away.
+        let ev = parse(
+            "<132>Nov 13 13:17:41 CEF:0|Trend Micro Inc.|OSSEC HIDS|v2.9.2|1002|Unknown problem|2|dvc=log cs1=(proxy) any->/var/log/syslog cs1Label=Location",
+        );
+        assert_eq!(ev.source_type, SourceType::Cef);
+        assert_eq!(ev.host, None);
+        assert_eq!(ev.get_field("device_vendor"), Some("Trend Micro Inc."));
+        assert_eq!(
+            ev.get_field("Location"),
+            Some("(proxy) any->/var/log/syslog")
+        );
+        let ev =
+            parse("<13>Nov 13 13:17:41 LEEF:1.0|Vendor|Product|1.0|7|src=10.0.0.1\tdst=10.0.0.2");
+        assert_eq!(ev.source_type, SourceType::Leef);
+        assert_eq!(ev.src_ip.as_deref(), Some("10.0.0.1"));
+    }
+
+    #[test]
+    fn every_custom_key_takes_its_label() {
+        let ev = parse(
+            "CEF:0|V|P|1|1|n|1|cfp2=90.01 cfp2Label=Score c6a1Label=Client IPv6 c6a1=fe80::1 flexString1=Fooo! flexString1Label=Tag deviceCustomString2=x deviceCustomString2Label=Zone cn3Label=Unused cs1=plain",
+        );
+        assert_eq!(ev.get_field("Score"), Some("90.01"));
+        assert_eq!(ev.get_field("Client IPv6"), Some("fe80::1"));
+        assert_eq!(ev.get_field("Tag"), Some("Fooo!"));
+        assert_eq!(ev.get_field("Zone"), Some("x"));
+        // A value without a label keeps its key; a label without a value is kept as sent.
+        assert_eq!(ev.get_field("cs1"), Some("plain"));
+        assert_eq!(ev.get_field("cn3Label"), Some("Unused"));
+        assert!(!is_custom_key("cs1Label") && !is_custom_key("csv1") && !is_custom_key("cs123"));
     }
 
     #[test]

@@ -193,9 +193,10 @@ impl<'a> Iterator for Pairs<'a> {
             self.pos = end;
             self.next_key = next_key;
             let raw = &s[start..end];
-            // Only a list separated by something else than spaces can leave spaces at a value's end.
-            let raw = if raw.ends_with(' ') {
-                raw.trim_end_matches(' ')
+            // Spaces around a value that runs on over words (`k= a b`), or in a list separated by
+            // something else, are not part of it.
+            let raw = if raw.starts_with(' ') || raw.ends_with(' ') {
+                raw.trim_matches(' ')
             } else {
                 raw
             };

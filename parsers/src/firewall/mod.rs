@@ -114,10 +114,14 @@ pub fn put<'a>(ev: &mut Event<'a>, col: Col, key: impl Into<Text<'a>>, value: Te
                     Col::NatSrcIp => &mut ev.nat_src_ip,
                     _ => &mut ev.nat_dst_ip,
                 };
-                if slot.is_none() {
-                    *slot = Some(ip);
+                // A second, different address under another key stays in `fields`.
+                match slot {
+                    None => {
+                        *slot = Some(ip);
+                        true
+                    }
+                    Some(have) => *have == ip,
                 }
-                true
             }
             None => {
                 match col {
@@ -135,8 +139,7 @@ pub fn put<'a>(ev: &mut Event<'a>, col: Col, key: impl Into<Text<'a>>, value: Te
                 } else {
                     &mut ev.dst_port
                 };
-                slot.get_or_insert(p);
-                true
+                *slot.get_or_insert(p) == p
             }
             Err(_) => false,
         },
@@ -154,13 +157,18 @@ pub fn put<'a>(ev: &mut Event<'a>, col: Col, key: impl Into<Text<'a>>, value: Te
         Col::Protocol => {
             // `tcp/https` (SonicWall): transport, then service.
             let (transport, service) = v.split_once('/').unwrap_or((v, ""));
-            if ev.protocol.is_none() {
-                ev.protocol = Some(protocol_name(transport));
-            }
+            let name = protocol_name(transport);
+            let fits = match &ev.protocol {
+                None => {
+                    ev.protocol = Some(name);
+                    true
+                }
+                Some(have) => *have == name,
+            };
             if !service.is_empty() && ev.get_field("service").is_none() {
                 ev.field("service", service.to_owned());
             }
-            true
+            fits
         }
         Col::Action => {
             if let Some(a) = normalize_action(v) {
@@ -185,6 +193,9 @@ pub fn put<'a>(ev: &mut Event<'a>, col: Col, key: impl Into<Text<'a>>, value: Te
                     }
                     _ => ev.user = Some(value),
                 }
+            } else if ev.user.as_deref() != Some(v) {
+                // A second account (`srcuser` and `dstuser`, `suser` and `duser`) is kept too.
+                ev.field(key, value);
             }
             return;
         }
@@ -196,8 +207,18 @@ pub fn put<'a>(ev: &mut Event<'a>, col: Col, key: impl Into<Text<'a>>, value: Te
                 Col::Message => &mut ev.message,
                 _ => &mut ev.host,
             };
-            if slot.is_none() {
-                *slot = Some(trimmed(value));
+            let value = trimmed(value);
+            let differs = match slot {
+                None => {
+                    *slot = Some(value);
+                    return;
+                }
+                Some(have) => *have != value,
+            };
+            // The column holds the first value (the header's host, say); a different one the
+            // vendor sent under another key is kept as sent.
+            if differs {
+                ev.field(key, value);
             }
             return;
         }
@@ -518,6 +539,37 @@ mod tests {
         assert_eq!(ev.get_field("spt"), Some("abc"));
         assert_eq!(ev.get_field("src_host"), Some("host.example"));
         assert_eq!(ev.bytes_out, Some(15));
+    }
+
+    #[test]
+    fn a_second_value_for_a_taken_column_stays_in_fields() {
+        let mut ev = Event {
+            host: Some(Cow::Borrowed("10.10.0.1")),
+            ..Event::default()
+        };
+        put(&mut ev, Col::Host, "devname", Cow::Borrowed("FGT-HN"));
+        put(&mut ev, Col::SrcIp, "src", Cow::Borrowed("10.0.0.1"));
+        put(&mut ev, Col::SrcIp, "srcip", Cow::Borrowed("10.0.0.1"));
+        put(&mut ev, Col::SrcIp, "ui_addr", Cow::Borrowed("10.0.0.2"));
+        put(&mut ev, Col::SrcPort, "spt", Cow::Borrowed("22"));
+        put(&mut ev, Col::SrcPort, "sport", Cow::Borrowed("23"));
+        put(&mut ev, Col::User, "suser", Cow::Borrowed("an"));
+        put(&mut ev, Col::User, "duser", Cow::Borrowed("binh"));
+        put(&mut ev, Col::Protocol, "proto", Cow::Borrowed("6"));
+        put(&mut ev, Col::Protocol, "PROTO", Cow::Borrowed("UDP"));
+        assert_eq!(ev.host.as_deref(), Some("10.10.0.1"));
+        assert_eq!(ev.get_field("devname"), Some("FGT-HN"));
+        assert_eq!(ev.src_ip.as_deref(), Some("10.0.0.1"));
+        // The same value twice is not repeated.
+        assert_eq!(ev.get_field("srcip"), None);
+        assert_eq!(ev.get_field("ui_addr"), Some("10.0.0.2"));
+        assert_eq!((ev.src_port, ev.get_field("sport")), (Some(22), Some("23")));
+        assert_eq!(
+            (ev.user.as_deref(), ev.get_field("duser")),
+            (Some("an"), Some("binh"))
+        );
+        assert_eq!(ev.protocol.as_deref(), Some("tcp"));
+        assert_eq!(ev.get_field("PROTO"), Some("UDP"));
     }
 
     #[test]

@@ -333,7 +333,14 @@ fn hostname<'a>(s: &'a str, ev: &mut Event<'a>) -> &'a str {
     };
     let is_tag_not_ip =
         || is_tag(tok) && !(could_be_ip(tok) && tok.parse::<std::net::IpAddr>().is_ok());
-    if tok.is_empty() || crate::payload::trim(rest).is_empty() || is_tag_not_ip() {
+    // A sender without a hostname (OSSEC, some appliances) puts a self-describing payload right
+    // after the time: `CEF:0|Trend Micro ...` is no host.
+    let starts_payload = || tok.starts_with("CEF:") || tok.starts_with("LEEF:");
+    if tok.is_empty()
+        || crate::payload::trim(rest).is_empty()
+        || is_tag_not_ip()
+        || starts_payload()
+    {
         return s;
     }
     ev.host = Some(Cow::Borrowed(tok));

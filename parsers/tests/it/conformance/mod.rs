@@ -216,6 +216,12 @@ fn got(ev: &Event<'_>, field: &str, zone: Zone) -> Option<String> {
         "facility" => ev.facility.map(|v| v.to_string()),
         "severity" => ev.severity.map(|v| v.to_string()),
         "host" => text(&ev.host),
+        // The device's own name: the host column, or `fields` when the syslog header named the
+        // sender differently (CEF `dvchost`).
+        "device_host" => ev
+            .get_field("dvchost")
+            .or(ev.host.as_deref())
+            .map(str::to_owned),
         "app" => text(&ev.app),
         "app_base" => ev
             .app
@@ -233,6 +239,10 @@ fn got(ev: &Event<'_>, field: &str, zone: Zone) -> Option<String> {
         "nat_dst_ip" => text(&ev.nat_dst_ip),
         "protocol" => text(&ev.protocol),
         "rule_name" => text(&ev.rule_name),
+        "in_iface" => text(&ev.in_iface),
+        "out_iface" => text(&ev.out_iface),
+        "bytes_in" => ev.bytes_in.map(|v| v.to_string()),
+        "bytes_out" => ev.bytes_out.map(|v| v.to_string()),
         "outcome" => ev.outcome.map(str::to_owned),
         other => other
             .strip_prefix("field:")

@@ -248,6 +248,23 @@ pub(super) fn graylog_cef(root: &Path) -> Vec<Case> {
                     "spt" => ("src_port".to_owned(), Cat::Network),
                     "dpt" => ("dst_port".to_owned(), Cat::Network),
                     "suser" => ("user".to_owned(), Cat::Identity),
+                    "sourceTranslatedAddress" => ("nat_src_ip".to_owned(), Cat::Network),
+                    "destinationTranslatedAddress" => ("nat_dst_ip".to_owned(), Cat::Network),
+                    "sourceTranslatedPort" => ("field:nat_src_port".to_owned(), Cat::Network),
+                    "destinationTranslatedPort" => ("field:nat_dst_port".to_owned(), Cat::Network),
+                    "proto" => ("protocol".to_owned(), Cat::Network),
+                    // Keys the schema has a column for.
+                    "msg" => ("message".to_owned(), Cat::Extra),
+                    "dvchost" => ("device_host".to_owned(), Cat::Extra),
+                    "in" => ("bytes_in".to_owned(), Cat::Extra),
+                    "out" => ("bytes_out".to_owned(), Cat::Extra),
+                    "deviceInboundInterface" => ("in_iface".to_owned(), Cat::Extra),
+                    "deviceOutboundInterface" => ("out_iface".to_owned(), Cat::Extra),
+                    // Graylog writes the long name of `dvc`; we keep the key as sent.
+                    "deviceAddress" => ("field:dvc".to_owned(), Cat::Extra),
+                    // The syslog header's PRI, which Graylog reports among the extensions.
+                    "level" => ("severity".to_owned(), Cat::Extra),
+                    "facility" => ("facility".to_owned(), Cat::Extra),
                     // Timestamps are normalised by Graylog; we keep the text as sent.
                     "rt" | "start" | "end" => continue,
                     _ if key.contains("Date") || key.ends_with("_date") => continue,
@@ -274,6 +291,41 @@ pub(super) fn known_difference(
         return Some(
             "JSON documents (PAN-OS HTTP log forwarding, Cortex) are not a syslog format; JSON intake is not built yet",
         );
+    }
+    const FACILITIES: [&str; 24] = [
+        "kern",
+        "user",
+        "mail",
+        "daemon",
+        "auth",
+        "syslog",
+        "lpr",
+        "news",
+        "uucp",
+        "cron",
+        "authpriv",
+        "ftp",
+        "ntp",
+        "security",
+        "console",
+        "solaris-cron",
+        "local0",
+        "local1",
+        "local2",
+        "local3",
+        "local4",
+        "local5",
+        "local6",
+        "local7",
+    ];
+    if field == "facility"
+        && FACILITIES
+            .iter()
+            .position(|&f| f == expected)
+            .map(|n| n.to_string())
+            == Some(ours.to_owned())
+    {
+        return Some("the facility by name; the schema's `facility` column holds its number");
     }
     if field.contains("nat") && ours.is_empty() && matches!(expected, "0.0.0.0" | "0" | "::") {
         return Some("the device writes 0.0.0.0 / 0 for \"no translation\"; we leave NAT empty");
