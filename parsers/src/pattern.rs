@@ -47,6 +47,9 @@ enum Delimiter {
         anchor: usize,
     },
     Long(Box<Finder<'static>>),
+    /// The literal that ends the template: the capture runs to it at the end of the text, so a
+    /// value may contain it (`... to {dst}.` with an address before the full stop).
+    End(&'static [u8]),
 }
 
 /// Longest delimiter searched by its anchor byte.
@@ -69,6 +72,9 @@ impl Delimiter {
             Delimiter::Byte(b) => find_byte(*b, haystack),
             Delimiter::Short { needle, anchor } => find_anchored(haystack, needle, *anchor),
             Delimiter::Long(finder) => finder.find(haystack),
+            Delimiter::End(literal) => haystack
+                .ends_with(literal)
+                .then(|| haystack.len() - literal.len()),
         }
     }
 }
@@ -192,7 +198,12 @@ impl Template {
                 if literal.is_empty() && !t.is_empty() && !word {
                     return None;
                 }
-                let until = (!literal.is_empty()).then(|| Delimiter::new(literal));
+                let until = match literal {
+                    "" => None,
+                    // Nothing follows: only its occurrence at the end can end the capture.
+                    _ if literal.len() == t.len() => Some(Delimiter::End(literal.as_bytes())),
+                    _ => Some(Delimiter::new(literal)),
+                };
                 parts.push(Part::Capture {
                     name,
                     may_be_empty,
@@ -363,6 +374,16 @@ impl TemplateSet {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_closing_literal_is_found_at_the_end() {
+        // The full stop after the address also occurs inside it.
+        let c = match_template("from {src} to {dst}.", "from 10.5.1.127 to 192.168.6.102.");
+        assert_eq!(c.and_then(|c| c.get("dst")), Some("192.168.6.102"));
+        let c = match_template("user {user} ({why})", "user (a) b ((c))");
+        assert_eq!(c.and_then(|c| c.get("why")), Some("(c)"));
+        assert!(match_template("to {dst}.", "to 10.0.0.1").is_none());
+    }
 
     #[test]
     fn captures_in_order() {

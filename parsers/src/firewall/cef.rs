@@ -292,6 +292,8 @@ fn extensions<'a>(ext: &'a str, vendor: Vendor, ev: &mut Event<'a>) {
         let vendor_key = if vendor == Vendor::Fortinet {
             key.strip_prefix("FTNTFGT")
                 .or_else(|| key.strip_prefix("FortinetFortiGate"))
+                // FortiOS's `ui` (how an administrator came in: `ssh(1.2.3.4)`) travels as `sproc`.
+                .or(if key == "sproc" { Some("ui") } else { None })
         } else {
             None
         };

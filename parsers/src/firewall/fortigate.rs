@@ -100,17 +100,23 @@ fn integer(v: &str) -> Option<i64> {
 /// Stores one FortiOS key. `name` is the key without any vendor prefix (FortiGate's CEF writes
 /// `FTNTFGTsrcintf`), `key` the key as written, kept for `fields`.
 pub(crate) fn put_key<'a>(ev: &mut Event<'a>, name: &str, key: &'a str, value: Text<'a>) {
-    // `ui="GUI(192.0.2.1)"`: the administrator's address is inside the parentheses.
+    // `ui="GUI(192.0.2.1)"`: the administrator's address is inside the parentheses (or, in
+    // FortiGate's CEF, `sproc=1.1.1.1`, the whole value).
     if name == "ui"
         && let Cow::Borrowed(v) = value
-        && let Some((_, inner)) = v.split_once('(')
     {
-        put(
-            ev,
-            Col::SrcIp,
-            "ui_addr",
-            Cow::Borrowed(inner.trim_end_matches(')')),
-        );
+        match v.split_once('(') {
+            Some((_, inner)) => put(
+                ev,
+                Col::SrcIp,
+                "ui_addr",
+                Cow::Borrowed(inner.trim_end_matches(')')),
+            ),
+            None if super::ip_text(&value).is_some() => {
+                put(ev, Col::SrcIp, "ui_addr", value.clone())
+            }
+            None => {}
+        }
     }
     // The `action` of an event log is a verb (`login`, `Edit`); only verdict words become the
     // `action` column (see `normalize_action`), the word itself stays in `fields`.

@@ -183,7 +183,18 @@ pub fn put<'a>(ev: &mut Event<'a>, col: Col, key: impl Into<Text<'a>>, value: Te
                 let value = trimmed(value);
                 // `DOMAIN\user` (Windows, PAN-OS, FortiGate): account and domain apart, as ECS
                 // keeps `user.name` and `user.domain`.
-                match value.split_once('\\') {
+                // `\user` (PAN-OS without a domain): the account alone.
+                let bare = |v: &str| v.len() > 1 && v.starts_with('\\') && !v[1..].contains('\\');
+                let value = match value {
+                    Cow::Borrowed(v) if bare(v) => Cow::Borrowed(&v[1..]),
+                    Cow::Owned(v) if bare(&v) => Cow::Owned(v[1..].to_owned()),
+                    other => other,
+                };
+                // (A relay that escaped the backslash once more leaves two.)
+                match value
+                    .split_once('\\')
+                    .map(|(domain, name)| (domain, name.trim_start_matches('\\')))
+                {
                     Some((domain, name))
                         if !domain.is_empty() && !name.is_empty() && !domain.contains(' ') =>
                     {
@@ -570,6 +581,21 @@ mod tests {
         );
         assert_eq!(ev.protocol.as_deref(), Some("tcp"));
         assert_eq!(ev.get_field("PROTO"), Some("UDP"));
+    }
+
+    #[test]
+    fn accounts_and_their_domains() {
+        for (written, user, domain) in [
+            (r"SOTTTT\an.nv", "an.nv", Some("SOTTTT")),
+            (r"SOTTTT\\an.nv", "an.nv", Some("SOTTTT")),
+            (r"\an.nv", "an.nv", None),
+            ("an.nv", "an.nv", None),
+        ] {
+            let mut ev = Event::default();
+            put(&mut ev, Col::User, "user", Cow::Borrowed(written));
+            assert_eq!(ev.user.as_deref(), Some(user), "{written}");
+            assert_eq!(ev.get_field("user_domain"), domain, "{written}");
+        }
     }
 
     #[test]

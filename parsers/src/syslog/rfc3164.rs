@@ -383,7 +383,11 @@ fn tag_and_pid<'a>(s: &'a str, rule: TagRule, ev: &mut Event<'a>) -> &'a str {
     if let Some(pid) = pid.filter(|p| !p.is_empty()) {
         ev.pid = Some(Cow::Borrowed(pid));
     }
-    rest
+    // `scsi0 : LSI Logic ...`: the tag's colon written apart.
+    match rest.strip_prefix(": ") {
+        Some(after) if !tok.ends_with(':') => after,
+        _ => rest,
+    }
 }
 
 #[cfg(test)]
@@ -417,6 +421,19 @@ mod tests {
             ev.message.as_deref(),
             Some("'su root' failed for lonvick on /dev/pts/8")
         );
+    }
+
+    #[test]
+    fn a_colon_apart_from_the_tag() {
+        let ev = parse_at(
+            "Nov  9 12:10:43 tbird-admin1 scsi0 : LSI Logic MegaRAID driver",
+            "2025-11-10T00:00:00Z",
+        );
+        assert_eq!(ev.app.as_deref(), Some("scsi0"));
+        assert_eq!(ev.message.as_deref(), Some("LSI Logic MegaRAID driver"));
+        // With the colon on the tag, a second one is the message's own.
+        let ev = parse_at("Nov  9 12:10:43 h app: : x", "2025-11-10T00:00:00Z");
+        assert_eq!(ev.message.as_deref(), Some(": x"));
     }
 
     #[test]
