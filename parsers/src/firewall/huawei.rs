@@ -25,7 +25,10 @@ fn column(folded: &str) -> Option<Col> {
         "destinationnatip" | "natdestinationip" => Col::NatDstIp,
         "destinationnatport" | "natdestinationport" => Col::NatDstPort,
         "protocol" => Col::Protocol,
-        "rulename" | "policyname" => Col::RuleName,
+        // IPS, AV and URL-filter logs name the security policy that matched as `Policy`.
+        "rulename" | "policyname" | "policy" => Col::RuleName,
+        // Theirs too: `Action=Block`, `Action=Alert`.
+        "action" => Col::Action,
         "username" | "user" => Col::User,
         "sourceinterface" | "ingressinterface" => Col::InIface,
         "destinationinterface" | "egressinterface" => Col::OutIface,
@@ -117,6 +120,18 @@ impl PayloadParser for HuaweiUsg {
 mod tests {
     use super::*;
     use crate::firewall::test_support::parse;
+
+    #[test]
+    fn ips_attack_with_policy_and_action() {
+        let ev = parse(
+            r#"Nov 28 10:00:00 USG6000 %%01SECE/4/IPSTRAFFIC(l)[0]:An IPS attack was detected. (SyslogId=1, VSys="public", Policy="p1", SrcIp=203.0.113.9, DstIp=10.1.1.5, SrcPort=4444, DstPort=80, Protocol=TCP, Application="HTTP", SignName="SQL injection", Action=Block)"#,
+        );
+        assert_eq!(ev.rule_name.as_deref(), Some("p1"));
+        assert_eq!(ev.action.as_deref(), Some("deny"));
+        assert_eq!(ev.get_field("Action"), Some("Block"));
+        assert_eq!(ev.get_field("SignName"), Some("SQL injection"));
+        assert_eq!(ev.message.as_deref(), Some("An IPS attack was detected."));
+    }
 
     #[test]
     fn policy_permit_and_deny() {

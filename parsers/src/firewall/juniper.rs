@@ -130,7 +130,9 @@ impl PayloadParser for JuniperSrx {
             }
             return Ok(());
         }
-        ev.message = Some(Cow::Borrowed(text));
+        if !text.is_empty() {
+            ev.message = Some(Cow::Borrowed(text));
+        }
         if let Some(rest) = text.strip_prefix("session ") {
             positional(rest, ev);
         } else if let Some(name) = name {
