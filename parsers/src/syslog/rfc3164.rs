@@ -25,9 +25,15 @@ use crate::time::{Zone, digits, infer_year, month_from_abbrev, parse_iso8601};
 /// Parses the record after PRI (`had_pri` says whether there was one).
 pub fn parse<'a>(s: &'a str, had_pri: bool, ctx: &ParseContext, ev: &mut Event<'a>) {
     let mut rest = s.trim_start_matches(' ');
-    // Cisco NX-OS (and IOS with an empty sequence field) put `: ` right after PRI.
+    // Cisco NX-OS (and IOS with an empty sequence field) put `: ` right after PRI; an ASA
+    // without a hostname, `:` and then its timestamp (`<166>:Nov 28 10:00:00 ICT: %ASA-...`).
     if let Some(after) = rest.strip_prefix(": ") {
         rest = after.trim_start_matches(' ');
+    } else if let Some(after) = rest
+        .strip_prefix(':')
+        .filter(|after| timestamp(after, ctx).is_some())
+    {
+        rest = after;
     }
     // Cisco IOS sequence numbers (`000123: `) and clock-sync markers precede the timestamp.
     if let Some((seq, after)) = cisco_sequence(rest) {
@@ -421,6 +427,17 @@ mod tests {
             ev.message.as_deref(),
             Some("'su root' failed for lonvick on /dev/pts/8")
         );
+    }
+
+    #[test]
+    fn a_colon_between_pri_and_time() {
+        let ev = parse_at(
+            "<166>:Nov 28 10:00:00 ICT: %ASA-4-722037: Group <G> User <an> IP <203.0.113.50> SVC closing connection: Transport closing.",
+            "2026-11-28T03:00:00Z",
+        );
+        assert_eq!(ev.host, None);
+        assert_eq!(ev.app.as_deref(), Some("%ASA-4-722037"));
+        assert!(ev.ts.is_some());
     }
 
     #[test]
