@@ -98,4 +98,14 @@ mod tests {
             assert_eq!(table.compiled(), len, "a {name} sentence is malformed");
         }
     }
+
+    #[test]
+    fn old_pam_tags_go_to_the_pam_parser() {
+        let line = "Nov 28 10:00:00 web01 sshd(pam_unix)[1234]: authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=203.0.113.9  user=root";
+        let ev = crate::firewall::test_support::parse(line);
+        assert_eq!(ev.source_type, crate::SourceType::LinuxAuth);
+        assert_eq!(ev.user.as_deref(), Some("root"));
+        assert_eq!(ev.src_ip.as_deref(), Some("203.0.113.9"));
+        assert_eq!(ev.outcome, Some(crate::event::FAILURE));
+    }
 }

@@ -390,10 +390,12 @@ fn tag_and_pid<'a>(s: &'a str, rule: TagRule, ev: &mut Event<'a>) -> &'a str {
         ev.pid = Some(Cow::Borrowed(pid));
     }
     // `scsi0 : LSI Logic ...`: the tag's colon written apart.
-    match rest.strip_prefix(": ") {
-        Some(after) if !tok.ends_with(':') => after,
-        _ => rest,
+    if !tok.ends_with(':')
+        && let Some(after) = rest.strip_prefix(": ")
+    {
+        return after;
     }
+    rest
 }
 
 #[cfg(test)]
