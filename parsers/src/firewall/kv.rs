@@ -26,9 +26,9 @@ pub struct Pairs<'a> {
     s: &'a str,
     pos: usize,
     dialect: Dialect,
-    /// What each byte is to this list (`SEP`, `QUOTE`, `NOT_KEY`, `GAP`, `ESCAPE` bits): one table lookup
-    /// per byte instead of a chain of comparisons, since every byte of a firewall log passes
-    /// through here.
+    /// What each byte is to this list (`SEP`, `QUOTE`, `NOT_KEY`, `GAP`, `ESCAPE` bits): one
+    /// table lookup per byte instead of a chain of comparisons, since every byte of a firewall
+    /// log passes through here.
     class: [u8; 256],
     /// The key an unquoted value's end was found by (`start..end`), so it is not scanned twice.
     next_key: Option<(usize, usize)>,
@@ -45,7 +45,8 @@ const GAP: u8 = 8;
 /// Starts an escape inside a quoted value (only in [`Dialect::Quoted`]).
 const ESCAPE: u8 = 16;
 
-/// Key bytes and line breaks (which separate too: some devices wrap long CEF and key=value records).
+/// The classes every list shares: which bytes end a key, and line breaks and spaces as gaps
+/// (line breaks separate too: some devices wrap long CEF and key=value records).
 const BASE_CLASS: [u8; 256] = {
     let mut t = [0u8; 256];
     let mut c = 0;
@@ -154,6 +155,44 @@ impl<'a> Pairs<'a> {
             i = after;
         }
     }
+
+    /// A `"..."` value whose text starts at `start`: the value and the position after the
+    /// closing quote (the end of input when the quote is missing).
+    fn quoted(&self, start: usize) -> (Text<'a>, usize) {
+        let s = self.s;
+        let b = s.as_bytes();
+        let mut i = start;
+        // Most values have neither escapes nor doubled quotes: only those are rewritten (out of
+        // line).
+        let mut escaped = false;
+        let mut doubled = false;
+        let end = loop {
+            i = self.first_of(i, QUOTE | ESCAPE);
+            let Some(&c) = b.get(i) else {
+                break b.len();
+            };
+            match c {
+                b'\\' if i + 1 < b.len() => {
+                    escaped = true;
+                    i += 2;
+                }
+                // `""` inside a quoted value (FortiOS CSV format) is one quote.
+                b'"' if b.get(i + 1) == Some(&b'"') && i > start => {
+                    doubled = true;
+                    i += 2;
+                }
+                b'"' => break i,
+                _ => i += 1,
+            }
+        };
+        let text = &s[start..end];
+        let value = if escaped || doubled {
+            Cow::Owned(unescape_quoted(text, escaped))
+        } else {
+            Cow::Borrowed(text)
+        };
+        (value, (end + 1).min(b.len()))
+    }
 }
 
 impl<'a> Iterator for Pairs<'a> {
@@ -206,46 +245,6 @@ impl<'a> Iterator for Pairs<'a> {
             };
             return Some((key, value));
         }
-    }
-}
-
-impl<'a> Pairs<'a> {
-    /// A `"..."` value whose text starts at `start`: the value and the position after the
-    /// closing quote (the end of input when the quote is missing).
-    fn quoted(&self, start: usize) -> (Text<'a>, usize) {
-        let s = self.s;
-        let b = s.as_bytes();
-        let mut i = start;
-        // Most values have neither escapes nor doubled quotes: only those are rewritten (out of
-        // line).
-        let mut escaped = false;
-        let mut doubled = false;
-        let end = loop {
-            i = self.first_of(i, QUOTE | ESCAPE);
-            let Some(&c) = b.get(i) else {
-                break b.len();
-            };
-            match c {
-                b'\\' if i + 1 < b.len() => {
-                    escaped = true;
-                    i += 2;
-                }
-                // `""` inside a quoted value (FortiOS CSV format) is one quote.
-                b'"' if b.get(i + 1) == Some(&b'"') && i > start => {
-                    doubled = true;
-                    i += 2;
-                }
-                b'"' => break i,
-                _ => i += 1,
-            }
-        };
-        let text = &s[start..end];
-        let value = if escaped || doubled {
-            Cow::Owned(unescape_quoted(text, escaped))
-        } else {
-            Cow::Borrowed(text)
-        };
-        (value, (end + 1).min(b.len()))
     }
 }
 
