@@ -308,6 +308,24 @@ pub fn protocol_name(p: &str) -> Text<'static> {
 
 /// The schema's action vocabulary from a vendor's word; `None` when the word is not a verdict.
 pub fn normalize_action(word: &str) -> Option<&'static str> {
+    action_word(word).or_else(|| compound_action(word))
+}
+
+/// A compound such as FortiWeb's `Alert_Deny` or `Period_Block`: its strongest known verdict.
+fn compound_action(word: &str) -> Option<&'static str> {
+    const STRONGEST_FIRST: [&str; 7] = [
+        "reject", "reset", "drop", "deny", "redirect", "alert", "allow",
+    ];
+    if !word.contains(['_', '&', '+']) {
+        return None;
+    }
+    let rank = |a: &&str| STRONGEST_FIRST.iter().position(|s| s == a);
+    word.split(['_', '&', '+', ' '])
+        .filter_map(action_word)
+        .min_by_key(rank)
+}
+
+fn action_word(word: &str) -> Option<&'static str> {
     let mut buf = [0u8; 24];
     let w = lower_into(word.trim(), &mut buf)?;
     Some(match w {
@@ -534,6 +552,10 @@ mod tests {
         assert_eq!(normalize_action("Accept"), Some("allow"));
         assert_eq!(normalize_action("reset-both"), Some("reset"));
         assert_eq!(normalize_action("login"), None);
+        assert_eq!(normalize_action("Alert_Deny"), Some("deny"));
+        assert_eq!(normalize_action("Period_Block"), Some("deny"));
+        assert_eq!(normalize_action("Alert & Deny"), Some("deny"));
+        assert_eq!(normalize_action("Send_HTTP_Response"), None);
         assert_eq!(protocol_name("6"), "tcp");
         assert_eq!(protocol_name("ICMP"), "icmp");
         assert_eq!(protocol_name("GRE"), "gre");

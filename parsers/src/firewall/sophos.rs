@@ -52,7 +52,10 @@ impl PayloadParser for Sophos {
 
     fn claims(&self, _app: Option<&str>, body: &str) -> bool {
         match first_key(body) {
-            "device" | "timestamp" | "date" => LOG_ID.key_in(body) && LOG_TYPE.key_in(body),
+            // SFOS 19.5 and later start with `device_name=`.
+            "device" | "device_name" | "timestamp" | "date" => {
+                LOG_ID.key_in(body) && LOG_TYPE.key_in(body)
+            }
             "id" => SYS.key_in(body) || LOCALIP.key_in(body),
             // UTM reverse proxy (WAF) lines start with the daemon: `... httpd: id="0299" ...`.
             "" => HTTPD.find(body.as_bytes()).is_some() && LOCALIP.key_in(body),
@@ -70,6 +73,20 @@ impl PayloadParser for Sophos {
 mod tests {
     use super::*;
     use crate::firewall::test_support::parse;
+
+    #[test]
+    fn sfos_from_version_19_5_starts_with_the_device_name() {
+        let ev = parse(
+            r#"<30>device_name="SFW" timestamp="2026-11-28T10:00:00+0700" device_model="XGS2100" log_id="010101600001" log_type="Firewall" log_component="Firewall Rule" log_subtype="Denied" severity="Information" fw_rule_id="5" fw_rule_name="Block-RDP" src_ip="203.0.113.9" dst_ip="10.1.1.5" protocol="TCP" src_port=4444 dst_port=3389"#,
+        );
+        assert_eq!(ev.source_type, SourceType::Sophos);
+        assert_eq!(ev.rule_name.as_deref(), Some("Block-RDP"));
+        assert_eq!(
+            (ev.src_ip.as_deref(), ev.dst_port),
+            (Some("203.0.113.9"), Some(3389))
+        );
+        assert_eq!(ev.protocol.as_deref(), Some("tcp"));
+    }
 
     #[test]
     fn sfos_firewall_rule() {
