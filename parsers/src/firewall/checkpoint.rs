@@ -1,6 +1,8 @@
 //! Check Point logs that are not CEF: the Log Exporter syslog format
 //! `[action:"Drop"; ifdir:"inbound"; ifname:"eth1"; src:"..."; dst:"..."; proto:"6"; ...]`
-//! (`\]`, `\"` and `\;` escaped inside values), and the positional, space-separated quoted
+//! (`\]`, `\"` and `\;` escaped inside values), the same fields as RFC 5424 structured data
+//! under Check Point's enterprise number (`[sc@2620 action="Drop" src="..." ...]`, which the
+//! header parser has already put in `fields`), and the positional, space-separated quoted
 //! export (`"21" "10Dec2019" "23:44:49" "eth1" "origin" "Log" "Drop" "service" "s_port" "src"
 //! "dst" "tcp" "rule" "rule name" ...`). Check Point CEF is read by the CEF parser.
 
@@ -16,6 +18,9 @@ pub struct CheckPoint;
 /// The Log Exporter list starts with the action.
 static LIST_START: StaticFinder = StaticFinder::new(b"[action:\"");
 static KEY_END: StaticFinder = StaticFinder::new(b":\"");
+
+/// How the header parser names Check Point's structured-data parameters in `fields`.
+const SD_PREFIX: &str = "sc@2620.";
 
 fn column(key: &str) -> Option<Col> {
     Some(match key {
@@ -102,8 +107,10 @@ impl PayloadParser for CheckPoint {
         true
     }
 
-    fn claims(&self, _app: Option<&str>, body: &str) -> bool {
-        LIST_START.find(body.as_bytes()).is_some()
+    fn claims(&self, app: Option<&str>, body: &str) -> bool {
+        // The structured-data form has no message: the Log Exporter's app name tells it.
+        (app == Some("CheckPoint") && body.trim().is_empty())
+            || LIST_START.find(body.as_bytes()).is_some()
             || (body.starts_with('"') && quoted_columns(body).len() >= 14 && {
                 let cols = quoted_columns(body);
                 matches!(cols[5], "Log" | "Alert" | "Control") && cols[1].len() == 9
@@ -153,36 +160,59 @@ impl PayloadParser for CheckPoint {
             ev.status = crate::ParseStatus::Ok;
             ev.error = None;
         }
-        let start = LIST_START
-            .find(body.as_bytes())
-            .or_else(|| body.find('['))
-            .ok_or("no Check Point field list")?;
-        let list = body[start + 1..].trim_end();
-        let list = list.strip_suffix(']').unwrap_or(list);
-        let pairs = exporter_pairs(list);
-        let inbound = !pairs.iter().any(|(k, v)| *k == "ifdir" && v == "outbound");
-        for (key, value) in pairs {
-            match key {
-                "ifname" => put(
-                    ev,
-                    if inbound { Col::InIface } else { Col::OutIface },
-                    key,
-                    value,
-                ),
-                "time" if ev.ts.is_none() => {
-                    if let Ok(secs) = value.parse::<i64>() {
-                        ev.ts = Some(secs.saturating_mul(1_000_000));
-                    }
-                    ev.field(key, value);
+        let pairs: Vec<(Text<'a>, Text<'a>)> =
+            match LIST_START.find(body.as_bytes()).or_else(|| body.find('[')) {
+                Some(start) => {
+                    let list = body[start + 1..].trim_end();
+                    let list = list.strip_suffix(']').unwrap_or(list);
+                    exporter_pairs(list)
+                        .into_iter()
+                        .map(|(k, v)| (Cow::Borrowed(k), v))
+                        .collect()
                 }
-                // A service that is not a port number (`http`) stays a field.
-                _ => match column(key) {
-                    Some(col) => put(ev, col, key, value),
-                    None => ev.field(key, value),
-                },
-            }
+                None => structured_data_pairs(ev),
+            };
+        if pairs.is_empty() {
+            return Err("no Check Point field list");
         }
+        apply(pairs, ev);
         Ok(())
+    }
+}
+
+/// The `sc@2620` structured-data parameters, taken out of `fields` without their prefix (the
+/// rest of `fields` stays).
+fn structured_data_pairs<'a>(ev: &mut Event<'a>) -> Vec<(Text<'a>, Text<'a>)> {
+    let (ours, rest): (Vec<_>, Vec<_>) = std::mem::take(&mut ev.fields)
+        .into_iter()
+        .partition(|(k, _)| k.starts_with(SD_PREFIX));
+    ev.fields = rest;
+    ours.into_iter()
+        .map(|(k, v)| (Cow::Owned(k[SD_PREFIX.len()..].to_owned()), v))
+        .collect()
+}
+
+/// Puts the Log Exporter's fields into columns (or `fields`).
+fn apply<'a>(pairs: Vec<(Text<'a>, Text<'a>)>, ev: &mut Event<'a>) {
+    let inbound = !pairs.iter().any(|(k, v)| k == "ifdir" && v == "outbound");
+    for (key, value) in pairs {
+        match key.as_ref() {
+            "ifname" => {
+                let col = if inbound { Col::InIface } else { Col::OutIface };
+                put(ev, col, key, value);
+            }
+            "time" if ev.ts.is_none() => {
+                if let Ok(secs) = value.parse::<i64>() {
+                    ev.ts = Some(secs.saturating_mul(1_000_000));
+                }
+                ev.field(key, value);
+            }
+            // A service that is not a port number (`http`) stays a field.
+            k => match column(k) {
+                Some(col) => put(ev, col, key, value),
+                None => ev.field(key, value),
+            },
+        }
     }
 }
 
@@ -190,6 +220,31 @@ impl PayloadParser for CheckPoint {
 mod tests {
     use super::*;
     use crate::firewall::test_support::parse;
+
+    #[test]
+    fn log_exporter_as_structured_data() {
+        let line = r#"<134>1 2026-11-28T03:00:00Z cp-gw01 CheckPoint 2475 - [sc@2620 flags="133376" ifdir="inbound" ifname="eth0" origin="10.0.0.1" time="1764298800" action="Drop" dst="10.1.1.5" rule_name="Cleanup rule" proto="6" s_port="4444" service="3389" service_id="rdp" src="203.0.113.9"]"#;
+        let ev = parse(line);
+        assert_eq!(ev.source_type, SourceType::CheckPoint);
+        assert_eq!(ev.status, crate::ParseStatus::Ok);
+        assert_eq!(ev.action.as_deref(), Some("drop"));
+        assert_eq!(ev.rule_name.as_deref(), Some("Cleanup rule"));
+        assert_eq!(
+            (ev.src_ip.as_deref(), ev.src_port),
+            (Some("203.0.113.9"), Some(4444))
+        );
+        assert_eq!(
+            (ev.dst_ip.as_deref(), ev.dst_port),
+            (Some("10.1.1.5"), Some(3389))
+        );
+        assert_eq!(ev.protocol.as_deref(), Some("tcp"));
+        assert_eq!(ev.in_iface.as_deref(), Some("eth0"));
+        assert_eq!(ev.get_field("service_id"), Some("rdp"));
+        assert_eq!(ev.get_field("syslog_version"), Some("1"));
+        // A CheckPoint-tagged record with neither form stays plain syslog.
+        let ev = parse("<134>1 2026-11-28T03:00:00Z cp-gw01 CheckPoint 2475 - - policy installed");
+        assert_eq!(ev.source_type, SourceType::Syslog);
+    }
 
     #[test]
     fn log_exporter_list() {
