@@ -4,7 +4,10 @@
 //! The syslog header parser already reads the IOS sequence number, clock-sync marker and time; the
 //! tag is read here into `msgid` (`SEC-6-IPACCESSLOGP`). Access-list hits, logins (SEC_LOGIN,
 //! SSH, PRIV_AUTH), configuration changes (SYS-5-CONFIG_I) and a few session messages have
-//! templates; every other message keeps facility, severity, mnemonic and text.
+//! templates; every other message keeps facility, severity, mnemonic and text. NX-OS relays its
+//! Linux daemons as `%AUTHPRIV-3-SYSTEM_MSG: pam_unix(dcos_sshd:auth): ... - dcos_sshd[1234]`:
+//! those texts go to the Linux PAM and sshd readers, so a switch's SSH logins fill the same
+//! columns as a server's.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -130,6 +133,10 @@ impl PayloadParser for CiscoIos {
         ev.field("mnemonic", mnemonic);
         let text = text.trim_end();
         ev.message = Some(Cow::Borrowed(text));
+        if mnemonic == "SYSTEM_MSG" {
+            linux_daemon(text, ev);
+            return Ok(());
+        }
         let key_len = facility.len() + 1 + mnemonic.len();
         let mut key_buf = [0u8; 96];
         let Some(key) = key_buf.get_mut(..key_len).and_then(|k| {
@@ -153,6 +160,26 @@ impl PayloadParser for CiscoIos {
             }
         }
         Ok(())
+    }
+}
+
+/// An NX-OS `SYSTEM_MSG`: a Linux daemon's line, then ` - process[pid]`.
+fn linux_daemon<'a>(text: &'a str, ev: &mut Event<'a>) {
+    let (line, process) = match text.rsplit_once(" - ") {
+        Some((line, process)) if process.ends_with(']') || !process.contains(' ') => {
+            (line, Some(process))
+        }
+        _ => (text, None),
+    };
+    if let Some(process) = process {
+        ev.field("process", process);
+    }
+    let daemon = process.map(|p| p.split('[').next().unwrap_or(p));
+    // The readers cannot fail; what they do not recognise stays the message.
+    if line.trim_start().starts_with("pam_") {
+        let _ = crate::linux::pam::Pam.parse(line, ev);
+    } else if daemon.is_some_and(|d| d.ends_with("sshd")) {
+        let _ = crate::linux::sshd::Sshd.parse(line, ev);
     }
 }
 
@@ -203,6 +230,24 @@ mod tests {
             COMPILED.values().map(Vec::len).sum::<usize>(),
             SENTENCES.len()
         );
+    }
+
+    #[test]
+    fn nxos_relays_its_linux_daemons() {
+        let ev = parse(
+            "<14>Nov 28 10:00:00 sw-core-01 : 2026 Nov 28 10:00:00 ICT: %AUTHPRIV-3-SYSTEM_MSG: pam_unix(dcos_sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=203.0.113.9  user=admin - dcos_sshd[1234]",
+        );
+        assert_eq!(ev.source_type, SourceType::CiscoIos);
+        assert_eq!(ev.user.as_deref(), Some("admin"));
+        assert_eq!(ev.src_ip.as_deref(), Some("203.0.113.9"));
+        assert_eq!(ev.outcome, Some(FAILURE));
+        assert_eq!(ev.get_field("process"), Some("dcos_sshd[1234]"));
+        let ev = parse(
+            "<14>Nov 28 10:00:00 sw-core-01 : 2026 Nov 28 10:00:00 ICT: %DAEMON-3-SYSTEM_MSG: Invalid user oracle from 203.0.113.9 port 4444 - dcos_sshd[1235]",
+        );
+        assert_eq!(ev.user.as_deref(), Some("oracle"));
+        assert_eq!(ev.src_port, Some(4444));
+        assert_eq!(ev.outcome, Some(FAILURE));
     }
 
     #[test]
