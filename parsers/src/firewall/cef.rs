@@ -293,7 +293,7 @@ fn extensions<'a>(ext: &'a str, vendor: Vendor, ev: &mut Event<'a>) {
             key.strip_prefix("FTNTFGT")
                 .or_else(|| key.strip_prefix("FortinetFortiGate"))
                 // FortiOS's `ui` (how an administrator came in: `ssh(1.2.3.4)`) travels as `sproc`.
-                .or(if key == "sproc" { Some("ui") } else { None })
+                .or((key == "sproc").then_some("ui"))
         } else {
             None
         };
@@ -305,7 +305,10 @@ fn extensions<'a>(ext: &'a str, vendor: Vendor, ev: &mut Event<'a>) {
             },
         }
     }
-    if let Some((key, value)) = destination_user {
+    // (Already in `fields`: only the column is filled here.)
+    if let Some((key, value)) = destination_user
+        && ev.user.is_none()
+    {
         put(ev, Col::User, key, value);
     }
     let mut labelled = vec![false; labels.len()];
@@ -314,7 +317,8 @@ fn extensions<'a>(ext: &'a str, vendor: Vendor, ev: &mut Event<'a>) {
             Some(at) => {
                 labelled[at] = true;
                 let label = &labels[at].2;
-                if is_rule_label(label) {
+                // (The value is kept under its label below: only the column is filled here.)
+                if is_rule_label(label) && ev.rule_name.is_none() {
                     put(ev, Col::RuleName, key, value.clone());
                 }
                 ev.field(label.clone(), value);
@@ -523,6 +527,17 @@ mod tests {
             parse("<13>Nov 13 13:17:41 LEEF:1.0|Vendor|Product|1.0|7|src=10.0.0.1\tdst=10.0.0.2");
         assert_eq!(ev.source_type, SourceType::Leef);
         assert_eq!(ev.src_ip.as_deref(), Some("10.0.0.1"));
+    }
+
+    #[test]
+    fn the_destination_user_fills_the_column_only_without_a_source_user() {
+        let ev = parse("CEF:0|V|P|1|1|n|1|suser=an duser=binh src=10.0.0.1");
+        assert_eq!(ev.user.as_deref(), Some("an"));
+        let kept: Vec<_> = ev.fields.iter().filter(|(k, _)| k == "duser").collect();
+        assert_eq!(kept.len(), 1);
+        let ev = parse("CEF:0|V|P|1|1|n|1|duser=binh src=10.0.0.1");
+        assert_eq!(ev.user.as_deref(), Some("binh"));
+        assert_eq!(ev.get_field("duser"), Some("binh"));
     }
 
     #[test]
