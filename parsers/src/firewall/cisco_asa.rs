@@ -464,7 +464,10 @@ fn apply<'a>(caps: &Captures<'a>, roles: &[Role], outbound: bool, ev: &mut Event
             let (value, ident) = identity(value);
             if let Some(ident) = ident.filter(|i| !i.is_empty()) {
                 ev.field("user_identity", ident);
-                put(ev, Col::User, "user", Cow::Borrowed(ident));
+                // (Kept above: a second identity fills no column and is not repeated.)
+                if ev.user.is_none() {
+                    put(ev, Col::User, "user", Cow::Borrowed(ident));
+                }
             }
             value
         } else {
