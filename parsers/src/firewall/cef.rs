@@ -227,6 +227,18 @@ fn label_target(key: &str) -> Option<&str> {
     is_custom_key(base).then_some(base)
 }
 
+/// A custom key's label (`cs1Label=Rule Name`), waiting for its value (`cs1=...`).
+struct Label<'a> {
+    /// The custom key it names (`cs1`).
+    target: &'a str,
+    /// The label key as sent (`cs1Label`).
+    key: &'a str,
+    /// The label (`Rule Name`), the value's name in `fields`.
+    text: Text<'a>,
+    /// Whether a value took it.
+    used: bool,
+}
+
 /// Vendors whose CEF needs their own reading of some keys.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Vendor {
@@ -248,8 +260,8 @@ fn unquote(v: Text<'_>) -> Text<'_> {
 }
 
 fn extensions<'a>(ext: &'a str, vendor: Vendor, ev: &mut Event<'a>) {
-    // (value key, label key, label): labels may come before or after their values.
-    let mut labels: Vec<(&'a str, &'a str, Text<'a>)> = Vec::new();
+    // Labels may come before or after their values.
+    let mut labels: Vec<Label<'a>> = Vec::new();
     let mut customs: Vec<(&'a str, Text<'a>)> = Vec::new();
     let mut destination_user = None;
     for (key, value) in pairs(ext, b' ', Dialect::Cef) {
@@ -276,7 +288,12 @@ fn extensions<'a>(ext: &'a str, vendor: Vendor, ev: &mut Event<'a>) {
             continue;
         }
         if let Some(target) = label_target(key) {
-            labels.push((target, key, value));
+            labels.push(Label {
+                target,
+                key,
+                text: value,
+                used: false,
+            });
             continue;
         }
         // The destination user only when no source user is named.
@@ -311,26 +328,22 @@ fn extensions<'a>(ext: &'a str, vendor: Vendor, ev: &mut Event<'a>) {
     {
         put(ev, Col::User, key, value);
     }
-    let mut labelled = vec![false; labels.len()];
     for (key, value) in customs {
-        match labels.iter().position(|(target, _, _)| *target == key) {
-            Some(at) => {
-                labelled[at] = true;
-                let label = &labels[at].2;
+        match labels.iter_mut().find(|l| l.target == key) {
+            Some(label) => {
+                label.used = true;
                 // (The value is kept under its label below: only the column is filled here.)
-                if is_rule_label(label) && ev.rule_name.is_none() {
+                if is_rule_label(&label.text) && ev.rule_name.is_none() {
                     put(ev, Col::RuleName, key, value.clone());
                 }
-                ev.field(label.clone(), value);
+                ev.field(label.text.clone(), value);
             }
             None => ev.field(key, value),
         }
     }
     // A label whose value never came is still what the device sent.
-    for ((_, label_key, label), used) in labels.into_iter().zip(labelled) {
-        if !used {
-            ev.field(label_key, label);
-        }
+    for label in labels.into_iter().filter(|l| !l.used) {
+        ev.field(label.key, label.text);
     }
 }
 

@@ -183,12 +183,19 @@ impl PayloadParser for CheckPoint {
 /// The `sc@2620` structured-data parameters, taken out of `fields` without their prefix (the
 /// rest of `fields` stays).
 fn structured_data_pairs<'a>(ev: &mut Event<'a>) -> Vec<(Text<'a>, Text<'a>)> {
-    let (ours, rest): (Vec<_>, Vec<_>) = std::mem::take(&mut ev.fields)
-        .into_iter()
-        .partition(|(k, _)| k.starts_with(SD_PREFIX));
-    ev.fields = rest;
-    ours.into_iter()
-        .map(|(k, v)| (Cow::Owned(k[SD_PREFIX.len()..].to_owned()), v))
+    ev.fields
+        .extract_if(.., |(k, _)| k.starts_with(SD_PREFIX))
+        .map(|(k, v)| {
+            // The header parser built the key; dropping the prefix reuses its text.
+            let k = match k {
+                Cow::Borrowed(k) => Cow::Borrowed(&k[SD_PREFIX.len()..]),
+                Cow::Owned(mut k) => {
+                    k.drain(..SD_PREFIX.len());
+                    Cow::Owned(k)
+                }
+            };
+            (k, v)
+        })
         .collect()
 }
 
