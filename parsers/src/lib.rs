@@ -110,13 +110,28 @@ pub fn parse_record<'a>(text: &'a str, ctx: &ParseContext, ev: &mut Event<'a>) {
 /// `date=2026-11-26 time=10:00:00` (FortiGate, Sophos and others without a syslog header): the
 /// device's own local time, read in the configured zone (or the `tz`/`timezone` offset it gives).
 fn device_time(ev: &Event<'_>, ctx: &ParseContext) -> Option<i64> {
-    let date = ev.get_field("date")?;
     let time = ev.get_field("time")?;
-    let zone = ev
-        .get_field("tz")
-        .or_else(|| ev.get_field("timezone"))
-        .and_then(|tz| time::parse_offset(tz.trim_matches('"')))
-        .map_or(ctx.zone, time::Zone::Fixed);
+    // Stormshield and SonicWall write the date into `time` (`2026-11-28 10:00:00`, SonicWall
+    // with ` UTC` after it).
+    let (date, time, utc) = match ev.get_field("date") {
+        Some(date) => (date, time, false),
+        None => {
+            let (date, rest) = time.split_once(' ')?;
+            match rest.split_once(' ') {
+                None => (date, rest, false),
+                Some((clock, "UTC")) => (date, clock, true),
+                Some(_) => return None,
+            }
+        }
+    };
+    let zone = if utc {
+        time::Zone::Utc
+    } else {
+        ev.get_field("tz")
+            .or_else(|| ev.get_field("timezone"))
+            .and_then(|tz| time::parse_offset(tz.trim_matches('"')))
+            .map_or(ctx.zone, time::Zone::Fixed)
+    };
     // `2026-11-26` and `10:00:00` read by position; other shapes through chrono.
     let (d, t) = (date.as_bytes(), time.as_bytes());
     let at = |b: &[u8], i: usize, n: usize| crate::time::digits(b, i, n);

@@ -103,9 +103,14 @@ impl PayloadParser for Filterlog {
                     ev.field("tcp_flags", col(tail + 3));
                 }
             }
-            "icmp" | "ipv6-icmp" | "icmpv6" if !col(tail).is_empty() => {
-                ev.field("icmp_type", col(tail));
-            }
+            // pf writes the ICMPv6 payload length as `datalength=N` where a type would be.
+            "icmp" | "ipv6-icmp" | "icmpv6" => match col(tail) {
+                "" => {}
+                t => match t.strip_prefix("datalength=") {
+                    Some(n) => ev.field("data_length", n),
+                    None => ev.field("icmp_type", t),
+                },
+            },
             _ => {}
         }
         Ok(())
@@ -116,6 +121,17 @@ impl PayloadParser for Filterlog {
 mod tests {
     use super::*;
     use crate::firewall::test_support::parse;
+
+    #[test]
+    fn icmpv6_writes_its_length_where_the_type_goes() {
+        let ev = parse(
+            r#"<134>1 2026-11-28T10:00:00+07:00 opnsense.local filterlog 12345 - [meta sequenceId="1"] 96,,,02f4bab031b57d1e30553ce08e0ec131,em0,match,block,in,6,0x00,0x00000,255,ipv6-icmp,58,32,fe80::1,ff02::1,datalength=32"#,
+        );
+        assert_eq!(ev.protocol.as_deref(), Some("ipv6-icmp"));
+        assert_eq!(ev.src_ip.as_deref(), Some("fe80::1"));
+        assert_eq!(ev.get_field("data_length"), Some("32"));
+        assert_eq!(ev.get_field("icmp_type"), None);
+    }
 
     #[test]
     fn ipv4_tcp_block_with_bsd_header() {

@@ -115,6 +115,18 @@ mod tests {
     use crate::firewall::test_support::parse;
 
     #[test]
+    fn a_utc_time_field_dates_a_headerless_record() {
+        let ev = parse(
+            r#"id=firewall sn=0017C5000000 time="2026-11-28 10:00:00 UTC" fw=203.0.113.1 pri=1 c=32 m=82 msg="Possible port scan detected" src=203.0.113.9:4444:X1 dst=10.1.1.5:22:X0 proto=tcp/ssh"#,
+        );
+        assert_eq!(ev.source_type, SourceType::SonicWall);
+        let want = chrono::DateTime::parse_from_rfc3339("2026-11-28T10:00:00Z")
+            .ok()
+            .map(|t| t.timestamp_micros());
+        assert_eq!(ev.ts, want);
+    }
+
+    #[test]
     fn connection_closed() {
         let line = r#"<134>id=firewall sn=0017C5 time="2026-11-26 10:00:00 UTC" fw=203.0.113.1 pri=6 c=1024 m=537 msg="Connection Closed" src=10.0.0.5:51000:X0:pc-an dst=203.0.113.80:443:X1 proto=tcp/https sent=100 rcvd=2000 natSrc=198.51.100.1:40001 usr="an""#;
         let ev = parse(line);

@@ -57,6 +57,23 @@ mod tests {
     use super::*;
     use crate::firewall::test_support::parse;
 
+    /// Micros since 1970 of an RFC 3339 time.
+    fn at(s: &str) -> Option<i64> {
+        chrono::DateTime::parse_from_rfc3339(s)
+            .ok()
+            .map(|t| t.timestamp_micros())
+    }
+
+    #[test]
+    fn without_a_syslog_header_the_time_field_dates_the_event() {
+        let ev = parse(
+            r#"<134>id=firewall time="2026-11-28 10:00:00" fw="SNS-HN" tz=+0700 startime="2026-11-28 10:00:00" pri=5 ruleid=5 srcif="Ethernet0" ipproto=tcp proto=ssh src=203.0.113.9 srcport=4444 dst=10.1.1.5 dstport=22 action=block logtype="filter""#,
+        );
+        assert_eq!(ev.source_type, SourceType::Stormshield);
+        assert_eq!(ev.ts, at("2026-11-28T10:00:00+07:00"));
+        assert_eq!(ev.get_field("ts_source"), None);
+    }
+
     #[test]
     fn connection_log() {
         let line = r#"id=firewall time="2026-11-26 10:00:00" fw="SN210" tz=+0700 startime="2026-11-26 09:59:59" pri=5 ruleid=12 rulename="web" srcif="Ethernet1" srcifname="in" ipproto=tcp dstif="Ethernet0" dstifname="out" proto=https src=10.0.0.5 srcport=51000 dst=203.0.113.80 dstport=443 user="an" action=pass sent=100 rcvd=2000"#;
