@@ -50,6 +50,15 @@ pub fn parse_record<'a>(text: &'a str, ctx: &ParseContext, ev: &mut Event<'a>) {
             Some(Cow::Borrowed(m)) => m,
             _ => "",
         };
+        // rsyslog folds repeats into `message repeated 3 times: [ <message>]`: the payload
+        // parsers read the message inside, the count is kept (and `message` stays as sent).
+        let message = match repeated(message) {
+            Some((count, inner)) => {
+                ev.field("repeated", count);
+                inner
+            }
+            None => message,
+        };
         let tag = match &ev.app {
             Some(Cow::Borrowed(a)) => Some(*a),
             _ => None,
@@ -105,6 +114,19 @@ pub fn parse_record<'a>(text: &'a str, ctx: &ParseContext, ev: &mut Event<'a>) {
         ev.ts = Some(ctx.received_at);
         ev.field("ts_source", "received");
     }
+}
+
+/// The count and the message of rsyslog's `message repeated N times: [ message]`.
+fn repeated(message: &str) -> Option<(&str, &str)> {
+    // Asked of every record: a first-byte test before the prefix comparison.
+    if message.as_bytes().first() != Some(&b'm') {
+        return None;
+    }
+    let rest = message.strip_prefix("message repeated ")?;
+    let (count, rest) = rest.split_once(" times: [")?;
+    let inner = rest.strip_suffix(']')?.trim_start();
+    (!count.is_empty() && count.bytes().all(|c| c.is_ascii_digit()) && !inner.is_empty())
+        .then_some((count, inner))
 }
 
 /// `date=2026-11-26 time=10:00:00` (FortiGate, Sophos and others without a syslog header): the

@@ -100,6 +100,29 @@ mod tests {
     }
 
     #[test]
+    fn a_repeated_message_is_read_and_counted() {
+        let ev = crate::firewall::test_support::parse(
+            "Nov 28 10:00:00 web01 sshd[123]: message repeated 3 times: [ Failed password for root from 203.0.113.9 port 4444 ssh2]",
+        );
+        assert_eq!(ev.source_type, crate::SourceType::LinuxAuth);
+        assert_eq!(ev.user.as_deref(), Some("root"));
+        assert_eq!(ev.src_ip.as_deref(), Some("203.0.113.9"));
+        assert_eq!(ev.outcome, Some(crate::event::FAILURE));
+        assert_eq!(ev.get_field("repeated"), Some("3"));
+        assert_eq!(
+            ev.message.as_deref(),
+            Some(
+                "message repeated 3 times: [ Failed password for root from 203.0.113.9 port 4444 ssh2]"
+            )
+        );
+        // Not the shape: left alone.
+        let ev = crate::firewall::test_support::parse(
+            "Nov 28 10:00:00 web01 app[1]: message repeated many times: [ x]",
+        );
+        assert_eq!(ev.get_field("repeated"), None);
+    }
+
+    #[test]
     fn old_pam_tags_go_to_the_pam_parser() {
         let line = "Nov 28 10:00:00 web01 sshd(pam_unix)[1234]: authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=203.0.113.9  user=root";
         let ev = crate::firewall::test_support::parse(line);
