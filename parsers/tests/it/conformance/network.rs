@@ -292,34 +292,8 @@ pub(super) fn known_difference(
             "JSON documents (PAN-OS HTTP log forwarding, Cortex) are not a syslog format; JSON intake is not built yet",
         );
     }
-    const FACILITIES: [&str; 24] = [
-        "kern",
-        "user",
-        "mail",
-        "daemon",
-        "auth",
-        "syslog",
-        "lpr",
-        "news",
-        "uucp",
-        "cron",
-        "authpriv",
-        "ftp",
-        "ntp",
-        "security",
-        "console",
-        "solaris-cron",
-        "local0",
-        "local1",
-        "local2",
-        "local3",
-        "local4",
-        "local5",
-        "local6",
-        "local7",
-    ];
     if field == "facility"
-        && FACILITIES
+        && super::FACILITIES
             .iter()
             .position(|&f| f == expected)
             .map(|n| n.to_string())
