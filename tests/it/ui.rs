@@ -1040,6 +1040,38 @@ async fn await_element(
         .map_err(|e| format!("waiting for #{id}: {e}").into())
 }
 
+/// Clicks what `target` names and waits for the page the click leads to: first for the page
+/// being left to go (its root element turns stale), then for `marker` on the new one. Waiting
+/// for the marker alone can find it on the page being left, and reading an element of that
+/// page fails as stale once the next one arrives (a CI run failed so).
+async fn follow(
+    client: &fantoccini::Client,
+    target: fantoccini::Locator<'_>,
+    marker: &'static str,
+) -> Result<fantoccini::elements::Element, Box<dyn std::error::Error>> {
+    let page = client.find(fantoccini::Locator::Css("html")).await?;
+    client.find(target).await?.click().await?;
+    await_next_page(client, page, marker).await
+}
+
+/// Waits until `page` (the root element of the page before a navigation) is gone, then for
+/// `marker` on the page that replaced it.
+async fn await_next_page(
+    client: &fantoccini::Client,
+    page: fantoccini::elements::Element,
+    marker: &'static str,
+) -> Result<fantoccini::elements::Element, Box<dyn std::error::Error>> {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    // Any error reading the old root means its document is gone.
+    while page.tag_name().await.is_ok() {
+        if Instant::now() > deadline {
+            return Err(format!("the page did not change on the way to #{marker}").into());
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    await_element(client, marker).await
+}
+
 /// Sets the alert page's triage form and saves; returns the status shown afterwards.
 async fn triage(
     client: &fantoccini::Client,
@@ -1065,8 +1097,7 @@ async fn triage(
         .await?
         .send_keys(comment)
         .await?;
-    client.find(Locator::Id("save")).await?.click().await?;
-    await_element(client, "history").await?;
+    follow(client, Locator::Id("save"), "history").await?;
     Ok(client
         .find(Locator::Id("alert-status"))
         .await?
@@ -1132,8 +1163,7 @@ async fn browse(port: u16, driver: u16) -> Browse {
         .await?
         .send_keys("mat-khau-rat-dai-2026")
         .await?;
-    client.find(Locator::Id("login")).await?.click().await?;
-    await_element(&client, "rate").await?;
+    follow(&client, Locator::Id("login"), "rate").await?;
     assert_eq!(client.current_url().await?.path(), "/");
     let heading = client.find(Locator::Css("h1")).await?.text().await?;
     assert_eq!(
@@ -1149,20 +1179,15 @@ async fn browse(port: u16, driver: u16) -> Browse {
     shot("02-dashboard.png").await?;
 
     // The queue, then the alert.
-    client
-        .find(Locator::Id("nav-alerts"))
-        .await?
-        .click()
-        .await?;
-    await_element(&client, "queue").await?;
+    follow(&client, Locator::Id("nav-alerts"), "queue").await?;
     no_dialog("queue").await?;
     shot("03-alerts.png").await?;
-    client
-        .find(Locator::LinkText("SSH brute force from one source"))
-        .await?
-        .click()
-        .await?;
-    await_element(&client, "evidence").await?;
+    follow(
+        &client,
+        Locator::LinkText("SSH brute force from one source"),
+        "evidence",
+    )
+    .await?;
     let evidence = client.find(Locator::Id("evidence")).await?.text().await?;
     assert!(
         evidence.contains(SCRIPT),
@@ -1195,36 +1220,25 @@ async fn browse(port: u16, driver: u16) -> Browse {
     shot("05-alert-closed.png").await?;
 
     // Find it by search.
-    client
-        .find(Locator::Id("nav-search"))
-        .await?
-        .click()
-        .await?;
-    await_element(&client, "q").await?;
+    follow(&client, Locator::Id("nav-search"), "q").await?;
     client
         .find(Locator::Id("q"))
         .await?
         .send_keys("status:closed AND src_ip:203.0.113.0/24")
         .await?;
-    client.find(Locator::Id("search")).await?.click().await?;
-    await_element(&client, "results").await?;
+    follow(&client, Locator::Id("search"), "results").await?;
     let results = client.find(Locator::Id("results")).await?.text().await?;
     assert!(results.contains("SSH"), "search results: {results}");
-    client
-        .find(Locator::Css("#results a.alert-link"))
-        .await?
-        .click()
-        .await?;
-    await_element(&client, "evidence").await?;
+    follow(&client, Locator::Css("#results a.alert-link"), "evidence").await?;
     assert_eq!(client.current_url().await?.path(), alert_url.path());
+    let page = client.find(Locator::Css("html")).await?;
     client.back().await?;
-    await_element(&client, "results").await?;
+    await_next_page(&client, page, "results").await?;
     no_dialog("search").await?;
     shot("06-search.png").await?;
 
     // A hunt with the brute-force rule over the last 90 days of stored events.
-    client.find(Locator::Id("nav-rules")).await?.click().await?;
-    await_element(&client, "hunt-form").await?;
+    follow(&client, Locator::Id("nav-rules"), "hunt-form").await?;
     client
         .find(Locator::Id("hunt-rule"))
         .await?
@@ -1233,8 +1247,7 @@ async fn browse(port: u16, driver: u16) -> Browse {
     let hours = client.find(Locator::Id("hunt-hours")).await?;
     hours.clear().await?;
     hours.send_keys("2160").await?;
-    client.find(Locator::Id("hunt")).await?.click().await?;
-    await_element(&client, "hunt-result").await?;
+    follow(&client, Locator::Id("hunt"), "hunt-result").await?;
     let hunted = client
         .find(Locator::Id("hunt-result"))
         .await?
@@ -1249,26 +1262,15 @@ async fn browse(port: u16, driver: u16) -> Browse {
         ("nav-sources", "hosts", "08-sources.png"),
         ("nav-reports", "report-files", "09-reports.png"),
     ] {
-        client.find(Locator::Id(nav)).await?.click().await?;
-        await_element(&client, marker).await?;
+        follow(&client, Locator::Id(nav), marker).await?;
         shot(name).await?;
     }
 
     // Switch the language: the page comes back in English, and stays so.
-    client
-        .find(Locator::Id("switch-lang"))
-        .await?
-        .click()
-        .await?;
-    await_element(&client, "report-files").await?;
+    follow(&client, Locator::Id("switch-lang"), "report-files").await?;
     let heading = client.find(Locator::Css("h1")).await?.text().await?;
     assert_eq!(heading, "Reports");
-    client
-        .find(Locator::Id("nav-dashboard"))
-        .await?
-        .click()
-        .await?;
-    await_element(&client, "rate").await?;
+    follow(&client, Locator::Id("nav-dashboard"), "rate").await?;
     assert_eq!(
         client.find(Locator::Css("h1")).await?.text().await?,
         "Dashboard"
@@ -1277,17 +1279,11 @@ async fn browse(port: u16, driver: u16) -> Browse {
 
     // A large wall screen.
     client.set_window_size(2560, 1440).await?;
-    client
-        .find(Locator::Id("nav-alerts"))
-        .await?
-        .click()
-        .await?;
-    await_element(&client, "queue").await?;
+    follow(&client, Locator::Id("nav-alerts"), "queue").await?;
     shot("11-alerts-wallscreen.png").await?;
 
     // Log out: back to the login page, and the dashboard is closed again.
-    client.find(Locator::Id("logout")).await?.click().await?;
-    await_element(&client, "login").await?;
+    follow(&client, Locator::Id("logout"), "login").await?;
     client.goto(&format!("{base}/")).await?;
     assert!(client.current_url().await?.path().starts_with("/login"));
     client.close().await?;
