@@ -75,7 +75,8 @@ static SENTENCES: &[Sentence] = &[
     s(710003, "{protocol} access denied by ACL from {src}/{src_port} to {dst_iface}:{dst}/{dst_port}", DENY),
     s(710002, "{protocol} access permitted from {src}/{src_port} to {dst_iface}:{dst}/{dst_port}", ALLOW),
     s(710005, "{protocol} request discarded from {src}/{src_port} to {dst_iface}:{dst}/{dst_port}", DROP),
-    s(419002, "Duplicate TCP SYN from {src_iface}:{src}/{src_port} to {dst_iface}:{dst}/{dst_port} with different initial sequence number.", DROP),
+    s(419002, "Received duplicate {protocol} SYN from {src_iface}:{src}/{src_port} to {dst_iface}:{dst}/{dst_port} with different initial sequence number.", DROP),
+    s(419002, "Duplicate {protocol} SYN from {src_iface}:{src}/{src_port} to {dst_iface}:{dst}/{dst_port} with different initial sequence number.", DROP),
     s(419001, "Dropping {protocol} packet from {src_iface}:{src}/{src_port} to {dst_iface}:{dst}/{dst_port}, reason: {reason}", DROP),
     s(110002, "Failed to locate egress interface for {protocol} from {src_iface}:{src}/{src_port} to {dst}/{dst_port}", DROP),
     s(710001, "{protocol} access requested from {src}/{src_port} to {dst_iface}:{dst}/{dst_port}", None),
@@ -133,6 +134,7 @@ static SENTENCES: &[Sentence] = &[
     s(737016, "IPAA: Freeing local pool address {src}", None),
     s(852001, "Received Lightweight to full proxy event from application {application} for {protocol} flow {src}/{src_port} to {dst}/{dst_port}", None),
     // Threat detection.
+    s(733100, "[ {object}] drop {rate} exceeded. {tail}", None),
     s(733100, "[{object}] drop {rate} exceeded. {tail}", None),
 ];
 
@@ -391,6 +393,11 @@ impl PayloadParser for CiscoAsa {
                 .get("direction")
                 .is_some_and(|d| d.eq_ignore_ascii_case("outbound"));
             apply(&caps, &form.roles, outbound, ev);
+            if matches!(numeric, 302013 | 302015)
+                && let Some(ident) = trailing_identity(text)
+            {
+                record_identity(ident, ev);
+            }
             if let Some(a) = sentence.action {
                 ev.action.get_or_insert(Cow::Borrowed(a));
             }
@@ -462,12 +469,8 @@ fn apply<'a>(caps: &Captures<'a>, roles: &[Role], outbound: bool, ev: &mut Event
         // Values are short: a plain scan, not memchr.
         let value = if value.bytes().any(|c| c == b'(') {
             let (value, ident) = identity(value);
-            if let Some(ident) = ident.filter(|i| !i.is_empty()) {
-                ev.field("user_identity", ident);
-                // (Kept above: a second identity fills no column and is not repeated.)
-                if ev.user.is_none() {
-                    put(ev, Col::User, "user", Cow::Borrowed(ident));
-                }
+            if let Some(ident) = ident {
+                record_identity(ident, ev);
             }
             value
         } else {
@@ -475,6 +478,28 @@ fn apply<'a>(caps: &Captures<'a>, roles: &[Role], outbound: bool, ev: &mut Event
         };
         put(ev, col, name, Cow::Borrowed(value));
     }
+}
+
+/// Keeps an identity (`LOCAL\user`) in `fields.user_identity`, and as the user if there is none
+/// yet (a second identity fills no column and is not repeated).
+fn record_identity<'a>(ident: &'a str, ev: &mut Event<'a>) {
+    if ident.is_empty() {
+        return;
+    }
+    ev.field("user_identity", ident);
+    if ev.user.is_none() {
+        put(ev, Col::User, "user", Cow::Borrowed(ident));
+    }
+}
+
+/// The identity after a connection's last NAT address, `... (203.0.113.1/40000)(LOCAL\an)`,
+/// which the sentence's closing `{*}` took.
+fn trailing_identity(text: &str) -> Option<&str> {
+    let inner = text.strip_suffix(')')?;
+    // Most such texts end with the NAT address itself, `(203.0.113.1/40000)`: its `/` is met
+    // first, a few bytes from the end.
+    let open = inner.bytes().rposition(|c| c == b'(' || c == b'/')?;
+    (inner.as_bytes()[open] == b'(' && inner[..open].ends_with(')')).then(|| &inner[open + 1..])
 }
 
 /// FTD connection and intrusion events: `Key: value, Key: value, ...`.
@@ -494,6 +519,15 @@ fn ftd_event<'a>(text: &'a str, ev: &mut Event<'a>) {
             "AccessControlRuleAction" => Some(Col::Action),
             "IngressInterface" => Some(Col::InIface),
             "EgressInterface" => Some(Col::OutIface),
+            // FTD words the absence of an identity; that stays in `fields`, not in `user`.
+            "User"
+                if matches!(
+                    value.trim(),
+                    "No Authentication Required" | "Not Found" | "Unknown" | "Pending"
+                ) =>
+            {
+                None
+            }
             "User" => Some(Col::User),
             "InitiatorBytes" => Some(Col::BytesOut),
             "ResponderBytes" => Some(Col::BytesIn),
@@ -516,6 +550,40 @@ fn ftd_event<'a>(text: &'a str, ev: &mut Event<'a>) {
 mod tests {
     use super::*;
     use crate::firewall::test_support::parse;
+
+    #[test]
+    fn identity_of_either_side_of_a_connection() {
+        let ev = parse(
+            r"<166>Nov 28 10:00:00 asa01 %ASA-6-302015: Built outbound UDP connection 99 for outside:8.8.8.8/53 (8.8.8.8/53) to inside:10.1.1.5/51000 (203.0.113.1/40000)(LOCAL\an.nv)",
+        );
+        assert_eq!(ev.src_ip.as_deref(), Some("10.1.1.5"));
+        assert_eq!(ev.user.as_deref(), Some("an.nv"));
+        assert_eq!(ev.get_field("user_identity"), Some(r"LOCAL\an.nv"));
+        let ev = parse(
+            r"<166>Nov 28 10:00:00 asa01 %ASA-6-302013: Built inbound TCP connection 123 for outside:203.0.113.9/4444 (203.0.113.9/4444)(LOCAL\eve) to inside:10.1.1.5/22 (10.1.1.5/22)",
+        );
+        assert_eq!(ev.user.as_deref(), Some("eve"));
+        let ev = parse(
+            "<166>Nov 28 10:00:00 asa01 %ASA-6-302013: Built inbound TCP connection 123 for outside:203.0.113.9/4444 (203.0.113.9/4444) to inside:10.1.1.5/22 (10.1.1.5/22)",
+        );
+        assert_eq!(ev.user, None);
+        assert_eq!(ev.get_field("user_identity"), None);
+    }
+
+    #[test]
+    fn ftd_connection_event_without_an_identity() {
+        let ev = parse(
+            "<113>Nov 28 10:00:00 ftd01 %FTD-1-430003: DeviceUUID: 1a2b3c4d-0000-1111-2222-333344445555, ConnectionID: 1234, AccessControlRuleAction: Block, SrcIP: 10.1.1.5, DstIP: 8.8.8.8, SrcPort: 51000, DstPort: 53, Protocol: udp, IngressInterface: inside, EgressInterface: outside, AccessControlRuleName: Block-DNS, User: No Authentication Required, InitiatorPackets: 1, ResponderPackets: 0, InitiatorBytes: 70, ResponderBytes: 0",
+        );
+        assert_eq!(ev.action.as_deref(), Some("deny"));
+        assert_eq!(ev.rule_name.as_deref(), Some("Block-DNS"));
+        assert_eq!(ev.user, None);
+        assert_eq!(ev.get_field("User"), Some("No Authentication Required"));
+        let ev = parse(
+            "<113>Nov 28 10:00:00 ftd01 %FTD-1-430002: SrcIP: 10.1.1.5, DstIP: 8.8.8.8, User: CORP\\an.nv, AccessControlRuleAction: Allow",
+        );
+        assert_eq!(ev.user.as_deref(), Some("an.nv"));
+    }
 
     #[test]
     fn every_sentence_compiles() {

@@ -10,7 +10,7 @@ use std::borrow::Cow;
 
 use super::kv::{Dialect, pairs};
 use super::{Col, StaticFinder, first_key, put};
-use crate::event::{Event, SourceType, Text};
+use crate::event::{Event, FAILURE, SourceType, Text};
 use crate::payload::PayloadParser;
 
 /// FortiGate key=value logs.
@@ -121,6 +121,13 @@ pub(crate) fn put_key<'a>(ev: &mut Event<'a>, name: &str, key: &'a str, value: T
     // The `action` of an event log is a verb (`login`, `Edit`); only verdict words become the
     // `action` column (see `normalize_action`), the word itself stays in `fields`.
     match column(name) {
+        Some(Col::Action) => {
+            // A failed SSL-VPN login has no `status`: its verb says it (`ssl-login-fail`).
+            if value.ends_with("-fail") {
+                ev.outcome.get_or_insert(FAILURE);
+            }
+            put(ev, Col::Action, key, value)
+        }
         Some(col) => put(ev, col, key, value),
         None => ev.field(key, value),
     }
@@ -247,6 +254,16 @@ mod tests {
         );
         assert_eq!(ev.host.as_deref(), Some("FGT-HN"));
         assert_eq!(ev.ts, Some(1_795_000_000_123_456));
+    }
+
+    #[test]
+    fn failed_ssl_vpn_login() {
+        let line = r#"date=2026-11-28 time=10:00:00 devname=FGT60F devid=FGT60F0000000001 logid=0101039426 type=event subtype=vpn level=warning vd=root logdesc="SSL VPN login fail" action="ssl-login-fail" tunneltype="ssl-web" tunnelid=0 remip=203.0.113.9 tunnelip=(null) user="nguyenvana" group="N/A" reason="sslvpn_login_permission_denied" msg="SSL user failed to logged in""#;
+        let ev = parse(line);
+        assert_eq!(ev.outcome, Some("failure"));
+        assert_eq!(ev.user.as_deref(), Some("nguyenvana"));
+        assert_eq!(ev.src_ip.as_deref(), Some("203.0.113.9"));
+        assert_eq!(ev.action, None, "a verb, not a verdict");
     }
 
     #[test]

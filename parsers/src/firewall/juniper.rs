@@ -135,6 +135,8 @@ impl PayloadParser for JuniperSrx {
         }
         if let Some(rest) = text.strip_prefix("session ") {
             positional(rest, ev);
+        } else if name.is_some_and(|n| n.starts_with("RT_SCREEN")) {
+            screen(text, ev);
         } else if let Some(name) = name {
             MANAGEMENT_SET.apply(name, text, ev, capture_column);
         } else if ev.app.as_deref() == Some("rshd") {
@@ -208,12 +210,19 @@ fn positional<'a>(text: &'a str, ev: &mut Event<'a>) {
     if let Some(z) = rest.next() {
         ev.field("destination_zone_name", z);
     }
-    if let Some(id) = rest.next() {
+    // A deny has no session (and no counters); what follows differs by kind:
+    //   created: id  user(roles) interface application nested-application ...
+    //   closed:  id  p(b) p(b) elapsed  application nested-application user(roles) interface ...
+    //   denied:      application nested-application user(roles) interface ...
+    // Releases before 12.1 stop after the zones or the session id.
+    let denied = text.starts_with("denied");
+    if !denied && let Some(id) = rest.next() {
         ev.field("session_id", id);
     }
     if closed {
         // `packets(bytes)` from the client, then from the server.
-        for (i, w) in rest.take(2).enumerate() {
+        for i in 0..2 {
+            let Some(w) = rest.next() else { return };
             if let Some((p, b)) = w.trim_end_matches(')').split_once('(') {
                 let (pc, bc) = if i == 0 {
                     (Col::Packets, Col::BytesOut)
@@ -223,6 +232,71 @@ fn positional<'a>(text: &'a str, ev: &mut Event<'a>) {
                 put(ev, pc, "packets", Cow::Borrowed(p));
                 put(ev, bc, "bytes", Cow::Borrowed(b));
             }
+        }
+        if let Some(elapsed) = rest.next() {
+            ev.field("elapsed_time", elapsed);
+        }
+    }
+    let tail: Vec<&'a str> = rest.take(4).collect();
+    let (application, user_at) = if closed || denied { (0, 2) } else { (2, 0) };
+    // The account word is the anchor: `N/A(N/A)` or `an(roles)`; without it the layout is not
+    // the one described above and nothing more is read.
+    let Some(account) = tail
+        .get(user_at)
+        .filter(|w| w.ends_with(')') && w.contains('('))
+    else {
+        return;
+    };
+    let user = account.split('(').next().unwrap_or("");
+    put(ev, Col::User, "username", Cow::Borrowed(user));
+    if let Some(iface) = tail.get(user_at + 1) {
+        put(
+            ev,
+            Col::InIface,
+            "packet_incoming_interface",
+            Cow::Borrowed(iface),
+        );
+    }
+    if let Some(app) = tail.get(application) {
+        ev.field("application", *app);
+    }
+    if let Some(nested) = tail.get(application + 1) {
+        ev.field("nested_application", *nested);
+    }
+}
+
+/// `RT_SCREEN_*` (the screens that stop floods and malformed packets):
+/// `SYN flood! source: 203.0.113.9:4444, destination: 10.1.1.5:80, zone name: untrust,
+/// interface name: ge-0/0/0.0, action: drop`; ports only for TCP and UDP screens.
+fn screen<'a>(text: &'a str, ev: &mut Event<'a>) {
+    let Some((attack, rest)) = text.split_once("! ") else {
+        return;
+    };
+    ev.field("attack_name", attack);
+    for part in rest.split(", ") {
+        let Some((name, value)) = part.split_once(": ") else {
+            continue;
+        };
+        let value = value.trim();
+        match name.trim() {
+            "source" | "destination" => {
+                let source = name.trim() == "source";
+                let (addr, port) = split_addr_port(value);
+                let (ip, p) = if source {
+                    (Col::SrcIp, Col::SrcPort)
+                } else {
+                    (Col::DstIp, Col::DstPort)
+                };
+                put(ev, ip, name, Cow::Borrowed(addr));
+                if let Some(port) = port {
+                    put(ev, p, name, Cow::Borrowed(port));
+                }
+            }
+            "protocol-id" => put(ev, Col::Protocol, "protocol_id", Cow::Borrowed(value)),
+            "zone name" => ev.field("source_zone_name", value),
+            "interface name" => put(ev, Col::InIface, "interface_name", Cow::Borrowed(value)),
+            "action" => put(ev, Col::Action, "action", Cow::Borrowed(value)),
+            other => ev.field(other, value),
         }
     }
 }
@@ -275,6 +349,53 @@ mod tests {
             (ev.bytes_out, ev.bytes_in, ev.packets),
             (Some(1500), Some(9000), Some(22))
         );
+    }
+
+    #[test]
+    fn positional_deny_and_create_in_current_releases() {
+        let deny = parse(
+            "<14>Nov 28 10:00:00 srx01 RT_FLOW: RT_FLOW_SESSION_DENY: session denied 10.1.1.5/51000->8.8.8.8/23 0x0 junos-telnet 6(0) deny-all trust untrust UNKNOWN UNKNOWN an.nv(staff) ge-0/0/1.0 No policy deny",
+        );
+        assert_eq!(deny.action.as_deref(), Some("deny"));
+        assert_eq!(deny.rule_name.as_deref(), Some("deny-all"));
+        // A deny has no session: the application is not its id.
+        assert_eq!(deny.get_field("session_id"), None);
+        assert_eq!(deny.get_field("application"), Some("UNKNOWN"));
+        assert_eq!(deny.user.as_deref(), Some("an.nv"));
+        assert_eq!(deny.in_iface.as_deref(), Some("ge-0/0/1.0"));
+        let create = parse(
+            "<14>Nov 28 10:00:00 srx01 RT_FLOW: RT_FLOW_SESSION_CREATE: session created 10.1.1.5/51000->8.8.8.8/53 0x0 junos-dns-udp 203.0.113.1/40000->8.8.8.8/53 0x0 source-nat-rule r1 N/A N/A 17 trust-to-untrust trust untrust 12345 N/A(N/A) ge-0/0/1.0 DNS UNKNOWN UNKNOWN N/A N/A -1",
+        );
+        assert_eq!(create.get_field("session_id"), Some("12345"));
+        assert_eq!(create.user, None, "N/A is no account");
+        assert_eq!(create.in_iface.as_deref(), Some("ge-0/0/1.0"));
+        assert_eq!(create.get_field("application"), Some("DNS"));
+    }
+
+    #[test]
+    fn screens() {
+        let ev = parse(
+            "<11>Nov 28 10:00:00 srx01 RT_SCREEN: RT_SCREEN_TCP: SYN flood! source: 203.0.113.9:4444, destination: 10.1.1.5:80, zone name: untrust, interface name: ge-0/0/0.0, action: drop",
+        );
+        assert_eq!(ev.get_field("attack_name"), Some("SYN flood"));
+        assert_eq!(
+            (ev.src_ip.as_deref(), ev.src_port),
+            (Some("203.0.113.9"), Some(4444))
+        );
+        assert_eq!(
+            (ev.dst_ip.as_deref(), ev.dst_port),
+            (Some("10.1.1.5"), Some(80))
+        );
+        assert_eq!(ev.in_iface.as_deref(), Some("ge-0/0/0.0"));
+        assert_eq!(ev.action.as_deref(), Some("drop"));
+        let ev = parse(
+            "<11>Nov 28 10:00:00 srx01 RT_SCREEN: RT_SCREEN_IP: Tear drop attack! source: 203.0.113.9, destination: 10.1.1.5, protocol-id: 17, zone name: untrust, interface name: ge-0/0/0.0, action: drop",
+        );
+        assert_eq!(
+            (ev.src_ip.as_deref(), ev.src_port),
+            (Some("203.0.113.9"), None)
+        );
+        assert_eq!(ev.protocol.as_deref(), Some("udp"));
     }
 
     #[test]

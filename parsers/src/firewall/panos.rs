@@ -217,14 +217,44 @@ impl PayloadParser for PanOs {
                 put_at(ev, 13, None, "path");
             }
             "GLOBALPROTECT" => {
-                put_at(ev, 8, None, "event_id");
-                put_at(ev, 9, None, "stage");
-                put_at(ev, 10, None, "auth_method");
-                put_at(ev, 11, None, "tunnel_type");
-                put_at(ev, 12, Some(Col::User), "srcuser");
-                put_at(ev, 14, None, "machine_name");
-                put_at(ev, 15, Some(Col::SrcIp), "public_ip");
-                put_at(ev, 17, Some(Col::NatSrcIp), "private_ip");
+                for (i, col, key) in [
+                    (8, None, "event_id"),
+                    (9, None, "stage"),
+                    (10, None, "auth_method"),
+                    (11, None, "tunnel_type"),
+                    (12, Some(Col::User), "srcuser"),
+                    (13, None, "source_region"),
+                    (14, None, "machine_name"),
+                    (19, None, "host_id"),
+                    (20, None, "endpoint_serial"),
+                    (21, None, "client_version"),
+                    (22, None, "client_os"),
+                    (23, None, "client_os_version"),
+                    (25, None, "reason"),
+                    (26, None, "error"),
+                    (27, None, "description"),
+                    (28, Some(Col::Outcome), "status"),
+                    (29, None, "location"),
+                    (30, None, "login_duration"),
+                    (31, None, "connect_method"),
+                    (32, None, "error_code"),
+                    (33, None, "portal"),
+                ] {
+                    put_at(ev, i, col, key);
+                }
+                // The client's public address, and the one the tunnel gave it; each in an IPv4
+                // and an IPv6 column, 0.0.0.0 where there is none.
+                for (i, col, key) in [
+                    (15, Col::SrcIp, "public_ip"),
+                    (16, Col::SrcIp, "public_ipv6"),
+                    (17, Col::NatSrcIp, "private_ip"),
+                    (18, Col::NatSrcIp, "private_ipv6"),
+                ] {
+                    let v = get(i);
+                    if !matches!(v.as_ref(), "" | "0.0.0.0" | "::") {
+                        put(ev, col, key, v);
+                    }
+                }
             }
             "USERID" => {
                 put_at(ev, 8, Some(Col::SrcIp), "ip");
@@ -339,6 +369,23 @@ mod tests {
             (ev.bytes_out, ev.bytes_in, ev.packets),
             (Some(1200), Some(3800), Some(20))
         );
+    }
+
+    #[test]
+    fn globalprotect_login() {
+        let ev = parse(
+            r#"<14>Nov 28 10:00:00 PA-3220 1,2026/11/28 10:00:00,012801000001,GLOBALPROTECT,0,2561,2026/11/28 10:00:00,vsys1,gateway-auth,login,LDAP,,an.nv,VN,PC-01,203.0.113.9,,0.0.0.0,,0f1e,5CD41,6.2.1,Windows,"Microsoft Windows 10 Pro , 64-bit",1,,,"",failure,,0,user-logon,0,gw1,1234567,0x8000000000000000"#,
+        );
+        assert_eq!(ev.source_type, SourceType::PanOs);
+        assert_eq!(ev.user.as_deref(), Some("an.nv"));
+        assert_eq!(ev.src_ip.as_deref(), Some("203.0.113.9"));
+        assert_eq!(ev.nat_src_ip, None, "no tunnel address yet");
+        assert_eq!(ev.outcome, Some("failure"));
+        assert_eq!(
+            ev.get_field("client_os_version"),
+            Some("Microsoft Windows 10 Pro , 64-bit")
+        );
+        assert_eq!(ev.get_field("portal"), Some("gw1"));
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! localip=...`), all quoted key=value.
 
 use super::{Col, StaticFinder, first_key, read_pairs};
-use crate::event::{Event, SourceType};
+use crate::event::{Event, FAILURE, SUCCESS, SourceType};
 use crate::payload::PayloadParser;
 
 /// Sophos XG / SFOS and UTM.
@@ -50,23 +50,53 @@ impl PayloadParser for Sophos {
         true
     }
 
-    fn claims(&self, _app: Option<&str>, body: &str) -> bool {
+    fn claims(&self, app: Option<&str>, body: &str) -> bool {
         match first_key(body) {
             // SFOS 19.5 and later start with `device_name=`.
             "device" | "device_name" | "timestamp" | "date" => {
                 LOG_ID.key_in(body) && LOG_TYPE.key_in(body)
             }
             "id" => SYS.key_in(body) || LOCALIP.key_in(body),
-            // UTM reverse proxy (WAF) lines start with the daemon: `... httpd: id="0299" ...`.
-            "" => HTTPD.find(body.as_bytes()).is_some() && LOCALIP.key_in(body),
+            // UTM behind its syslog header: the daemon's tag, then the pairs (`ulogd[1234]:
+            // id="2001" ...`, `snort[..]`, `httpproxy[..]`); its reverse proxy (WAF) writes
+            // `... httpd: id="0299" ...`.
+            "" => match after_tag(app, body) {
+                Some(pairs) if pairs.starts_with("id=\"") => {
+                    SYS.key_in(pairs) || LOCALIP.key_in(pairs)
+                }
+                _ => HTTPD.find(body.as_bytes()).is_some() && LOCALIP.key_in(body),
+            },
             _ => false,
         }
     }
 
     fn parse<'a>(&self, body: &'a str, ev: &mut Event<'a>) -> Result<(), &'static str> {
         // A relay's tag in front of the pairs (`httpd:`) is not a pair; the reader skips it.
-        read_pairs(body, ev, column)
+        read_pairs(body, ev, column)?;
+        // UTM names its logins' outcome only in the event name: `name="WebAdmin login failed"`,
+        // `name="Authentication successful"`.
+        if ev.outcome.is_none()
+            && let Some(name) = ev.message.as_deref()
+        {
+            if name.ends_with(" failed") {
+                ev.outcome = Some(FAILURE);
+            } else if name.ends_with(" successful") {
+                ev.outcome = Some(SUCCESS);
+            }
+        }
+        Ok(())
     }
+}
+
+/// The text after the daemon's tag at the front of `body` (`ulogd[1234]: `), given the tag's
+/// name. Asked of records no other parser claimed, so it compares a few bytes and scans nothing.
+fn after_tag<'b>(app: Option<&str>, body: &'b str) -> Option<&'b str> {
+    let rest = body.strip_prefix(app?)?;
+    let rest = match rest.strip_prefix('[') {
+        Some(pid) => &pid[pid.find(']')? + 1..],
+        None => rest,
+    };
+    rest.strip_prefix(": ")
 }
 
 #[cfg(test)]
@@ -86,6 +116,29 @@ mod tests {
             (Some("203.0.113.9"), Some(3389))
         );
         assert_eq!(ev.protocol.as_deref(), Some("tcp"));
+    }
+
+    #[test]
+    fn utm_behind_its_syslog_header() {
+        let ev = parse(
+            r#"<37>2026:11:28-10:00:03 utm01 webadmin[3333]: id="3005" severity="warn" sys="System" sub="webadmin" name="WebAdmin login failed" user="admin" srcip="203.0.113.9" reason="wrong password""#,
+        );
+        assert_eq!(ev.source_type, SourceType::Sophos);
+        assert_eq!(ev.app.as_deref(), Some("webadmin"));
+        assert_eq!(ev.user.as_deref(), Some("admin"));
+        assert_eq!(ev.src_ip.as_deref(), Some("203.0.113.9"));
+        assert_eq!(ev.outcome, Some("failure"));
+        let ev = parse(
+            r#"<30>2026:11:28-10:00:04 utm01 ulogd[1234]: id="2002" severity="info" sys="SecureNet" sub="packetfilter" name="Packet accepted" action="accept" fwrule="12" initf="eth1" outitf="eth0" srcip="10.1.1.5" dstip="8.8.8.8" proto="17" srcport="51000" dstport="53""#,
+        );
+        assert_eq!(ev.source_type, SourceType::Sophos);
+        assert_eq!(ev.action.as_deref(), Some("allow"));
+        assert_eq!(ev.rule_name.as_deref(), Some("12"));
+        assert_eq!(ev.protocol.as_deref(), Some("udp"));
+        assert_eq!(ev.outcome, None);
+        // A plain daemon's message with an `id=` is not Sophos.
+        let ev = parse("<30>Nov 28 10:00:00 web01 app[1]: id=5 started");
+        assert_eq!(ev.source_type, SourceType::Syslog);
     }
 
     #[test]

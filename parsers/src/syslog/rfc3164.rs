@@ -142,6 +142,9 @@ fn timestamp<'a>(s: &'a str, ctx: &ParseContext) -> Option<(i64, &'a str)> {
         let rest = &s[used..];
         return Some((ts, rest.strip_prefix(':').unwrap_or(rest)));
     }
+    if b.len() >= 19 && b[4] == b':' {
+        return utm_stamp(s, ctx);
+    }
     // Cisco NX-OS writes the year first: `2017 Mar  6 12:53:10 UTC:`.
     let (s, leading_year) = match (b.get(..4), b.get(4)) {
         (Some(y), Some(b' ')) if y.iter().all(u8::is_ascii_digit) => {
@@ -163,6 +166,28 @@ fn timestamp<'a>(s: &'a str, ctx: &ParseContext) -> Option<(i64, &'a str)> {
         zone.civil_to_utc_micros(year, month, day, h, m, sec, micros)?,
         rest,
     ))
+}
+
+/// Sophos UTM (Astaro) writes local time as `2026:11:28-10:00:00`.
+fn utm_stamp<'a>(s: &'a str, ctx: &ParseContext) -> Option<(i64, &'a str)> {
+    let b = s.as_bytes();
+    if b.get(7) != Some(&b':')
+        || b.get(10) != Some(&b'-')
+        || b.get(13) != Some(&b':')
+        || b.get(16) != Some(&b':')
+    {
+        return None;
+    }
+    let year = i32::try_from(digits(b, 0, 4)?).ok()?;
+    let (month, day) = (digits(b, 5, 2)?, digits(b, 8, 2)?);
+    let (h, m, sec) = (digits(b, 11, 2)?, digits(b, 14, 2)?, digits(b, 17, 2)?);
+    if !(1..=12).contains(&month) || !(1..=31).contains(&day) || h > 23 || m > 59 || sec > 60 {
+        return None;
+    }
+    let ts = ctx
+        .zone
+        .civil_to_utc_micros(year, month, day, h, m, sec.min(59), 0)?;
+    Some((ts, &s[19..]))
 }
 
 type Clock = (u32, u32, u32, u32);
@@ -495,6 +520,25 @@ mod tests {
         );
         assert_eq!(ev.ts, Some(at("2019-03-15T03:00:00Z")));
         assert_eq!(ev.pid.as_deref(), Some("7"));
+    }
+
+    #[test]
+    fn sophos_utm_stamp() {
+        let ev = parse_at(
+            r#"<30>2026:11:28-10:00:00 utm01 ulogd[1234]: id="2001" severity="info" sys="SecureNet" sub="packetfilter" name="Packet dropped" action="drop" fwrule="60001" initf="eth0" srcip="203.0.113.9" dstip="10.1.1.5" proto="6" srcport="4444" dstport="22""#,
+            "2026-11-28T10:00:05Z",
+        );
+        assert_eq!(ev.ts, Some(at("2026-11-28T10:00:00Z")));
+        assert_eq!(ev.host.as_deref(), Some("utm01"));
+        assert_eq!(ev.app.as_deref(), Some("ulogd"));
+        assert_eq!(ev.source_type, crate::SourceType::Sophos);
+        assert_eq!(ev.action.as_deref(), Some("drop"));
+        assert_eq!(ev.dst_port, Some(22));
+        // Not a stamp: a month 13, or a message that only starts with digits and a colon.
+        let ev = parse_at("<30>2026:13:28-10:00:00 utm01 x: y", "2026-11-28T10:00:05Z");
+        assert_eq!(ev.ts, Some(at("2026-11-28T10:00:05Z")));
+        let ev = parse_at("<30>1234: 10:00:00 hello", "2026-11-28T10:00:05Z");
+        assert_eq!(ev.get_field("sequence"), Some("1234"));
     }
 
     #[test]

@@ -330,6 +330,17 @@ pub(super) fn known_difference(
             "the account is `user@domain`; Sekoia drops the domain, we keep the name as logged",
         );
     }
+    if field == "user"
+        && ours.is_empty()
+        && matches!(
+            expected,
+            "No Authentication Required" | "Not Found" | "Unknown" | "Pending"
+        )
+    {
+        return Some(
+            "FTD's words for \"no identity\" are kept in `fields.User`; as an account name they would count every unauthenticated connection as one user",
+        );
+    }
     if !ours.is_empty() && expected.starts_with(ours) && expected[ours.len()..].contains('=') {
         return Some(
             "the expected value runs on over the following key=value pairs (a quoted value misread); ours ends at the quote",
