@@ -8,6 +8,7 @@ pub mod accounts;
 pub mod auditd;
 pub mod cron;
 pub mod kernel;
+pub mod logind;
 pub mod pam;
 pub mod sshd;
 pub mod su;
@@ -94,6 +95,11 @@ mod tests {
                 super::accounts::SENTENCES.len(),
             ),
             ("cron", &*super::cron::SET, super::cron::SENTENCES.len()),
+            (
+                "logind",
+                &*super::logind::SET,
+                super::logind::SENTENCES.len(),
+            ),
         ] {
             assert_eq!(table.compiled(), len, "a {name} sentence is malformed");
         }
