@@ -377,9 +377,9 @@ fn leef_column(key: &str) -> Option<Col> {
         "dstPostNATPort" => Col::NatDstPort,
         "proto" => Col::Protocol,
         "action" | "disp" => Col::Action,
-        "policy" | "rule" | "policyName" => Col::RuleName,
-        "in_if" | "inIface" => Col::InIface,
-        "out_if" | "outIface" => Col::OutIface,
+        "policy" | "rule" | "policyName" | "RuleName" => Col::RuleName,
+        "in_if" | "inIface" | "IngressInterface" => Col::InIface,
+        "out_if" | "outIface" | "EgressInterface" => Col::OutIface,
         "srcBytes" | "sent_bytes" => Col::BytesOut,
         "dstBytes" | "rcvd_bytes" => Col::BytesIn,
         "srcPackets" | "dstPackets" => Col::Packets,
@@ -432,6 +432,16 @@ impl PayloadParser for Leef {
         }
         if attrs.contains("#011") {
             sep = "#011";
+        } else if sep == "\t" && !attrs.contains('\t') {
+            // LEEF 1.0 without a tab: PAN-OS's LEEF profile separates attributes by `|`, other
+            // senders by `^`; whichever is followed by a `key=` is the separator.
+            if let Some(found) = ["|", "^"].into_iter().find(|cand| {
+                attrs
+                    .split_once(cand)
+                    .is_some_and(|(_, after)| !super::first_key(after).is_empty())
+            }) {
+                sep = found;
+            }
         }
         let watchguard = head
             .get(1)
@@ -603,5 +613,24 @@ mod tests {
             parse("LEEF:2.0|Lancope|StealthWatch|1.0|41|^|src=10.0.1.8^dst=10.0.0.5^usrName=an");
         assert_eq!(ev.dst_ip.as_deref(), Some("10.0.0.5"));
         assert_eq!(ev.user.as_deref(), Some("an"));
+    }
+
+    #[test]
+    fn leef_one_separated_by_pipes() {
+        // PAN-OS's LEEF profile: version 1.0 (no delimiter field), attributes split by `|`.
+        let ev = parse(
+            r"<13>Nov 28 10:00:00 fw LEEF:1.0|Palo Alto Networks|PAN-OS Syslog Integration|10.1|allow|cat=TRAFFIC|Type=TRAFFIC|src=10.1.1.5|dst=8.8.8.8|srcPostNAT=203.0.113.1|RuleName=Allow-DNS|usrName=corp\an|IngressInterface=ethernet1/2|srcPort=51000|dstPort=53|proto=udp|action=allow|srcBytes=80|dstBytes=120",
+        );
+        assert_eq!(ev.source_type, SourceType::Leef);
+        assert_eq!(ev.src_ip.as_deref(), Some("10.1.1.5"));
+        assert_eq!(ev.nat_src_ip.as_deref(), Some("203.0.113.1"));
+        assert_eq!(ev.rule_name.as_deref(), Some("Allow-DNS"));
+        assert_eq!(ev.user.as_deref(), Some("an"));
+        assert_eq!(ev.in_iface.as_deref(), Some("ethernet1/2"));
+        assert_eq!((ev.bytes_out, ev.bytes_in), (Some(80), Some(120)));
+        assert_eq!(ev.get_field("cat"), Some("TRAFFIC"));
+        // A `|` inside a value of a tab-separated record does not split it.
+        let ev = parse("LEEF:1.0|V|P|1|E|src=10.0.0.1\tmsg=a|b");
+        assert_eq!(ev.src_ip.as_deref(), Some("10.0.0.1"));
     }
 }

@@ -6,7 +6,7 @@
 use std::borrow::Cow;
 
 use super::{Col, StaticFinder, first_key, kv, put};
-use crate::event::{Event, SourceType, Text};
+use crate::event::{Event, FAILURE, SUCCESS, SourceType, Text};
 use crate::payload::PayloadParser;
 
 /// SonicWall key=value logs.
@@ -105,7 +105,43 @@ impl PayloadParser for SonicWall {
         if n == 0 {
             return Err("no key=value pairs");
         }
+        if ev.outcome.is_none()
+            && let Some(msg) = ev.message.as_deref()
+        {
+            ev.outcome = login_outcome(msg);
+        }
         Ok(())
+    }
+}
+
+/// The outcome a login message states (`Administrator login denied due to bad credentials`,
+/// `User login from an internal zone allowed`, `... login failed - incorrect password`):
+/// SonicOS has no outcome key.
+fn login_outcome(msg: &str) -> Option<&'static str> {
+    // (`ogin`, `uthenticat`: either case of the first letter, before copying to lower case.)
+    if !(msg.contains("ogin") || msg.contains("ogged in") || msg.contains("uthenticat")) {
+        return None;
+    }
+    let lower = msg.to_ascii_lowercase();
+    if [
+        "denied",
+        "fail",
+        "incorrect",
+        "rejected",
+        "invalid",
+        "locked out",
+    ]
+    .iter()
+    .any(|w| lower.contains(w))
+    {
+        Some(FAILURE)
+    } else if ["allowed", "success", "logged in", "accepted"]
+        .iter()
+        .any(|w| lower.contains(w))
+    {
+        Some(SUCCESS)
+    } else {
+        None
     }
 }
 
@@ -124,6 +160,23 @@ mod tests {
             .ok()
             .map(|t| t.timestamp_micros());
         assert_eq!(ev.ts, want);
+    }
+
+    #[test]
+    fn administrator_logins() {
+        let ev = parse(
+            r#"<134>Nov 28 10:00:00 sonicwall id=firewall sn=0017C5000001 time="2026-11-28 03:00:00 UTC" fw=203.0.113.1 pri=5 c=512 m=236 msg="Administrator login failed - incorrect password" n=3 src=203.0.113.9:443:X1 dst=203.0.113.1:443:X1 user="admin" proto=tcp/https fw_action="NA""#,
+        );
+        assert_eq!(ev.user.as_deref(), Some("admin"));
+        assert_eq!(ev.outcome, Some("failure"));
+        let ev = parse(
+            r#"id=firewall sn=0017C5000001 time="2026-11-28 03:00:01 UTC" fw=203.0.113.1 pri=6 c=512 m=29 msg="Administrator login allowed" src=10.1.1.5:51000:X0 dst=10.1.1.1:443:X0 user="admin""#,
+        );
+        assert_eq!(ev.outcome, Some("success"));
+        let ev = parse(
+            r#"id=firewall sn=0017C5000001 time="2026-11-28 03:00:02 UTC" fw=203.0.113.1 pri=6 c=1024 m=537 msg="Connection Closed" src=10.1.1.5:51000:X0 dst=8.8.8.8:53:X1 proto=udp/dns"#,
+        );
+        assert_eq!(ev.outcome, None);
     }
 
     #[test]
