@@ -107,6 +107,14 @@ pub fn put<'a>(ev: &mut Event<'a>, col: Col, key: impl Into<Text<'a>>, value: Te
     }
     let fits = match col {
         Col::SrcIp | Col::DstIp | Col::NatSrcIp | Col::NatDstIp => match ip_text(&value) {
+            // Vendors write the unspecified address for "no translation": not a NAT address
+            // (kept under the vendor's key).
+            Some(ip)
+                if matches!(col, Col::NatSrcIp | Col::NatDstIp)
+                    && (ip == "0.0.0.0" || ip == "::") =>
+            {
+                false
+            }
             Some(ip) => {
                 let slot = match col {
                     Col::SrcIp => &mut ev.src_ip,
