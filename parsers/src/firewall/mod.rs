@@ -187,6 +187,11 @@ pub fn put<'a>(ev: &mut Event<'a>, col: Col, key: impl Into<Text<'a>>, value: Te
             return;
         }
         Col::User => {
+            // `*****`: the ASA hides the name a failed login typed (it may be a password).
+            if v.bytes().all(|c| c == b'*') {
+                ev.field(key, value);
+                return;
+            }
             if ev.user.is_none() {
                 let value = trimmed(value);
                 // `DOMAIN\user` (Windows, PAN-OS, FortiGate): account and domain apart, as ECS
@@ -626,6 +631,11 @@ mod tests {
             assert_eq!(ev.user.as_deref(), Some(user), "{written}");
             assert_eq!(ev.get_field("user_domain"), domain, "{written}");
         }
+        // A masked name is no account; the mask stays under the vendor's key.
+        let mut ev = Event::default();
+        put(&mut ev, Col::User, "user", Cow::Borrowed("*****"));
+        assert_eq!(ev.user, None);
+        assert_eq!(ev.get_field("user"), Some("*****"));
     }
 
     #[test]
