@@ -43,6 +43,8 @@ static SENTENCES: &[(&str, &str, Option<&str>)] = &[
     // Without AAA there is no user: `Configured from console by vty0 (10.0.0.5)`.
     ("SYS-CONFIG_I", "Configured from {via} by {line} ({src})", None),
     ("SYS-CONFIG_I", "Configured from {via} by {user}", None),
+    ("VSHD-VSHD_SYSLOG_CONFIG_I", "Configured from {via} by {user} on {src}@{line}", None),
+    ("VSHD-VSHD_SYSLOG_CONFIG_I", "Configured from {via} by {user} on {line}", None),
     ("SYS-CONFIG_P", "Configured programmatically by process {process} from {via} as {user} on {line} ({src})", None),
     ("SYS-PRIV_AUTH_FAIL", "Authentication to privilege level {level} failed by {user} on {line} ({src})", Some(FAILURE)),
     ("SYS-LOGOUT", "User {user} has exited tty session {tty}({src})", None),
@@ -125,6 +127,18 @@ impl PayloadParser for CiscoIos {
         let tag = &tagged[1..tagged.len() - text.len()];
         let tag = tag.trim_end().trim_end_matches(':');
         ev.msgid = Some(Cow::Borrowed(tag));
+        // A relayed record's header parser may have taken the device's own sequence number
+        // (`r1 123: Nov 28 ...: %SEC-6-...`) or the year of NX-OS's own stamp (`nexus01 2026
+        // Nov 28 ...`) for the tag: the `%` tag names the program instead.
+        if let Some(Cow::Borrowed(number)) = ev.app
+            && number.bytes().all(|c| c.is_ascii_digit())
+        {
+            let year = number.len() == 4 && (number.starts_with("19") || number.starts_with("20"));
+            if !year {
+                ev.field("sequence", number);
+            }
+            ev.app = None;
+        }
         if ev.app.is_none() {
             ev.app = Some(Cow::Borrowed(&tagged[..tag.len() + 1]));
         }
@@ -275,5 +289,26 @@ mod tests {
         let ev = parse("%SYS-5-CONFIG_I: Configured from console by admin on vty0 (10.0.0.9)");
         assert_eq!(ev.user.as_deref(), Some("admin"));
         assert_eq!(ev.src_ip.as_deref(), Some("10.0.0.9"));
+    }
+
+    #[test]
+    fn relayed_with_the_devices_own_number_or_stamp_after_the_host() {
+        let ev = parse(
+            "<189>Nov 28 10:00:00 r1 123: Nov 28 10:00:00.123 ICT: %SEC-6-IPACCESSLOGP: list 101 denied tcp 203.0.113.9(4444) -> 10.1.1.5(22), 1 packet",
+        );
+        assert_eq!(ev.app.as_deref(), Some("%SEC-6-IPACCESSLOGP"));
+        assert_eq!(ev.get_field("sequence"), Some("123"));
+        let ev = parse(
+            "<189>Nov 28 10:00:00 nexus01 2026 Nov 28 10:00:00 ICT: %VSHD-5-VSHD_SYSLOG_CONFIG_I: Configured from vty by admin on 10.1.1.5@pts/0",
+        );
+        assert_eq!(ev.host.as_deref(), Some("nexus01"));
+        assert_eq!(ev.app.as_deref(), Some("%VSHD-5-VSHD_SYSLOG_CONFIG_I"));
+        assert_eq!(
+            ev.get_field("sequence"),
+            None,
+            "a year is no sequence number"
+        );
+        assert_eq!(ev.user.as_deref(), Some("admin"));
+        assert_eq!(ev.src_ip.as_deref(), Some("10.1.1.5"));
     }
 }
