@@ -362,6 +362,14 @@ struct Seen {
     rule: usize,
     value: Option<String>,
     evidence: Evidence,
+    /// How many occurrences the matching row stands for: rsyslog folds identical messages into
+    /// one `message repeated N times: [...]` row (`fields.repeated`), which counts N times.
+    #[serde(default = "one_occurrence")]
+    occurrences: u32,
+}
+
+fn one_occurrence() -> u32 {
+    1
 }
 
 /// What a firing correlation reports.
@@ -441,7 +449,7 @@ impl Live {
     }
 
     fn add(&mut self, s: &Seen) {
-        self.count += 1;
+        self.count += s.occurrences as usize;
         if let Some(v) = &s.value {
             *self.values.entry(v.clone()).or_default() += 1;
         }
@@ -452,7 +460,7 @@ impl Live {
     }
 
     fn remove(&mut self, s: &Seen) {
-        self.count = self.count.saturating_sub(1);
+        self.count = self.count.saturating_sub(s.occurrences as usize);
         if let Some(v) = &s.value
             && let Some(n) = self.values.get_mut(v)
         {
@@ -497,8 +505,10 @@ fn group_key(values: &[String]) -> String {
 }
 
 impl Windows {
-    /// Records a match of the correlation's `rule`-th rule and says whether the correlation fires.
-    /// `lateness_micros` is how far behind the group's newest match a match may still arrive.
+    /// Records a match of the correlation's `rule`-th rule, standing for `occurrences` events
+    /// (a folded `message repeated N times` row stands for N), and says whether the correlation
+    /// fires. `lateness_micros` is how far behind the group's newest match a match may still
+    /// arrive.
     #[allow(clippy::too_many_arguments)]
     pub fn observe(
         &mut self,
@@ -508,6 +518,7 @@ impl Windows {
         group: Vec<String>,
         value: Option<String>,
         evidence: Evidence,
+        occurrences: u32,
         lateness_micros: i64,
     ) -> Option<Fired> {
         let state = self
@@ -532,6 +543,7 @@ impl Windows {
             rule,
             value,
             evidence,
+            occurrences: occurrences.max(1),
         };
         let from = ts.saturating_sub(c.timespan_micros);
         if in_order {
@@ -624,7 +636,7 @@ fn numbers(window: &[Seen]) -> impl Iterator<Item = f64> + '_ {
 
 fn measure(c: &Correlation, window: &[Seen], ts: i64) -> f64 {
     match c.kind {
-        Kind::EventCount => window.len() as f64,
+        Kind::EventCount => window.iter().map(|s| f64::from(s.occurrences)).sum(),
         Kind::ValueCount => {
             let mut values: Vec<&str> = window.iter().filter_map(|s| s.value.as_deref()).collect();
             values.sort_unstable();

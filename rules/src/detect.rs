@@ -439,6 +439,8 @@ impl Engine {
         self.matches.clear();
         self.detector.detect(&self.rules, &view, &mut self.matches);
         let mut alerts = Vec::new();
+        // rsyslog's `message repeated N times: [...]` row stands for N events in a count.
+        let repeated = FieldRef::Map("repeated".to_owned());
         for m in std::mem::take(&mut self.matches) {
             let Some(rule) = self.rules.rules.get(m.rule) else {
                 continue;
@@ -449,6 +451,10 @@ impl Engine {
                 raised.push(Alert::for_rule(rule, std::slice::from_ref(&evidence)));
             }
             let ts = view.ts(m.row);
+            let occurrences = view
+                .text(m.row, &repeated)
+                .and_then(|n| n.parse::<u32>().ok())
+                .unwrap_or(1);
             let mut fired = Vec::new();
             for (ci, c) in self.rules.correlations.iter().enumerate() {
                 let Some(position) = c.sources.iter().position(|s| *s == Source::Rule(m.rule))
@@ -469,6 +475,7 @@ impl Engine {
                     group,
                     value,
                     evidence.clone(),
+                    occurrences,
                     self.lateness_micros,
                 ) {
                     fired.push((ci, f));
@@ -518,6 +525,7 @@ impl Engine {
                         group,
                         None,
                         evidence,
+                        1,
                         self.lateness_micros,
                     ) {
                         fired.push((oi, up));

@@ -155,6 +155,29 @@ fn success_after_brute_force() {
     assert!(!titles(&alerts).contains("SSH authentication success"));
 }
 
+/// rsyslog folds identical failures into `message repeated N times: [...]`: that row counts N
+/// times towards the brute-force threshold (ten), so one failure and a fold of nine fire it.
+#[test]
+fn a_folded_repeat_counts_as_its_repetitions() {
+    let start = 1_795_687_200;
+    let first = format!(
+        "<86>{} h1 sshd[1]: Failed password for root from 203.0.113.66 port 40000 ssh2",
+        stamp(start)
+    );
+    let folded = |n: u32| {
+        format!(
+            "<86>{} h1 sshd[1]: message repeated {n} times: [ Failed password for root from 203.0.113.66 port 40000 ssh2]",
+            stamp(start + 30)
+        )
+    };
+    let brute = "SSH brute force from one source";
+    let alerts = detect(pack(), &[first.clone(), folded(9)]);
+    assert!(titles(&alerts).contains(brute), "{:#?}", titles(&alerts));
+    // Eight repetitions and the first make nine: below the threshold.
+    let alerts = detect(pack(), &[first, folded(8)]);
+    assert!(!titles(&alerts).contains(brute), "{:#?}", titles(&alerts));
+}
+
 /// Administrator logins from public addresses, on FortiGate and ASA; private ones stay quiet.
 #[test]
 fn firewall_admin_login_from_public_address() {
