@@ -51,13 +51,15 @@ pub enum SourceType {
     CheckPoint,
     /// Huawei USG / Eudemon `%%01POLICY/6/...` messages.
     HuaweiUsg,
+    /// MikroTik RouterOS firewall logs and logins.
+    MikroTik,
     /// Nothing recognised the record; `raw` holds it.
     Unknown,
 }
 
 impl SourceType {
     /// Every source type, for listing and for parsing names.
-    pub const ALL: [SourceType; 20] = [
+    pub const ALL: [SourceType; 21] = [
         SourceType::Syslog,
         SourceType::LinuxAuth,
         SourceType::LinuxCron,
@@ -77,6 +79,7 @@ impl SourceType {
         SourceType::SonicWall,
         SourceType::CheckPoint,
         SourceType::HuaweiUsg,
+        SourceType::MikroTik,
         SourceType::Unknown,
     ];
 
@@ -102,6 +105,7 @@ impl SourceType {
             SourceType::SonicWall => "sonicwall",
             SourceType::CheckPoint => "checkpoint",
             SourceType::HuaweiUsg => "huawei_usg",
+            SourceType::MikroTik => "mikrotik",
             SourceType::Unknown => "unknown",
         }
     }

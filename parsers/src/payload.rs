@@ -71,6 +71,7 @@ pub static REGISTRY: &[&dyn PayloadParser] = &[
     &crate::firewall::stormshield::Stormshield,
     &crate::firewall::sonicwall::SonicWall,
     &crate::firewall::checkpoint::CheckPoint,
+    &crate::firewall::mikrotik::MikroTik,
     &crate::linux::kernel::Kernel,
 ];
 

@@ -20,6 +20,7 @@ pub mod fortigate;
 pub mod huawei;
 pub mod juniper;
 pub mod kv;
+pub mod mikrotik;
 pub mod netfilter;
 pub mod panos;
 pub mod sonicwall;
@@ -357,6 +358,52 @@ fn action_word(word: &str) -> Option<&'static str> {
     })
 }
 
+/// The verdict an administrator wrote into a log prefix: the strongest verdict word anywhere in
+/// it (any case), else an EdgeOS / VyOS suffix (`[WAN_IN-10-D]` = rule 10 of WAN_IN, Drop /
+/// Accept / Reject).
+pub(crate) fn action_of_prefix(prefix: &str) -> Option<&'static str> {
+    // Strongest first: a prefix naming two verdicts (`DROP-AFTER-ACCEPT`) gets the stronger.
+    const WORDS: [(&[u8], &str); 9] = [
+        (b"REJECT", "reject"),
+        (b"DROP", "drop"),
+        (b"BLOCK", "deny"),
+        (b"DENY", "deny"),
+        (b"DENIED", "deny"),
+        (b"ACCEPT", "allow"),
+        (b"ALLOW", "allow"),
+        (b"PASS", "allow"),
+        (b"PERMIT", "allow"),
+    ];
+    let b = prefix.as_bytes();
+    // One pass over the prefix (this runs for every netfilter record), keeping the strongest.
+    let mut best = WORDS.len();
+    for i in 0..b.len() {
+        let first = b[i].to_ascii_uppercase();
+        if !matches!(first, b'R' | b'D' | b'B' | b'A' | b'P') {
+            continue;
+        }
+        for (rank, (word, _)) in WORDS.iter().enumerate().take(best) {
+            if word[0] == first
+                && b[i..].len() >= word.len()
+                && b[i..i + word.len()].eq_ignore_ascii_case(word)
+            {
+                best = rank;
+                break;
+            }
+        }
+    }
+    if let Some((_, action)) = WORDS.get(best) {
+        return Some(action);
+    }
+    let (_, last) = prefix.rsplit_once('-')?;
+    match last {
+        "D" | "d" => Some("drop"),
+        "A" | "a" => Some("allow"),
+        "R" | "r" => Some("reject"),
+        _ => None,
+    }
+}
+
 /// `success`/`failure` from a vendor's status word.
 pub fn normalize_outcome(word: &str) -> Option<&'static str> {
     let mut buf = [0u8; 24];
@@ -436,6 +483,13 @@ impl Sentences {
     #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
         self.list.len()
+    }
+
+    /// Whether a sentence under `key` matches `text` (for claims; nothing is filled).
+    pub(crate) fn matches(&self, key: &str, text: &str) -> bool {
+        self.list
+            .iter()
+            .any(|(k, t, _)| *k == key && t.captures(text).is_some())
     }
 
     /// The first sentence under `key` that matches `text` fills the event: each capture goes to

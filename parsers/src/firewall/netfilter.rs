@@ -8,7 +8,7 @@
 
 use std::borrow::Cow;
 
-use super::{Col, StaticFinder, put};
+use super::{Col, StaticFinder, action_of_prefix, put};
 use crate::event::{Event, SourceType, Text};
 use crate::payload::PayloadParser;
 
@@ -218,52 +218,6 @@ fn edgeos_rule(prefix: &str) -> Option<(&str, &str)> {
     }
     let (set, number) = head.rsplit_once('-')?;
     (!set.is_empty() && !number.is_empty() && !number.contains(' ')).then_some((set, number))
-}
-
-/// The verdict an administrator wrote into a log prefix: the strongest verdict word anywhere in
-/// it (any case), else an EdgeOS / VyOS suffix (`[WAN_IN-10-D]` = rule 10 of WAN_IN, Drop /
-/// Accept / Reject).
-fn action_of_prefix(prefix: &str) -> Option<&'static str> {
-    // Strongest first: a prefix naming two verdicts (`DROP-AFTER-ACCEPT`) gets the stronger.
-    const WORDS: [(&[u8], &str); 9] = [
-        (b"REJECT", "reject"),
-        (b"DROP", "drop"),
-        (b"BLOCK", "deny"),
-        (b"DENY", "deny"),
-        (b"DENIED", "deny"),
-        (b"ACCEPT", "allow"),
-        (b"ALLOW", "allow"),
-        (b"PASS", "allow"),
-        (b"PERMIT", "allow"),
-    ];
-    let b = prefix.as_bytes();
-    // One pass over the prefix (this runs for every netfilter record), keeping the strongest.
-    let mut best = WORDS.len();
-    for i in 0..b.len() {
-        let first = b[i].to_ascii_uppercase();
-        if !matches!(first, b'R' | b'D' | b'B' | b'A' | b'P') {
-            continue;
-        }
-        for (rank, (word, _)) in WORDS.iter().enumerate().take(best) {
-            if word[0] == first
-                && b[i..].len() >= word.len()
-                && b[i..i + word.len()].eq_ignore_ascii_case(word)
-            {
-                best = rank;
-                break;
-            }
-        }
-    }
-    if let Some((_, action)) = WORDS.get(best) {
-        return Some(action);
-    }
-    let (_, last) = prefix.rsplit_once('-')?;
-    match last {
-        "D" | "d" => Some("drop"),
-        "A" | "a" => Some("allow"),
-        "R" | "r" => Some("reject"),
-        _ => None,
-    }
 }
 
 #[cfg(test)]
