@@ -62,7 +62,8 @@ fn column(key: &str) -> Option<Col> {
         "tranport" | "trans_dst_port" => Col::NatDstPort,
         "proto" => Col::Protocol,
         "action" => Col::Action,
-        "policyname" => Col::RuleName,
+        // FortiWeb names its server policy `policy`.
+        "policyname" | "policy" => Col::RuleName,
         "srcintf" => Col::InIface,
         "dstintf" => Col::OutIface,
         "sentbyte" | "obytes" => Col::BytesOut,
@@ -254,6 +255,20 @@ mod tests {
         );
         assert_eq!(ev.host.as_deref(), Some("FGT-HN"));
         assert_eq!(ev.ts, Some(1_795_000_000_123_456));
+    }
+
+    #[test]
+    fn fortiweb_attack() {
+        let line = r#"date=2026-11-28 time=10:00:00 log_id=20000008 msg_id=000012345678 device_id=FV-1KD3A00000001 vd="root" type=attack pri=alert main_type="Signature Detection" sub_type="SQL Injection" proto=tcp service=https/tls1.2 action=Alert_Deny policy="web-policy" src=203.0.113.9 src_port=4444 dst=10.1.1.20 dst_port=443 http_method=get http_url="/index.php?id=1'or'1'='1" msg="[SQL Injection] Detected""#;
+        let ev = parse(line);
+        assert_eq!(ev.source_type, SourceType::FortiGate);
+        assert_eq!(ev.action.as_deref(), Some("deny"));
+        assert_eq!(ev.rule_name.as_deref(), Some("web-policy"));
+        assert_eq!(
+            (ev.src_ip.as_deref(), ev.dst_port),
+            (Some("203.0.113.9"), Some(443))
+        );
+        assert_eq!(ev.get_field("http_url"), Some("/index.php?id=1'or'1'='1"));
     }
 
     #[test]
