@@ -4,11 +4,13 @@
 //! under Check Point's enterprise number (`[sc@2620 action="Drop" src="..." ...]`, which the
 //! header parser has already put in `fields`), and the positional, space-separated quoted
 //! export (`"21" "10Dec2019" "23:44:49" "eth1" "origin" "Log" "Drop" "service" "s_port" "src"
-//! "dst" "tcp" "rule" "rule name" ...`). Check Point CEF is read by the CEF parser.
+//! "dst" "tcp" "rule" "rule name" ...`), and the Log Exporter's "splunk" format
+//! (`time=1764298800|hostname=gw|action=Drop|src=...|dst=...`, `\|` escaped in values). Check
+//! Point CEF is read by the CEF parser.
 
 use std::borrow::Cow;
 
-use super::{Col, StaticFinder, put};
+use super::{Col, StaticFinder, first_key, put};
 use crate::event::{Event, SourceType, Text};
 use crate::payload::PayloadParser;
 
@@ -70,18 +72,7 @@ fn exporter_pairs(s: &str) -> Vec<(&str, Text<'_>)> {
         let end = j.min(b.len());
         let raw = &s[start..end];
         let value = if escaped {
-            let mut v = String::with_capacity(raw.len());
-            let mut chars = raw.chars();
-            while let Some(c) = chars.next() {
-                if c == '\\' {
-                    if let Some(n) = chars.next() {
-                        v.push(n);
-                    }
-                } else {
-                    v.push(c);
-                }
-            }
-            Cow::Owned(v)
+            Cow::Owned(unescape(raw))
         } else {
             Cow::Borrowed(raw)
         };
@@ -91,6 +82,72 @@ fn exporter_pairs(s: &str) -> Vec<(&str, Text<'_>)> {
         i = end + 1;
     }
     out
+}
+
+/// The Log Exporter's "splunk" list (`time=...|hostname=...|...`) in `body`: behind the
+/// exporter's `CheckPoint` tag, or with no header at all and then with its own keys. (Asked of
+/// every record no other parser claimed: any other tag is rejected at once.)
+fn pipe_list<'a>(app: Option<&str>, body: &'a str) -> Option<&'a str> {
+    let text = match app {
+        Some(tag @ "CheckPoint") if body.starts_with(tag) => body.split_once(": ")?.1,
+        Some("CheckPoint") | None => body,
+        Some(_) => return None,
+    }
+    .trim();
+    if first_key(text).is_empty() || !text.contains('|') {
+        return None;
+    }
+    (app.is_some() || text.contains("|product=") || text.contains("|origin=")).then_some(text)
+}
+
+/// `key=value|key=value`, a `|` or `=` escaped with a backslash inside a value.
+fn pipe_pairs(list: &str) -> Vec<(Text<'_>, Text<'_>)> {
+    fn push<'a>(out: &mut Vec<(Text<'a>, Text<'a>)>, part: &'a str, escaped: bool) {
+        if let Some((key, value)) = part.split_once('=')
+            && !key.is_empty()
+        {
+            let value = if escaped {
+                Cow::Owned(unescape(value))
+            } else {
+                Cow::Borrowed(value)
+            };
+            out.push((Cow::Borrowed(key), value));
+        }
+    }
+    let mut out = Vec::new();
+    let b = list.as_bytes();
+    let (mut start, mut escaped, mut i) = (0, false, 0);
+    while i < b.len() {
+        match b[i] {
+            b'\\' => {
+                escaped = true;
+                i += 2;
+                continue;
+            }
+            b'|' => {
+                push(&mut out, &list[start..i], escaped);
+                start = i + 1;
+                escaped = false;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    push(&mut out, list.get(start..).unwrap_or(""), escaped);
+    out
+}
+
+/// Drops the backslash of each escape (`\|` -> `|`).
+fn unescape(raw: &str) -> String {
+    let mut v = String::with_capacity(raw.len());
+    let mut chars = raw.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => v.extend(chars.next()),
+            c => v.push(c),
+        }
+    }
+    v
 }
 
 /// The values of a `"a" "b" "c"` line.
@@ -110,6 +167,7 @@ impl PayloadParser for CheckPoint {
     fn claims(&self, app: Option<&str>, body: &str) -> bool {
         // The structured-data form has no message: the Log Exporter's app name tells it.
         (app == Some("CheckPoint") && body.trim().is_empty())
+            || pipe_list(app, body).is_some()
             || LIST_START.find(body.as_bytes()).is_some()
             || (body.starts_with('"') && quoted_columns(body).len() >= 14 && {
                 let cols = quoted_columns(body);
@@ -119,6 +177,14 @@ impl PayloadParser for CheckPoint {
 
     fn parse<'a>(&self, body: &'a str, ev: &mut Event<'a>) -> Result<(), &'static str> {
         ev.message = None;
+        let tag = match &ev.app {
+            Some(Cow::Borrowed(a)) => Some(*a),
+            _ => None,
+        };
+        if let Some(list) = pipe_list(tag, body) {
+            apply(pipe_pairs(list), ev);
+            return Ok(());
+        }
         if body.starts_with('"') {
             let cols = quoted_columns(body);
             let names = [
@@ -227,6 +293,38 @@ fn apply<'a>(pairs: Vec<(Text<'a>, Text<'a>)>, ev: &mut Event<'a>) {
 mod tests {
     use super::*;
     use crate::firewall::test_support::parse;
+
+    #[test]
+    fn log_exporter_splunk_format() {
+        let line = r"<134>1 2026-11-28T03:00:00Z gw-01 CheckPoint 12345 - - time=1764298800|hostname=gw-01|product=Firewall|rule_name=Cleanup rule|action=Drop|ifdir=inbound|ifname=eth1|origin=10.0.0.1|originsicname=CN=gw-01,O=mgmt|dst=10.1.1.5|proto=6|s_port=4444|service=22|src=203.0.113.9|msg=a\|b";
+        let ev = parse(line);
+        assert_eq!(ev.source_type, SourceType::CheckPoint);
+        assert_eq!(ev.action.as_deref(), Some("drop"));
+        assert_eq!(ev.rule_name.as_deref(), Some("Cleanup rule"));
+        assert_eq!(
+            (ev.src_ip.as_deref(), ev.src_port),
+            (Some("203.0.113.9"), Some(4444))
+        );
+        assert_eq!(
+            (ev.dst_ip.as_deref(), ev.dst_port),
+            (Some("10.1.1.5"), Some(22))
+        );
+        assert_eq!(ev.in_iface.as_deref(), Some("eth1"));
+        assert_eq!(ev.get_field("originsicname"), Some("CN=gw-01,O=mgmt"));
+        assert_eq!(ev.message.as_deref(), Some("a|b"));
+        // Behind a BSD header, and without the exporter's tag (its own keys tell it).
+        let ev = parse(
+            "<134>Nov 28 10:00:00 gw-01 CheckPoint[123]: time=1764298800|action=Accept|src=10.1.1.5|dst=8.8.8.8|proto=17|service=53",
+        );
+        assert_eq!(ev.source_type, SourceType::CheckPoint);
+        assert_eq!(ev.action.as_deref(), Some("allow"));
+        let ev = parse("time=1764298800|product=Firewall|action=Drop|src=203.0.113.9|dst=10.1.1.5");
+        assert_eq!(ev.source_type, SourceType::CheckPoint);
+        assert_eq!(ev.src_ip.as_deref(), Some("203.0.113.9"));
+        // A plain daemon's `a=b|c` is not Check Point.
+        let ev = parse("<13>Nov 28 10:00:00 web01 app: mode=a|b");
+        assert_eq!(ev.source_type, SourceType::Syslog);
+    }
 
     #[test]
     fn log_exporter_as_structured_data() {

@@ -82,6 +82,7 @@ fn loggy_bytes() -> impl Strategy<Value = Vec<u8>> {
         "RT_SCREEN: RT_SCREEN_TCP: SYN flood! source: ",
         "session denied 1.1.1.1/1->2.2.2.2/2 0x0 x 6(0) p z z a b u(r) ",
         "systemd-logind[1]: New session ",
+        "CheckPoint 1 - - time=1|product=Firewall|action=Drop|src=",
         "%VSHD-5-VSHD_SYSLOG_CONFIG_I: Configured from vty by a on ",
         ",",
         ";",
