@@ -178,10 +178,16 @@ impl FrameDecoder {
             body = &body[header..];
             framing = Framing::OctetCounted;
         }
+        // The cap holds for the last record too: the rest is cut off and counted.
+        let truncated = body.len() > self.max_frame;
+        if truncated {
+            self.discarded += (body.len() - self.max_frame) as u64;
+            body = &body[..self.max_frame];
+        }
         let frame = (!body.is_empty()).then(|| Frame {
             bytes: body.to_vec(),
             framing,
-            truncated: false,
+            truncated,
         });
         self.start = self.buf.len();
         frame
@@ -306,6 +312,17 @@ mod tests {
         assert_eq!(got.len(), 1);
         assert_eq!(got[0].bytes, b"<1>ab");
         assert_eq!(got[0].framing, Framing::OctetCounted);
+    }
+
+    #[test]
+    fn a_last_record_without_a_delimiter_is_cut_at_the_cap_too() {
+        // Found by the property test: the tail after a cut octet frame, with no newline.
+        let got = frames(b"12 <1>\0a0=414243 ", 1, 1);
+        assert!(got.iter().all(|f| f.bytes.len() <= 1), "{got:?}");
+        let got = frames(b"abcdef", 4, 2);
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0].bytes, b"abcd");
+        assert!(got[0].truncated);
     }
 
     #[test]
