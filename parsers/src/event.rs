@@ -53,13 +53,15 @@ pub enum SourceType {
     HuaweiUsg,
     /// MikroTik RouterOS firewall logs and logins.
     MikroTik,
+    /// WatchGuard Firebox native syslog (its CEF/LEEF are `Cef`/`Leef`).
+    WatchGuard,
     /// Nothing recognised the record; `raw` holds it.
     Unknown,
 }
 
 impl SourceType {
     /// Every source type, for listing and for parsing names.
-    pub const ALL: [SourceType; 21] = [
+    pub const ALL: [SourceType; 22] = [
         SourceType::Syslog,
         SourceType::LinuxAuth,
         SourceType::LinuxCron,
@@ -80,6 +82,7 @@ impl SourceType {
         SourceType::CheckPoint,
         SourceType::HuaweiUsg,
         SourceType::MikroTik,
+        SourceType::WatchGuard,
         SourceType::Unknown,
     ];
 
@@ -106,6 +109,7 @@ impl SourceType {
             SourceType::CheckPoint => "checkpoint",
             SourceType::HuaweiUsg => "huawei_usg",
             SourceType::MikroTik => "mikrotik",
+            SourceType::WatchGuard => "watchguard",
             SourceType::Unknown => "unknown",
         }
     }

@@ -72,6 +72,7 @@ pub static REGISTRY: &[&dyn PayloadParser] = &[
     &crate::firewall::sonicwall::SonicWall,
     &crate::firewall::checkpoint::CheckPoint,
     &crate::firewall::mikrotik::MikroTik,
+    &crate::firewall::watchguard::WatchGuard,
     &crate::linux::kernel::Kernel,
 ];
 

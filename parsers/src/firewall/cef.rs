@@ -16,11 +16,9 @@ use std::borrow::Cow;
 
 use memchr::memchr;
 
-use std::sync::LazyLock;
-
 use super::kv::{Dialect, cef_unescape, pairs};
-use super::{Col, Sentences, capture_column, put};
-use crate::event::{Event, FAILURE, SUCCESS, SourceType, Text};
+use super::{Col, put};
+use crate::event::{Event, SourceType, Text};
 use crate::payload::PayloadParser;
 
 /// ArcSight Common Event Format.
@@ -471,7 +469,7 @@ impl PayloadParser for Leef {
                 && key == "msg"
                 && let Cow::Borrowed(text) = value
             {
-                watchguard_message(text, ev);
+                super::watchguard::read_message(text, ev);
             }
             match leef_column(key) {
                 Some(col) => put(ev, col, key, value),
@@ -479,35 +477,6 @@ impl PayloadParser for Leef {
             }
         }
         Ok(())
-    }
-}
-
-/// WatchGuard's authentication and DHCP sentences, which name the user and address only in text.
-#[rustfmt::skip]
-static WATCHGUARD: &[(&str, &str, Option<&str>)] = &[
-    ("", "Authentication of {service} user [{user}] from {src} was accepted{*}", Some(SUCCESS)),
-    ("", "Authentication of {service} user [{user}] from {src} was rejected{*}", Some(FAILURE)),
-    ("", "{service} user {user} from {src} logged out{*}", None),
-    ("", "{service} User {user} from {src} log in attempt was rejected{*}", Some(FAILURE)),
-    ("", "{service} User {user} from {src} logged in{*}", Some(SUCCESS)),
-    ("", "DHCPACK on {src} to {*}", None),
-    ("", "DHCPREQUEST for {src} from {*}", None),
-];
-
-static WATCHGUARD_SET: LazyLock<Sentences> = LazyLock::new(|| Sentences::new(WATCHGUARD));
-
-fn watchguard_message<'a>(msg: &'a str, ev: &mut Event<'a>) {
-    if !WATCHGUARD_SET.apply("", msg, ev, capture_column) {
-        return;
-    }
-    // `john@example.org@radius`: the account, then the authentication server.
-    if let Some(Cow::Borrowed(user)) = ev.user
-        && let Some((account, server)) = user.rsplit_once('@')
-        && !account.is_empty()
-        && !server.contains('.')
-    {
-        ev.user = Some(Cow::Borrowed(account));
-        ev.field("auth_server", server);
     }
 }
 
@@ -593,11 +562,6 @@ mod tests {
         );
         assert_eq!(ev.in_iface.as_deref(), Some("port1"));
         assert_eq!(ev.rule_name.as_deref(), Some("Web"));
-    }
-
-    #[test]
-    fn every_sentence_compiles() {
-        assert_eq!(WATCHGUARD_SET.len(), WATCHGUARD.len());
     }
 
     #[test]

@@ -26,6 +26,7 @@ pub mod panos;
 pub mod sonicwall;
 pub mod sophos;
 pub mod stormshield;
+pub mod watchguard;
 
 use std::borrow::Cow;
 
