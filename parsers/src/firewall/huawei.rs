@@ -34,7 +34,7 @@ fn column(folded: &str) -> Option<Col> {
         "destinationinterface" | "egressinterface" => Col::OutIface,
         "sendbytes" | "sentbytes" => Col::BytesOut,
         "receivebytes" | "rcvbytes" => Col::BytesIn,
-        "sendpkts" | "receivepkts" => Col::Packets,
+        "sendpkts" | "sentpkts" | "receivepkts" | "rcvpkts" => Col::Packets,
         _ => return None,
     })
 }
@@ -99,7 +99,8 @@ impl PayloadParser for HuaweiUsg {
             }
         }
         let upper = digest.to_ascii_uppercase();
-        if upper.contains("PERMIT") {
+        // A session's own log (created, torn down) is traffic the policy let through.
+        if upper.contains("PERMIT") || upper.starts_with("SESSION_") {
             ev.action = Some(Cow::Borrowed("allow"));
         } else if upper.contains("DENY") {
             ev.action = Some(Cow::Borrowed("deny"));
@@ -120,6 +121,20 @@ impl PayloadParser for HuaweiUsg {
 mod tests {
     use super::*;
     use crate::firewall::test_support::parse;
+
+    #[test]
+    fn session_teardown_counts_both_directions() {
+        let ev = parse(
+            "<190>Nov 28 2026 10:00:00 USG6000E %%01SECLOG/6/SESSION_TEARDOWN(l):IPVer=4,Protocol=tcp,SourceIP=10.1.1.5,DestinationIP=8.8.8.8,SourcePort=51000,DestinationPort=443,SourceNatIP=203.0.113.1,SourceNatPort=40000,SendPkts=10,SendBytes=1000,RcvPkts=12,RcvBytes=9000,SourceZone=trust,DestinationZone=untrust,PolicyName=allow-web,CloseReason=tcp-fin",
+        );
+        assert_eq!(ev.action.as_deref(), Some("allow"));
+        assert_eq!(ev.rule_name.as_deref(), Some("allow-web"));
+        assert_eq!(ev.nat_src_ip.as_deref(), Some("203.0.113.1"));
+        assert_eq!(
+            (ev.bytes_out, ev.bytes_in, ev.packets),
+            (Some(1000), Some(9000), Some(22))
+        );
+    }
 
     #[test]
     fn ips_attack_with_policy_and_action() {
