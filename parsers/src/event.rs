@@ -55,13 +55,15 @@ pub enum SourceType {
     MikroTik,
     /// WatchGuard Firebox native syslog (its CEF/LEEF are `Cef`/`Leef`).
     WatchGuard,
+    /// pfSense / OPNsense web GUI logins (their packet logs are `Filterlog`).
+    PfSense,
     /// Nothing recognised the record; `raw` holds it.
     Unknown,
 }
 
 impl SourceType {
     /// Every source type, for listing and for parsing names.
-    pub const ALL: [SourceType; 22] = [
+    pub const ALL: [SourceType; 23] = [
         SourceType::Syslog,
         SourceType::LinuxAuth,
         SourceType::LinuxCron,
@@ -83,6 +85,7 @@ impl SourceType {
         SourceType::HuaweiUsg,
         SourceType::MikroTik,
         SourceType::WatchGuard,
+        SourceType::PfSense,
         SourceType::Unknown,
     ];
 
@@ -110,6 +113,7 @@ impl SourceType {
             SourceType::HuaweiUsg => "huawei_usg",
             SourceType::MikroTik => "mikrotik",
             SourceType::WatchGuard => "watchguard",
+            SourceType::PfSense => "pfsense",
             SourceType::Unknown => "unknown",
         }
     }

@@ -73,6 +73,7 @@ pub static REGISTRY: &[&dyn PayloadParser] = &[
     &crate::firewall::checkpoint::CheckPoint,
     &crate::firewall::mikrotik::MikroTik,
     &crate::firewall::watchguard::WatchGuard,
+    &crate::firewall::pfsense::PfSense,
     &crate::linux::kernel::Kernel,
 ];
 
