@@ -6,6 +6,7 @@
 
 pub mod accounts;
 pub mod auditd;
+pub mod bans;
 pub mod cron;
 pub mod kernel;
 pub mod logind;
@@ -100,6 +101,7 @@ mod tests {
                 &*super::logind::SET,
                 super::logind::SENTENCES.len(),
             ),
+            ("bans", &*super::bans::SET, super::bans::SENTENCES.len()),
         ] {
             assert_eq!(table.compiled(), len, "a {name} sentence is malformed");
         }
