@@ -10,7 +10,7 @@
 
 use std::borrow::Cow;
 
-use super::{Col, StaticFinder, first_key, put};
+use super::{Col, StaticFinder, after_tag, first_key, put};
 use crate::event::{Event, SourceType, Text};
 use crate::payload::PayloadParser;
 
@@ -89,8 +89,8 @@ fn exporter_pairs(s: &str) -> Vec<(&str, Text<'_>)> {
 /// every record no other parser claimed: any other tag is rejected at once.)
 fn pipe_list<'a>(app: Option<&str>, body: &'a str) -> Option<&'a str> {
     let text = match app {
-        Some(tag @ "CheckPoint") if body.starts_with(tag) => body.split_once(": ")?.1,
-        Some("CheckPoint") | None => body,
+        Some("CheckPoint") => after_tag(app, body).unwrap_or(body),
+        None => body,
         Some(_) => return None,
     }
     .trim();

@@ -539,6 +539,18 @@ pub(crate) fn capture_column(name: &str) -> Option<Col> {
     })
 }
 
+/// The text after the daemon's tag at the front of `body` (`ulogd[1234]: `), given the tag's
+/// name (`app`, as claims get it). Claims ask it of records others left: it compares a few bytes
+/// and scans nothing.
+pub(crate) fn after_tag<'b>(app: Option<&str>, body: &'b str) -> Option<&'b str> {
+    let rest = body.strip_prefix(app?)?;
+    let rest = match rest.strip_prefix('[') {
+        Some(pid) => &pid[pid.find(']')? + 1..],
+        None => rest,
+    };
+    rest.strip_prefix(": ")
+}
+
 /// The first key of a key=value list (`date` in `date=2026-11-26 ...`), or `""`. Claims gate on
 /// it first: it is cheap, and each vendor starts its lists with a handful of keys.
 pub(crate) fn first_key(body: &str) -> &str {

@@ -3,7 +3,7 @@
 //! sys="SecureNet" sub="packetfilter" ...`, and its reverse proxy `id="0299" srcip=...
 //! localip=...`), all quoted key=value.
 
-use super::{Col, StaticFinder, first_key, read_pairs};
+use super::{Col, StaticFinder, after_tag, first_key, read_pairs};
 use crate::event::{Event, FAILURE, SUCCESS, SourceType};
 use crate::payload::PayloadParser;
 
@@ -86,17 +86,6 @@ impl PayloadParser for Sophos {
         }
         Ok(())
     }
-}
-
-/// The text after the daemon's tag at the front of `body` (`ulogd[1234]: `), given the tag's
-/// name. Asked of records no other parser claimed, so it compares a few bytes and scans nothing.
-fn after_tag<'b>(app: Option<&str>, body: &'b str) -> Option<&'b str> {
-    let rest = body.strip_prefix(app?)?;
-    let rest = match rest.strip_prefix('[') {
-        Some(pid) => &pid[pid.find(']')? + 1..],
-        None => rest,
-    };
-    rest.strip_prefix(": ")
 }
 
 #[cfg(test)]
