@@ -73,6 +73,11 @@ impl PayloadParser for Sophos {
     fn parse<'a>(&self, body: &'a str, ev: &mut Event<'a>) -> Result<(), &'static str> {
         // A relay's tag in front of the pairs (`httpd:`) is not a pair; the reader skips it.
         read_pairs(body, ev, column)?;
+        // SFOS writes a login's result in `status` (`Failed`, `Successful`), the same key that
+        // holds a firewall verdict (`Allow`, `Deny`).
+        if ev.outcome.is_none() {
+            ev.outcome = ev.get_field("status").and_then(super::normalize_outcome);
+        }
         // UTM names its logins' outcome only in the event name: `name="WebAdmin login failed"`,
         // `name="Authentication successful"`.
         if ev.outcome.is_none()
@@ -105,6 +110,19 @@ mod tests {
             (Some("203.0.113.9"), Some(3389))
         );
         assert_eq!(ev.protocol.as_deref(), Some("tcp"));
+    }
+
+    #[test]
+    fn sfos_login_results() {
+        let ev = parse(
+            r#"<30>device="SFW" date=2026-11-28 time=10:00:00 timezone="+07" device_name="XG330" device_id=C01001 log_id=075001617701 log_type="Event" log_component="SSL VPN Authentication" log_subtype="Authentication" status="Failed" priority=Notice user_name="an.nv" src_ip=203.0.113.9 message="User an.nv failed to login to SSL VPN through Local authentication mechanism because of wrong credentials""#,
+        );
+        assert_eq!(ev.user.as_deref(), Some("an.nv"));
+        assert_eq!(ev.outcome, Some("failure"));
+        let ev = parse(
+            r#"<30>device="SFW" date=2026-11-28 time=10:00:00 timezone="+07" device_name="XG330" device_id=C01001 log_id=062910617701 log_type="Event" log_component="GUI" log_subtype="Admin" status="Successful" priority=Information user_name="admin" src_ip=10.1.1.5 message="User admin logged in successfully to Webadmin""#,
+        );
+        assert_eq!(ev.outcome, Some("success"));
     }
 
     #[test]
