@@ -67,6 +67,7 @@ static SENTENCES: &[Sentence] = &[
     s(106014, "Deny {direction} icmp src {src_iface}:{src} dst {dst_iface}:{dst} ({icmp}){*}", DENY),
     s(106014, "Deny {direction} icmp src {src_iface}:{src} dst {dst_iface}:{dst}({icmp}){*}", DENY),
     s(106015, "Deny {protocol} (no connection) from {src}/{src_port} to {dst}/{dst_port} flags {flags} on interface {src_iface}", DENY),
+    s(106012, "Deny IP from {src} to {dst}, IP options: {ip_options}", DENY),
     s(106021, "Deny {protocol} reverse path check from {src} to {dst} on interface {src_iface}", DENY),
     s(106023, "Deny {protocol} src {src_iface}:{src}/{src_port} dst {dst_iface}:{dst}/{dst_port} by access-group \"{rule}\"{*}", DENY),
     s(106023, "Deny {protocol} src {src_iface}:{src} dst {dst_iface}:{dst} ({icmp}) by access-group \"{rule}\"{*}", DENY),
@@ -127,6 +128,12 @@ static SENTENCES: &[Sentence] = &[
     s(109201, "UAUTH: Session={session}, User={user}, Assigned IP={src}, {tail}", None),
     s(750003, "Local:{src}:{src_port} Remote:{dst}:{dst_port} Username:{user} {tail}", None),
     s(750006, "Local:{src}:{src_port} Remote:{dst}:{dst_port} Username:{user} {tail}", None),
+    // SSL/TLS sessions of clients of the ASA's own VPN or ASDM (newer versions add `to addr/port`).
+    s(725001, "Starting SSL handshake with client {src_iface}:{src}/{src_port} to {dst}/{dst_port} for {tls_version} session.", None),
+    s(725001, "Starting SSL handshake with client {src_iface}:{src}/{src_port}{*}", None),
+    s(725003, "SSL client {src_iface}:{src}/{src_port}{*}", None),
+    s(725007, "SSL session with client {src_iface}:{src}/{src_port} to {dst}/{dst_port} terminated.", None),
+    s(725007, "SSL session with client {src_iface}:{src}/{src_port}{*}", None),
     s(725002, "Device completed SSL handshake with client {src_iface}:{src}/{src_port}{*}", None),
     s(725006, "Device failed SSL handshake with client {src_iface}:{src}/{src_port}{*}", None),
     s(609001, "Built local-host {src_iface}:{src}", None),
@@ -330,7 +337,7 @@ fn has_tag_start(body: &str) -> bool {
 
 fn is_session_line(body: &str) -> bool {
     let b = body.trim_start();
-    b.starts_with("Group <") || b.starts_with("TunnelGroup <")
+    b.starts_with("Group <") || b.starts_with("TunnelGroup <") || b.starts_with("Group = ")
 }
 
 impl PayloadParser for CiscoAsa {
@@ -532,9 +539,9 @@ fn ftd_event<'a>(text: &'a str, ev: &mut Event<'a>) {
             "InitiatorBytes" => Some(Col::BytesOut),
             "ResponderBytes" => Some(Col::BytesIn),
             "InitiatorPackets" | "ResponderPackets" => Some(Col::Packets),
-            "NAT_InitiatorAddr" => Some(Col::NatSrcIp),
+            "NAT_InitiatorAddr" | "NAT_InitiatorIP" => Some(Col::NatSrcIp),
             "NAT_InitiatorPort" => Some(Col::NatSrcPort),
-            "NAT_ResponderAddr" => Some(Col::NatDstIp),
+            "NAT_ResponderAddr" | "NAT_ResponderIP" => Some(Col::NatDstIp),
             "NAT_ResponderPort" => Some(Col::NatDstPort),
             _ => None,
         };
@@ -583,6 +590,38 @@ mod tests {
             "<113>Nov 28 10:00:00 ftd01 %FTD-1-430002: SrcIP: 10.1.1.5, DstIP: 8.8.8.8, User: CORP\\an.nv, AccessControlRuleAction: Allow",
         );
         assert_eq!(ev.user.as_deref(), Some("an.nv"));
+        // FTD 6.x names the translated endpoints `NAT_InitiatorIP` / `NAT_ResponderIP`.
+        let ev = parse(
+            "%FTD-1-430003: SrcIP: 10.1.1.5, DstIP: 8.8.8.8, SrcPort: 51000, DstPort: 53, Protocol: udp, NAT_InitiatorPort: 22294, NAT_ResponderPort: 53, NAT_InitiatorIP: 203.0.113.1, NAT_ResponderIP: 8.8.8.8",
+        );
+        assert_eq!(ev.nat_src_ip.as_deref(), Some("203.0.113.1"));
+        assert_eq!(ev.nat_dst_ip.as_deref(), Some("8.8.8.8"));
+    }
+
+    #[test]
+    fn ip_options_deny_and_ssl_clients() {
+        let ev = parse(
+            "%ASA-6-106012: Deny IP from 192.168.122.143 to 224.0.0.22, IP options: \"Router Alert\"",
+        );
+        assert_eq!(ev.action.as_deref(), Some("deny"));
+        assert_eq!(ev.src_ip.as_deref(), Some("192.168.122.143"));
+        assert_eq!(ev.dst_ip.as_deref(), Some("224.0.0.22"));
+        for text in [
+            "%ASA-6-725001: Starting SSL handshake with client outside:198.51.100.7/49238 for TLS session.",
+            "%ASA-6-725001: Starting SSL handshake with client outside:198.51.100.7/49238 to 203.0.113.1/443 for TLSv1.2 session.",
+            "%ASA-6-725003: SSL client outside:198.51.100.7/49238 request to resume previous session.",
+            "%ASA-6-725007: SSL session with client outside:198.51.100.7/49238 terminated.",
+            "%ASA-6-725007: SSL session with client outside:198.51.100.7/49238 to 203.0.113.1/443 terminated.",
+        ] {
+            let ev = parse(text);
+            assert_eq!(ev.src_ip.as_deref(), Some("198.51.100.7"), "{text}");
+            assert_eq!(ev.src_port, Some(49238), "{text}");
+            assert_eq!(ev.in_iface.as_deref(), Some("outside"), "{text}");
+            if text.contains(" to 203.") {
+                assert_eq!(ev.dst_ip.as_deref(), Some("203.0.113.1"), "{text}");
+                assert_eq!(ev.dst_port, Some(443), "{text}");
+            }
+        }
     }
 
     #[test]
@@ -656,5 +695,12 @@ mod tests {
         assert_eq!(ev.user.as_deref(), Some("lan"));
         assert_eq!(ev.src_ip.as_deref(), Some("203.0.113.4"));
         assert_eq!(ev.get_field("assigned_ip"), Some("10.8.0.2"));
+        // A relay that strips the tag leaves the IKE/SSL session line with `=` pairs.
+        let ev = parse(
+            "Group = VPN-USERS, Username = lan, IP = 203.0.113.4, Session disconnected. Session Type: SSL, Duration: 1h:02m:03s, Bytes xmt: 1000, Bytes rcv: 2000, Reason: Idle Timeout",
+        );
+        assert_eq!(ev.source_type, SourceType::CiscoAsa);
+        assert_eq!(ev.user.as_deref(), Some("lan"));
+        assert_eq!(ev.src_ip.as_deref(), Some("203.0.113.4"));
     }
 }

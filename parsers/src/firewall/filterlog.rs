@@ -5,7 +5,8 @@
 //! fields before the protocol) and on the protocol (TCP, UDP and ICMP append different tails).
 //! Positions follow the pfSense filterlog format (2.2 and later). A line too short for its own
 //! declared layout keeps what it had and is marked partial. `rule_name` is the rule number, the
-//! only rule reference the format has; the tracker id is in `fields.tracker`.
+//! only rule reference the format has; the tracker id is in `fields.tracker`. The interface is
+//! `in_iface` or `out_iface` as the direction column says.
 
 use std::borrow::Cow;
 
@@ -58,12 +59,18 @@ impl PayloadParser for Filterlog {
                 ev.field(name, col(i));
             }
         }
-        put(ev, Col::InIface, "interface", b(col(4)));
+        // The interface the packet crossed: where it came in, or where it went out.
+        let iface = if col(7) == "out" {
+            Col::OutIface
+        } else {
+            Col::InIface
+        };
+        put(ev, iface, "interface", b(col(4)));
         put(ev, Col::Action, "pf_action", b(col(6)));
         ev.field("direction", col(7));
         ev.field("ip_version", col(8));
-        // Where the protocol-specific tail starts, and where the protocol name is.
-        let (proto_at, src_at) = match col(8) {
+        // Where the addresses are, and the protocol name relative to them.
+        let (src_at, proto_before) = match col(8) {
             // tos, ecn, ttl, id, offset, flags, proto id, proto name, length, src, dst
             "4" => {
                 for (i, name) in [(11, "ttl"), (12, "ip_id"), (14, "ip_flags")] {
@@ -71,20 +78,30 @@ impl PayloadParser for Filterlog {
                         ev.field(name, col(i));
                     }
                 }
-                (16, 18)
+                (18, 2)
             }
             // class, flow label, hop limit, proto name, proto id, length, src, dst
             _ => {
                 if !col(11).is_empty() {
                     ev.field("hop_limit", col(11));
                 }
-                (12, 15)
+                (15, 3)
             }
+        };
+        // Builds and forks that add or drop a header column shift everything after it; the
+        // address pair is unmistakable, so the layout is anchored on it when it moved.
+        let is_ip = |i: usize| super::ip_text(&b(col(i))).is_some();
+        let src_at = if is_ip(src_at) && is_ip(src_at + 1) {
+            src_at
+        } else {
+            (9..cols.len().saturating_sub(1))
+                .find(|&i| is_ip(i) && is_ip(i + 1))
+                .unwrap_or(src_at)
         };
         if cols.len() < src_at + 2 {
             return Err("filterlog line shorter than its IP header columns");
         }
-        let proto = col(proto_at);
+        let proto = col(src_at - proto_before);
         put(ev, Col::Protocol, "protocol", b(proto));
         if let Ok(n) = col(src_at - 1).parse::<u64>() {
             ev.bytes_out = Some(n);
@@ -156,7 +173,23 @@ mod tests {
         assert_eq!(ev.dst_port, Some(53));
         assert_eq!(ev.protocol.as_deref(), Some("udp"));
         assert_eq!(ev.action.as_deref(), Some("allow"));
+        assert_eq!(ev.out_iface.as_deref(), Some("em0"));
+        assert_eq!(ev.in_iface, None);
         let ev = parse("<134>Nov 26 10:00:00 filterlog[1]: 9,,,1,em0,match,pass,out,4,0x0");
         assert_eq!(ev.status, crate::ParseStatus::Partial);
+    }
+
+    #[test]
+    fn a_shifted_layout_is_anchored_on_its_addresses() {
+        // Four header columns more than the IPv6 layout has: the protocol, length and
+        // addresses are still read from where the address pair is.
+        let ev = parse(
+            "123,001,anchor1,label2,eth0,match,pass,in,6,,123,64,12345,0,DF,vrrp,112,80,2001:db8::7334,2001:db8::23,3,64,1,2,3,4",
+        );
+        assert_eq!(ev.src_ip.as_deref(), Some("2001:db8::7334"));
+        assert_eq!(ev.dst_ip.as_deref(), Some("2001:db8::23"));
+        assert_eq!(ev.protocol.as_deref(), Some("vrrp"));
+        assert_eq!(ev.bytes_out, Some(80));
+        assert_eq!(ev.in_iface.as_deref(), Some("eth0"));
     }
 }
