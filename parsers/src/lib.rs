@@ -5,6 +5,7 @@
 //! - [`syslog`]: RFC 5424 and RFC 3164 headers;
 //! - [`payload`]: the registry of payload formats ([`linux`], [`firewall`]), one module per format;
 //! - [`schema`] and [`builder`]: the event schema and the reusable Arrow batch builder;
+//! - [`json`]: JSON objects sent as records, read into flat key/value pairs;
 //! - [`jsonl`]: JSON-lines rendering of batches for `canhgac parse`.
 //!
 //! Invariant: parsing never fails as a whole. Every record becomes exactly one row; what could not
@@ -16,6 +17,7 @@ mod error;
 pub mod event;
 pub mod firewall;
 pub mod framing;
+pub mod json;
 pub mod jsonl;
 pub mod linux;
 pub mod pattern;

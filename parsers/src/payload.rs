@@ -66,6 +66,7 @@ pub static REGISTRY: &[&dyn PayloadParser] = &[
     &crate::firewall::juniper::JuniperSrx,
     &crate::firewall::filterlog::Filterlog,
     &crate::firewall::panos::PanOs,
+    &crate::firewall::panos_json::PanOsJson,
     // Before the kernel parser: LOG lines are kernel messages too.
     &crate::firewall::netfilter::Netfilter,
     &crate::firewall::sophos::Sophos,

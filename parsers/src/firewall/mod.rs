@@ -23,6 +23,7 @@ pub mod kv;
 pub mod mikrotik;
 pub mod netfilter;
 pub mod panos;
+pub mod panos_json;
 pub mod pfsense;
 pub mod sonicwall;
 pub mod sophos;

@@ -279,7 +279,7 @@ impl PayloadParser for PanOs {
 }
 
 /// Authentication events of the SYSTEM log: user, client address and result from the sentence.
-fn system_description<'a>(event_id: &str, description: Text<'a>, ev: &mut Event<'a>) {
+pub(super) fn system_description<'a>(event_id: &str, description: Text<'a>, ev: &mut Event<'a>) {
     let outcome = match event_id {
         "auth-success" | "globalprotectgateway-auth-succ" => Some(SUCCESS),
         "auth-fail" | "globalprotectgateway-auth-fail" => Some(FAILURE),
@@ -303,7 +303,8 @@ fn system_description<'a>(event_id: &str, description: Text<'a>, ev: &mut Event<
             Some(q) => q.split('\'').next().unwrap_or(""),
             None => rest.split(['.', ' ', ',']).next().unwrap_or(""),
         };
-        if !user.is_empty() {
+        // The update scheduler acts as `Auto update agent`: not an account.
+        if !user.is_empty() && !rest.starts_with("Auto update agent") {
             put(ev, Col::User, "user", Cow::Borrowed(user));
         }
     }
@@ -312,22 +313,25 @@ fn system_description<'a>(event_id: &str, description: Text<'a>, ev: &mut Event<
     {
         put(ev, Col::SrcIp, "from", Cow::Borrowed(src));
     }
-    if let Some(caps) = match_template("{head} server {server}, initiated by: {src}{*}", d) {
-        if let Some(server) = caps.get("server") {
-            let (addr, port) = super::split_addr_port(server);
-            put(ev, Col::DstIp, "server", Cow::Borrowed(addr));
-            if let Some(p) = port {
-                put(ev, Col::DstPort, "server_port", Cow::Borrowed(p));
-            }
+    if let Some(caps) = match_template("{head} server {server}, initiated by: {src}{*}", d)
+        && let Some(server) = caps.get("server")
+    {
+        let (addr, port) = super::split_addr_port(server);
+        put(ev, Col::DstIp, "server", Cow::Borrowed(addr));
+        if let Some(p) = port {
+            put(ev, Col::DstPort, "server_port", Cow::Borrowed(p));
         }
-        if let Some(src) = caps.get("src") {
-            put(
-                ev,
-                Col::SrcIp,
-                "initiated_by",
-                Cow::Borrowed(src.trim_end_matches(['.', ','])),
-            );
-        }
+    }
+    // `... completed successfully, initiated by 10.0.0.9` (with or without a colon).
+    if let Some(i) = d.find("initiated by") {
+        let src = d[i + 12..].trim_start_matches(':').trim_start();
+        let src = src.split([' ', ',']).next().unwrap_or("");
+        put(
+            ev,
+            Col::SrcIp,
+            "initiated_by",
+            Cow::Borrowed(src.trim_end_matches('.')),
+        );
     }
     if let Some(i) = d.find("From: ") {
         let ip = d[i + 6..]
@@ -337,10 +341,39 @@ fn system_description<'a>(event_id: &str, description: Text<'a>, ev: &mut Event<
             .trim_end_matches('.');
         put(ev, Col::SrcIp, "from", Cow::Borrowed(ip));
     }
-    if let Some(caps) = match_template("{head}server address '{server}'{*}", d)
-        && let Some(server) = caps.get("server")
+    // `server address '10.0.0.5'` or `Server Address 10.0.0.5,` (versions differ in both).
+    if let Some(i) = d
+        .find("server address ")
+        .or_else(|| d.find("Server Address "))
     {
+        let server = d[i + 15..].trim_start_matches('\'');
+        let server = server.split(['\'', ',', ' ']).next().unwrap_or("");
         put(ev, Col::DstIp, "server_address", Cow::Borrowed(server));
+    }
+    for template in [
+        // The management plane's own connections (update and licence servers, log collectors).
+        "Successfully connect to address: {dst} port: {dst_port}, {*}",
+        "DHCP RENEW: interface {iface}, ip {src} netmask {netmask} dhcp server: {dst}",
+        "User {user} logged in via {client} from {src} using {*}",
+        "User {user} logged out via {client} from {src} using {*}",
+        "{head} upgraded from version {from} to {to} by {user}",
+    ] {
+        let Some(caps) = match_template(template, d) else {
+            continue;
+        };
+        for (name, value) in caps.iter() {
+            let value = Cow::Borrowed(value.trim_end_matches('.'));
+            match name {
+                "dst" => put(ev, Col::DstIp, name, value),
+                "dst_port" => put(ev, Col::DstPort, name, value),
+                "src" => put(ev, Col::SrcIp, name, value),
+                "iface" => put(ev, Col::InIface, name, value),
+                "user" => put(ev, Col::User, name, value),
+                "client" => ev.field(name, value),
+                _ => {}
+            }
+        }
+        break;
     }
 }
 
@@ -399,5 +432,49 @@ mod tests {
         assert_eq!(ev.outcome, Some("failure"));
         let c = csv(r#"a,"b,""c""",d"#);
         assert_eq!(c, vec!["a", "b,\"c\"", "d"]);
+    }
+
+    #[test]
+    fn system_descriptions_of_management_events() {
+        let system = |description: &str| {
+            format!(
+                "1,2026/11/26 10:00:00,0128,SYSTEM,general,2562,2026/11/26 10:00:00,,general,,0,0,general,informational,\"{description}\",1,0x0"
+            )
+        };
+        let line = system("User admin logged in via Web from 203.0.113.9 using https");
+        let ev = parse(&line);
+        assert_eq!(ev.user.as_deref(), Some("admin"));
+        assert_eq!(ev.src_ip.as_deref(), Some("203.0.113.9"));
+        let line = system("Content package upgraded from version 8671-7826 to 8676-7858 by admin");
+        let ev = parse(&line);
+        assert_eq!(ev.user.as_deref(), Some("admin"));
+        let line = system("WildFire update job succeeded  for user Auto update agent");
+        let ev = parse(&line);
+        assert_eq!(ev.user, None);
+        let line = system(
+            "Connection to Update server: updates.paloaltonetworks.com completed successfully, initiated by 10.0.0.1",
+        );
+        let ev = parse(&line);
+        assert_eq!(ev.src_ip.as_deref(), Some("10.0.0.1"));
+        let line = system(
+            "Successfully connect to address: 198.51.100.7 port: 3978, conn id: triallr-198.51.100.7-2-def",
+        );
+        let ev = parse(&line);
+        assert_eq!(ev.dst_ip.as_deref(), Some("198.51.100.7"));
+        assert_eq!(ev.dst_port, Some(3978));
+        let line = system(
+            "DHCP RENEW: interface eth0, ip 10.0.0.2 netmask 255.255.255.0 dhcp server: 10.0.0.1",
+        );
+        let ev = parse(&line);
+        assert_eq!(ev.src_ip.as_deref(), Some("10.0.0.2"));
+        assert_eq!(ev.dst_ip.as_deref(), Some("10.0.0.1"));
+        assert_eq!(ev.in_iface.as_deref(), Some("eth0"));
+        let line = system(
+            "authenticated for user joe.   auth profile FFFF, vsys shared, server profile srv, server address 10.0.0.10, auth protocol PAP, From: 203.0.113.9.",
+        );
+        let ev = parse(&line);
+        assert_eq!(ev.user.as_deref(), Some("joe"));
+        assert_eq!(ev.dst_ip.as_deref(), Some("10.0.0.10"));
+        assert_eq!(ev.src_ip.as_deref(), Some("203.0.113.9"));
     }
 }
