@@ -335,9 +335,37 @@ fn has_tag_start(body: &str) -> bool {
     severity.first().is_some_and(u8::is_ascii_digit)
 }
 
+/// 717037 without its tag, as some relays forward it.
+const CERTIFICATE_MAP_FAILED: &str = "Tunnel group search using certificate maps failed";
+
 fn is_session_line(body: &str) -> bool {
     let b = body.trim_start();
-    b.starts_with("Group <") || b.starts_with("TunnelGroup <") || b.starts_with("Group = ")
+    b.starts_with("Group <")
+        || b.starts_with("TunnelGroup <")
+        || b.starts_with("Group = ")
+        || b.starts_with(CERTIFICATE_MAP_FAILED)
+}
+
+/// `... subject name: UID=u1,CN=Nguyen Van An,OU=..., issuer_name: ...`: the subject's common
+/// name is the user; subject, issuer and serial number go to `fields`.
+fn certificate_subject<'a>(text: &'a str, ev: &mut Event<'a>) {
+    let after = |label: &str| text.find(label).map(|i| &text[i + label.len()..]);
+    let subject = after("subject name: ").map(|s| s.split(", issuer").next().unwrap_or(s));
+    if let Some(subject) = subject {
+        ev.field("cert_subject", subject.trim_end_matches('.'));
+        let common_name = subject
+            .split(',')
+            .find_map(|part| part.trim().strip_prefix("CN="));
+        if let Some(cn) = common_name {
+            put(ev, Col::User, "cert_cn", Cow::Borrowed(cn));
+        }
+    }
+    if let Some(issuer) = after("issuer_name: ").or_else(|| after("issuer name: ")) {
+        ev.field("cert_issuer", issuer.trim_end_matches('.'));
+    }
+    if let Some(serial) = after("serial number: ") {
+        ev.field("cert_serial", serial.split(',').next().unwrap_or(serial));
+    }
 }
 
 impl PayloadParser for CiscoAsa {
@@ -361,6 +389,10 @@ impl PayloadParser for CiscoAsa {
             // A session line whose tag a relay removed.
             let text = body.trim();
             ev.message = Some(Cow::Borrowed(text));
+            if text.starts_with(CERTIFICATE_MAP_FAILED) {
+                certificate_subject(text, ev);
+                return Ok(());
+            }
             return match compiled
                 .sessions
                 .iter()
@@ -386,6 +418,11 @@ impl PayloadParser for CiscoAsa {
         let numeric: u32 = id.parse().map_err(|_| "message id is not a number")?;
         if (430001..=430005).contains(&numeric) {
             ftd_event(text, ev);
+            return Ok(());
+        }
+        // PKI messages about a peer's certificate: its subject names the person.
+        if (717001..=717099).contains(&numeric) {
+            certificate_subject(text, ev);
             return Ok(());
         }
         let text = text.trim_end();
@@ -702,5 +739,19 @@ mod tests {
         assert_eq!(ev.source_type, SourceType::CiscoAsa);
         assert_eq!(ev.user.as_deref(), Some("lan"));
         assert_eq!(ev.src_ip.as_deref(), Some("203.0.113.4"));
+        for text in [
+            "%ASA-4-717037: Tunnel group search using certificate maps failed for peer certificate: serial number: 0A1B, subject name: UID=u1,CN=Nguyen Van An,OU=So TTTT,C=VN, issuer_name: CN=CA,O=Gov,C=VN.",
+            "Tunnel group search using certificate maps failed for peer certificate: serial number: 0A1B, subject name: UID=u1,CN=Nguyen Van An,OU=So TTTT,C=VN, issuer_name: CN=CA,O=Gov,C=VN.",
+        ] {
+            let ev = parse(text);
+            assert_eq!(ev.source_type, SourceType::CiscoAsa, "{text}");
+            assert_eq!(ev.user.as_deref(), Some("Nguyen Van An"), "{text}");
+            assert_eq!(
+                ev.get_field("cert_issuer"),
+                Some("CN=CA,O=Gov,C=VN"),
+                "{text}"
+            );
+            assert_eq!(ev.get_field("cert_serial"), Some("0A1B"), "{text}");
+        }
     }
 }

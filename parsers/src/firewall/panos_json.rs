@@ -29,13 +29,14 @@ fn json_body(body: &str) -> Option<&str> {
 /// The column a PAN-OS JSON key fills; `None` = `fields`.
 fn column(key: &str) -> Option<Col> {
     Some(match key {
-        "SourceAddress" => Col::SrcIp,
+        "SourceAddress" | "SourceIP" => Col::SrcIp,
         "DestinationAddress" | "DNSResolverIP" => Col::DstIp,
         "SourcePort" => Col::SrcPort,
         "DestinationPort" => Col::DstPort,
         "Protocol" => Col::Protocol,
         "Action" => Col::Action,
-        "Rule" => Col::RuleName,
+        // HIPMATCH logs name the host-information profile that matched.
+        "Rule" | "HipMatchName" => Col::RuleName,
         "SourceUser" | "SourceUserName" => Col::User,
         "InboundInterface" => Col::InIface,
         "OutboundInterface" => Col::OutIface,
@@ -56,7 +57,7 @@ fn translated_column(key: &str) -> Option<Col> {
         "NATSourcePort" => Col::NatSrcPort,
         "NATDestinationPort" => Col::NatDstPort,
         // GlobalProtect: the client's public address is where it connected from.
-        "PublicIPv4" | "PublicIPv6" => Col::SrcIp,
+        "PublicIPv4" | "PublicIPv6" | "SourceIPv6" => Col::SrcIp,
         _ => return None,
     })
 }
@@ -176,12 +177,17 @@ mod tests {
         assert_eq!(ev.outcome, Some("success"));
         assert_eq!(ev.host.as_deref(), Some("PA-VM"));
         let ev = parse(
-            r#"{"LogType":"GLOBALPROTECT","EventIDValue":"gateway-logout","SourceUserName":"an@corp.vn","PublicIPv4":"113.161.20.5","PrivateIPv4":"10.8.0.2","EventStatus":"success"}"#,
+            r#"{"LogType":"GLOBALPROTECT","EventIDValue":"gateway-logout","SourceUserName":"an@corp.vn","PublicIPv4":"113.161.20.5","PublicIPv6":"","PrivateIPv4":"10.8.0.2","EventStatus":"success"}"#,
         );
         assert_eq!(ev.src_ip.as_deref(), Some("113.161.20.5"));
         assert_eq!(ev.nat_src_ip.as_deref(), Some("10.8.0.2"));
         assert_eq!(ev.user.as_deref(), Some("an@corp.vn"));
         assert_eq!(ev.outcome, Some("success"));
+        let ev = parse(
+            r#"{"LogType":"HIPMATCH","SourceUser":"an@corp.vn","SourceIP":"10.8.0.2","SourceIPv6":"","HipMatchName":"VPN Compliant","EndpointDeviceName":"PC-01"}"#,
+        );
+        assert_eq!(ev.src_ip.as_deref(), Some("10.8.0.2"));
+        assert_eq!(ev.rule_name.as_deref(), Some("VPN Compliant"));
     }
 
     #[test]
