@@ -32,7 +32,8 @@ fn column(name: &str) -> Option<Col> {
         "protocol-id" | "protocol-name" => Col::Protocol,
         "policy-name" => Col::RuleName,
         "username" => Col::User,
-        "packet-incoming-interface" => Col::InIface,
+        // `RT_SCREEN_*` in structured data name the interface the attack came in on.
+        "packet-incoming-interface" | "interface-name" => Col::InIface,
         "bytes-from-client" => Col::BytesOut,
         "bytes-from-server" => Col::BytesIn,
         "packets-from-client" | "packets-from-server" => Col::Packets,
@@ -63,7 +64,13 @@ impl PayloadParser for JuniperSrx {
             Some("mgd" | "rshd") => true,
             _ => {
                 let body = crate::payload::trim_start(body);
-                body.starts_with("RT_FLOW") || body.starts_with("RT_IDP")
+                body.starts_with("RT_FLOW")
+                    || body.starts_with("RT_IDP")
+                    || body.starts_with("RT_IDS")
+                    || body.starts_with("RT_SCREEN")
+                    // A management event whose `mgd[pid]:` tag a relay removed.
+                    || (body.starts_with("UI_")
+                        && body.split_once(": ").is_some_and(|(name, _)| is_event_name(name)))
             }
         }
     }
@@ -75,13 +82,26 @@ impl PayloadParser for JuniperSrx {
             // `RT_FLOW: RT_FLOW_SESSION_CLOSE: session closed ...`: the last `RT_` word names it.
             let mut name = None;
             let mut text = trimmed;
+            let facility = trimmed.split([' ', ':']).next();
             while text.starts_with("RT_") {
                 let (first, rest) = text.split_once([' ', ':']).unwrap_or((text, ""));
                 name = Some(first);
                 text = rest.trim_start_matches(':').trim_start();
+                // `RT_IDS - RT_SCREEN_ICMP [...]`: an RFC 5424 APP-NAME, nil PROCID and MSGID
+                // whose header a relay cut off.
+                if let Some(after_nil) = text.strip_prefix("- ") {
+                    text = after_nil.trim_start();
+                }
             }
             if ev.app.as_deref().is_some_and(|a| a.starts_with("RT_FLOW_")) {
                 ev.app = Some(Cow::Borrowed("RT_FLOW"));
+            }
+            // `RT_IDS - RT_SCREEN_ICMP`, `RT_FLOW: RT_FLOW_SESSION_CLOSE`: the first word is the
+            // facility that sent it.
+            if ev.app.is_none()
+                && let Some(f) = facility.filter(|f| Some(*f) != name)
+            {
+                ev.app = Some(Cow::Borrowed(f));
             }
             (name, text)
         } else {
@@ -99,7 +119,7 @@ impl PayloadParser for JuniperSrx {
             _ => None,
         });
         if let Some(name) = name {
-            if ev.app.is_none() {
+            if ev.app.is_none() && name.starts_with("RT_FLOW") {
                 ev.app = Some(Cow::Borrowed("RT_FLOW"));
             }
             ev.msgid.get_or_insert(Cow::Borrowed(name));
@@ -121,7 +141,12 @@ impl PayloadParser for JuniperSrx {
         let text = text.trim();
         if let Some(inner) = text.strip_prefix('[') {
             let inner = inner.trim_end().trim_end_matches(']');
-            let attrs = inner.split_once(' ').map_or("", |(_, a)| a);
+            // The block opens with its SD-ID (`junos@2636...`) unless a relay dropped it.
+            let attrs = match inner.split_once(' ') {
+                Some((id, attrs)) if !id.contains('=') => attrs,
+                _ if inner.contains('=') => inner,
+                _ => "",
+            };
             for (key, value) in pairs(attrs, b' ', Dialect::Quoted) {
                 match column(key) {
                     Some(col) => put(ev, col, key, value),
@@ -309,6 +334,8 @@ static MANAGEMENT: &[(&str, &str, Option<&str>)] = &[
     ("UI_LOGOUT_EVENT", "User '{user}' logout", None),
     ("UI_AUTH_EVENT", "Authenticated user '{user}' {tail}", Some(SUCCESS)),
     ("UI_CMDLINE_READ_LINE", "User '{user}' command '{command}'", None),
+    ("UI_JUNOSCRIPT_CMD", "User '{user}' used JUNOScript client to run command '{command}'", None),
+    ("UI_NETCONF_CMD", "User '{user}' used NETCONF client to run command '{command}'", None),
     ("UI_COMMIT", "User '{user}' requested '{command}' operation{*}", None),
     ("SSHD_LOGIN_FAILED", "Login failed for user '{user}' from host '{src}'", Some(FAILURE)),
     ("rshd", "{user}@{src} as {local_user}: cmd='{command}'", None),
@@ -370,6 +397,35 @@ mod tests {
         assert_eq!(create.user, None, "N/A is no account");
         assert_eq!(create.in_iface.as_deref(), Some("ge-0/0/1.0"));
         assert_eq!(create.get_field("application"), Some("DNS"));
+    }
+
+    #[test]
+    fn relayed_without_header_or_tag() {
+        let ev = parse(
+            r#"RT_IDS - RT_SCREEN_ICMP [attack-name="Address sweep!" source-address="192.168.1.2" destination-address="192.168.1.1" source-zone-name="untrust" interface-name="reth1.603" action="alarm-without-drop"]"#,
+        );
+        assert_eq!(ev.source_type, SourceType::JuniperSrx);
+        assert_eq!(ev.app.as_deref(), Some("RT_IDS"));
+        assert_eq!(ev.msgid.as_deref(), Some("RT_SCREEN_ICMP"));
+        assert_eq!(ev.src_ip.as_deref(), Some("192.168.1.2"));
+        assert_eq!(ev.dst_ip.as_deref(), Some("192.168.1.1"));
+        assert_eq!(ev.in_iface.as_deref(), Some("reth1.603"));
+        assert_eq!(ev.get_field("attack-name"), Some("Address sweep!"));
+        let ev = parse(
+            "UI_LOGIN_EVENT: User 'an' login, class 'j-super-user' [87110], ssh-connection '203.0.113.4 49551 198.51.100.3 22', client-mode 'cli'",
+        );
+        assert_eq!(ev.source_type, SourceType::JuniperSrx);
+        assert_eq!(ev.app, None);
+        assert_eq!(ev.user.as_deref(), Some("an"));
+        assert_eq!(
+            (ev.src_ip.as_deref(), ev.dst_port),
+            (Some("203.0.113.4"), Some(22))
+        );
+        let ev = parse(
+            "<13>Nov 28 10:00:00 srx01 mgd[31767]: UI_JUNOSCRIPT_CMD: User 'an' used JUNOScript client to run command 'get-configuration'",
+        );
+        assert_eq!(ev.user.as_deref(), Some("an"));
+        assert_eq!(ev.get_field("command"), Some("get-configuration"));
     }
 
     #[test]
