@@ -12,6 +12,7 @@ pub struct Sophos;
 
 static LOG_ID: StaticFinder = StaticFinder::new(b"log_id=");
 static LOG_TYPE: StaticFinder = StaticFinder::new(b"log_type=");
+static LOG_COMPONENT: StaticFinder = StaticFinder::new(b"log_component=");
 static SYS: StaticFinder = StaticFinder::new(b"sys=");
 static LOCALIP: StaticFinder = StaticFinder::new(b"localip=");
 static HTTPD: StaticFinder = StaticFinder::new(b" httpd: id=");
@@ -53,8 +54,9 @@ impl PayloadParser for Sophos {
     fn claims(&self, app: Option<&str>, body: &str) -> bool {
         match first_key(body) {
             // SFOS 19.5 and later start with `device_name=`.
+            // SFOS 21 leaves `log_id` out of some records; `log_component` is always there.
             "device" | "device_name" | "timestamp" | "date" => {
-                LOG_ID.key_in(body) && LOG_TYPE.key_in(body)
+                LOG_TYPE.key_in(body) && (LOG_ID.key_in(body) || LOG_COMPONENT.key_in(body))
             }
             "id" => SYS.key_in(body) || LOCALIP.key_in(body),
             // UTM behind its syslog header: the daemon's tag, then the pairs (`ulogd[1234]:
@@ -77,6 +79,15 @@ impl PayloadParser for Sophos {
         // holds a firewall verdict (`Allow`, `Deny`).
         if ev.outcome.is_none() {
             ev.outcome = ev.get_field("status").and_then(super::normalize_outcome);
+        }
+        // SFOS 21 firewall records carry their verdict only as the subtype (`Allowed`, `Denied`).
+        if ev.action.is_none()
+            && ev.get_field("log_type") == Some("Firewall")
+            && let Some(verdict) = ev
+                .get_field("log_subtype")
+                .and_then(super::normalize_action)
+        {
+            ev.action = Some(std::borrow::Cow::Borrowed(verdict));
         }
         // UTM names its logins' outcome only in the event name: `name="WebAdmin login failed"`,
         // `name="Authentication successful"`.
@@ -110,6 +121,14 @@ mod tests {
             (Some("203.0.113.9"), Some(3389))
         );
         assert_eq!(ev.protocol.as_deref(), Some("tcp"));
+        assert_eq!(ev.action.as_deref(), Some("deny"));
+        // SFOS 21: no `log_id`, the verdict only in the subtype.
+        let ev = parse(
+            r#"<134>device_name="SFW" timestamp="2026-11-28T10:00:00+0700" device_model="XGS2300" device_serial_id="X1" log_type="Firewall" log_component="Firewall Rule" log_subtype="Allowed" severity="Information" fw_rule_id="3" fw_rule_name="ALLOW DNS" src_ip="10.0.0.10" dst_ip="10.0.0.20" protocol="UDP" src_port=51401 dst_port=53"#,
+        );
+        assert_eq!(ev.source_type, SourceType::Sophos);
+        assert_eq!(ev.action.as_deref(), Some("allow"));
+        assert_eq!(ev.rule_name.as_deref(), Some("ALLOW DNS"));
     }
 
     #[test]
