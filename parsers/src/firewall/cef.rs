@@ -248,12 +248,18 @@ enum Vendor {
     Other,
 }
 
+/// `"value"`, or `\"value\"` as some relays re-escape SonicWall's quotes: the value.
 fn unquote(v: Text<'_>) -> Text<'_> {
+    let wrapper = [r#"\""#, "\""]
+        .into_iter()
+        .find(|q| v.len() >= 2 * q.len() && v.starts_with(q) && v.ends_with(q))
+        .map_or(0, str::len);
+    if wrapper == 0 {
+        return v;
+    }
     match v {
-        Cow::Borrowed(s) if s.len() >= 2 && s.starts_with('"') && s.ends_with('"') => {
-            Cow::Borrowed(&s[1..s.len() - 1])
-        }
-        other => other,
+        Cow::Borrowed(s) => Cow::Borrowed(&s[wrapper..s.len() - wrapper]),
+        Cow::Owned(s) => Cow::Owned(s[wrapper..s.len() - wrapper].to_owned()),
     }
 }
 
@@ -268,6 +274,7 @@ fn extensions<'a>(ext: &'a str, vendor: Vendor, ev: &mut Event<'a>) {
             let col = match key {
                 "cs1" => Some(Col::RuleName),
                 "susr" => Some(Col::User),
+                "fw_action" => Some(Col::Action),
                 "snpt" => Some(Col::NatSrcPort),
                 "dnpt" => Some(Col::NatDstPort),
                 "cs1Label" if super::ip_text(&value).is_some() => Some(Col::NatSrcIp),
@@ -553,6 +560,24 @@ mod tests {
         let ev = parse("<14>Nov 26 10:00:00 siem01 relay: forwarding CEF: 0 events today");
         assert_eq!(ev.source_type, SourceType::Syslog);
         assert_eq!(ev.app.as_deref(), Some("relay"));
+    }
+
+    #[test]
+    fn sonicwall_quoted_and_re_escaped_values() {
+        for quote in ["\"", "\\\""] {
+            let line = format!(
+                "CEF:0|SonicWall|NSa 4500|7.0.1|537|Connection Closed|4|src=10.0.30.40 spt=12345 dst=192.0.2.1 dpt=53 proto=udp/dns susr={quote}an.nv{quote} cs1={quote}Default Access Rule{quote} fw_action={quote}drop{quote} msg={quote}Filename: a.txt{quote}"
+            );
+            let ev = parse(&line);
+            assert_eq!(ev.user.as_deref(), Some("an.nv"), "{line}");
+            assert_eq!(
+                ev.rule_name.as_deref(),
+                Some("Default Access Rule"),
+                "{line}"
+            );
+            assert_eq!(ev.action.as_deref(), Some("drop"), "{line}");
+            assert_eq!(ev.protocol.as_deref(), Some("udp"), "{line}");
+        }
     }
 
     #[test]
