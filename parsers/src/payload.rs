@@ -294,6 +294,42 @@ pub(crate) fn trim_start(s: &str) -> &str {
     }
 }
 
+/// Where the `@` of a user principal name (`name@corp.example`) is: one `@`, a name before it
+/// and a dotted domain after it, no blanks.
+#[inline]
+pub(crate) fn principal(v: &str) -> Option<usize> {
+    // Names are short: a plain scan beats a searcher's setup, and most have no `@` at all.
+    let at = v.bytes().position(|c| c == b'@')?;
+    let (name, domain) = (&v[..at], &v[at + 1..]);
+    let valid = !name.is_empty()
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !domain.contains('@')
+        && !v.contains(' ');
+    valid.then_some(at)
+}
+
+/// Sets `user` from a login name as a Linux service logged it: `jdoe@corp.example` (SSSD,
+/// winbind) is the account `jdoe` of domain `corp.example`, the whole name kept in `fields`, as
+/// the firewall readings store the same person.
+#[inline]
+pub(crate) fn set_user<'a>(ev: &mut Event<'a>, name: &'a str) {
+    match principal(name) {
+        Some(at) => set_principal(ev, name, at),
+        None => ev.user = Some(Cow::Borrowed(name)),
+    }
+}
+
+/// The rare case of [`set_user`], kept out of the hot path of every login line.
+#[cold]
+#[inline(never)]
+fn set_principal<'a>(ev: &mut Event<'a>, name: &'a str, at: usize) {
+    ev.user = Some(Cow::Borrowed(&name[..at]));
+    ev.field("user_domain", &name[at + 1..]);
+    ev.field("user_principal", name);
+}
+
 /// Applies template captures to an event: well-known names go to their columns (`user`, `src`,
 /// `src_port`, `dst`, `dst_port`), every other name to `fields`. `src`/`dst` that are not addresses
 /// become `src_host`/`dst_host`.
@@ -303,7 +339,7 @@ pub fn apply<'a>(caps: &Captures<'a>, ev: &mut Event<'a>) {
             continue;
         }
         match name {
-            "user" => ev.user = Some(Cow::Borrowed(value)),
+            "user" => set_user(ev, value),
             "src" | "dst" => {
                 let is_src = name == "src";
                 match canonical_ip(value) {

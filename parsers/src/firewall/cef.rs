@@ -378,8 +378,8 @@ fn leef_column(key: &str) -> Option<Col> {
         "dstPort" | "dstPreNATPort" => Col::DstPort,
         "srcPostNAT" => Col::NatSrcIp,
         "dstPostNAT" => Col::NatDstIp,
-        "srcPostNATPort" => Col::NatSrcPort,
-        "dstPostNATPort" => Col::NatDstPort,
+        "srcPostNATPort" | "srcPostNATPORT" => Col::NatSrcPort,
+        "dstPostNATPort" | "dstPostNATPORT" => Col::NatDstPort,
         "proto" => Col::Protocol,
         "action" | "disp" => Col::Action,
         "policy" | "rule" | "policyName" | "RuleName" => Col::RuleName,
@@ -388,7 +388,7 @@ fn leef_column(key: &str) -> Option<Col> {
         "srcBytes" | "sent_bytes" => Col::BytesOut,
         "dstBytes" | "rcvd_bytes" => Col::BytesIn,
         "srcPackets" | "dstPackets" => Col::Packets,
-        "usrName" | "user" | "accountName" => Col::User,
+        "usrName" | "user" | "accountName" | "src_user" => Col::User,
         "msg" => Col::Message,
         "identHostName" => Col::Host,
         _ => return None,
@@ -419,6 +419,7 @@ impl PayloadParser for Leef {
         }
         ev.message = None;
         let mut sep = "\t";
+        let mut space_separated = false;
         if v2 {
             // LEEF 2.0: one more header field names the delimiter (`^`, `x09`, `\t`, `|`).
             if let Some(i) = attrs.find('|') {
@@ -446,6 +447,9 @@ impl PayloadParser for Leef {
                     .is_some_and(|(_, after)| !super::first_key(after).is_empty())
             }) {
                 sep = found;
+            } else {
+                // Relays that turn the tabs into spaces: a value runs to the next ` key=`.
+                space_separated = !super::first_key(attrs).is_empty();
             }
         }
         let watchguard = head
@@ -463,24 +467,39 @@ impl PayloadParser for Leef {
         {
             ev.field(name, value);
         }
-        for part in attrs.split(sep) {
-            let Some((key, value)) = part.split_once('=') else {
-                continue;
-            };
-            let key = key.trim();
-            if key.is_empty() {
-                continue;
-            }
-            let value = Cow::Borrowed(value);
+        let attribute = |key: &'a str, value: Text<'a>, ev: &mut Event<'a>| {
             if watchguard
                 && key == "msg"
                 && let Cow::Borrowed(text) = value
             {
                 super::watchguard::read_message(text, ev);
             }
+            // A WatchGuard proxy names the content rule that matched in `rule_name`; it is the
+            // rule of the record, and the firewall `policy` it ran under stays in `fields`.
+            if watchguard && key == "rule_name" {
+                if let Some(policy) = ev.rule_name.replace(value) {
+                    ev.field("policy", policy);
+                }
+                return;
+            }
             match leef_column(key) {
                 Some(col) => put(ev, col, key, value),
                 None => ev.field(key, value),
+            }
+        };
+        if space_separated {
+            for (key, value) in pairs(attrs, b' ', Dialect::Cef) {
+                attribute(key, value, ev);
+            }
+            return Ok(());
+        }
+        for part in attrs.split(sep) {
+            let Some((key, value)) = part.split_once('=') else {
+                continue;
+            };
+            let key = key.trim();
+            if !key.is_empty() {
+                attribute(key, Cow::Borrowed(value), ev);
             }
         }
         Ok(())
@@ -601,6 +620,40 @@ mod tests {
         let ev =
             parse("LEEF:2.0|Lancope|StealthWatch|1.0|41|^|src=10.0.1.8^dst=10.0.0.5^usrName=an");
         assert_eq!(ev.dst_ip.as_deref(), Some("10.0.0.5"));
+        assert_eq!(ev.user.as_deref(), Some("an"));
+    }
+
+    #[test]
+    fn watchguard_leef_with_spaces_and_a_proxy_rule() {
+        let ev = parse(
+            "LEEF:1.0|WatchGuard|XTM|12.8.2|1AFF0021|serial=0001 policy=HTTPS-LAN-00 disp=Deny in_if=LAN out_if=WAN2 src=10.1.1.5 srcPort=54803 dst=203.0.113.80 dstPort=443 proto=tcp proxy_act=HTTP-Client rule_name=Block games dstname=www.example.com arg=/ msg=ProxyDeny: HTTP Request categories",
+        );
+        assert_eq!(ev.source_type, SourceType::Leef);
+        assert_eq!(
+            (ev.src_ip.as_deref(), ev.dst_port),
+            (Some("10.1.1.5"), Some(443))
+        );
+        assert_eq!(ev.action.as_deref(), Some("deny"));
+        assert_eq!(ev.rule_name.as_deref(), Some("Block games"));
+        assert_eq!(ev.get_field("policy"), Some("HTTPS-LAN-00"));
+        assert_eq!(
+            ev.message.as_deref(),
+            Some("ProxyDeny: HTTP Request categories")
+        );
+        let ev = parse(
+            "1.0|WatchGuard|XTM|12.10.3|3E000002|host_name=fb1#011serial=0001#011msg=SSL VPN user an@corp.vn@radius from 203.0.113.4 logged in assigned virtual IP is 10.8.0.2",
+        );
+        assert_eq!(ev.user.as_deref(), Some("an"));
+        assert_eq!(ev.get_field("user_domain"), Some("corp.vn"));
+        assert_eq!(ev.get_field("user_principal"), Some("an@corp.vn"));
+        assert_eq!(ev.get_field("auth_server"), Some("radius"));
+        assert_eq!(ev.src_ip.as_deref(), Some("203.0.113.4"));
+        assert_eq!(ev.outcome, Some("success"));
+        let ev = parse(
+            "LEEF:1.0|WatchGuard|XTM|12.8.2|30000151|serial=0001\tpolicy=DNS\tdisp=Allow\tsrc=10.1.1.5\tsrcPostNAT=203.0.113.1\tsrcPostNATPORT=58586\tsrc_user=an@corp.vn",
+        );
+        assert_eq!(ev.nat_src_ip.as_deref(), Some("203.0.113.1"));
+        assert_eq!(ev.get_field("nat_src_port"), Some("58586"));
         assert_eq!(ev.user.as_deref(), Some("an"));
     }
 

@@ -215,11 +215,39 @@ pub fn put<'a>(ev: &mut Event<'a>, col: Col, key: impl Into<Text<'a>>, value: Te
                     Some((domain, name))
                         if !domain.is_empty() && !name.is_empty() && !domain.contains(' ') =>
                     {
-                        let (domain, name) = (domain.to_owned(), name.to_owned());
+                        let (domain, full) = (domain.to_owned(), name.to_owned());
                         ev.field("user_domain", domain);
+                        // `EXAMPLE\\john@example.org`: the account is the UPN's name.
+                        let name = match crate::payload::principal(&full) {
+                            Some(at) => {
+                                let name = full[..at].to_owned();
+                                ev.field("user_principal", full);
+                                name
+                            }
+                            None => full,
+                        };
                         ev.user = Some(Cow::Owned(name));
                     }
-                    _ => ev.user = Some(value),
+                    // `name@corp.example` (a UPN, as VPN portals and Azure AD write it) is split
+                    // the same way, so one person's VPN, firewall and directory logins count as
+                    // one user; the whole name stays in `fields.user_principal`.
+                    _ => match crate::payload::principal(&value) {
+                        Some(at) => {
+                            let (name, domain) = match &value {
+                                Cow::Borrowed(v) => {
+                                    (Cow::Borrowed(&v[..at]), Cow::Borrowed(&v[at + 1..]))
+                                }
+                                Cow::Owned(v) => (
+                                    Cow::Owned(v[..at].to_owned()),
+                                    Cow::Owned(v[at + 1..].to_owned()),
+                                ),
+                            };
+                            ev.field("user_domain", domain);
+                            ev.field("user_principal", value);
+                            ev.user = Some(name);
+                        }
+                        None => ev.user = Some(value),
+                    },
                 }
             } else if ev.user.as_deref() != Some(v) {
                 // A second account (`srcuser` and `dstuser`, `suser` and `duser`) is kept too.

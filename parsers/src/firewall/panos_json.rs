@@ -181,7 +181,8 @@ mod tests {
         );
         assert_eq!(ev.src_ip.as_deref(), Some("113.161.20.5"));
         assert_eq!(ev.nat_src_ip.as_deref(), Some("10.8.0.2"));
-        assert_eq!(ev.user.as_deref(), Some("an@corp.vn"));
+        assert_eq!(ev.user.as_deref(), Some("an"));
+        assert_eq!(ev.get_field("user_principal"), Some("an@corp.vn"));
         assert_eq!(ev.outcome, Some("success"));
         let ev = parse(
             r#"{"LogType":"HIPMATCH","SourceUser":"an@corp.vn","SourceIP":"10.8.0.2","SourceIPv6":"","HipMatchName":"VPN Compliant","EndpointDeviceName":"PC-01"}"#,

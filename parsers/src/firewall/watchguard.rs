@@ -29,6 +29,7 @@ static MESSAGES: &[(&str, &str, Option<&str>)] = &[
     ("", "{service} user {user} from {src} logged out{*}", None),
     ("", "{service} User {user} from {src} log in attempt was rejected{*}", Some(FAILURE)),
     ("", "{service} User {user} from {src} logged in{*}", Some(SUCCESS)),
+    ("", "{service} user {user} from {src} logged in{*}", Some(SUCCESS)),
     ("", "DHCPACK on {src} to {*}", None),
     ("", "DHCPREQUEST for {src} from {*}", None),
 ];
@@ -46,7 +47,9 @@ pub(crate) fn read_message<'a>(msg: &'a str, ev: &mut Event<'a>) -> bool {
         && !account.is_empty()
         && !server.contains('.')
     {
-        ev.user = Some(Cow::Borrowed(account));
+        // The account may itself be `name@domain`: stored as any other account is.
+        ev.user = None;
+        put(ev, Col::User, "user", Cow::Borrowed(account));
         ev.field("auth_server", server);
     }
     true

@@ -108,6 +108,35 @@ mod tests {
     }
 
     #[test]
+    fn a_directory_login_name_is_split_like_a_firewall_user() {
+        use crate::firewall::test_support::parse;
+        for line in [
+            "Nov 28 10:00:00 web01 sshd[123]: Accepted password for an.nv@sotttt.gov.vn from 10.1.1.5 port 4444 ssh2",
+            "Nov 28 10:00:00 web01 sudo: an.nv@sotttt.gov.vn : TTY=pts/0 ; PWD=/home ; USER=root ; COMMAND=/bin/ls",
+        ] {
+            let ev = parse(line);
+            assert_eq!(ev.user.as_deref(), Some("an.nv"), "{line}");
+            assert_eq!(ev.get_field("user_domain"), Some("sotttt.gov.vn"), "{line}");
+            assert_eq!(
+                ev.get_field("user_principal"),
+                Some("an.nv@sotttt.gov.vn"),
+                "{line}"
+            );
+        }
+        // Not a principal: no dotted domain, or blanks.
+        let ev = parse(
+            "Nov 28 10:00:00 web01 sshd[123]: Invalid user admin@123 from 203.0.113.9 port 4444",
+        );
+        assert_eq!(ev.user.as_deref(), Some("admin@123"));
+        // The ASA's `DOMAIN\\name@upn`: the account is the UPN's name.
+        let ev = parse(
+            "%ASA-6-302013: Built inbound TCP connection 7 for outside:203.0.113.2/62197 (203.0.113.2/62197)(CORP\\an@corp.vn) to dmz:10.1.1.1/88 (10.1.1.1/88)",
+        );
+        assert_eq!(ev.user.as_deref(), Some("an"));
+        assert_eq!(ev.get_field("user_domain"), Some("CORP"));
+    }
+
+    #[test]
     fn a_repeated_message_is_read_and_counted() {
         let ev = crate::firewall::test_support::parse(
             "Nov 28 10:00:00 web01 sshd[123]: message repeated 3 times: [ Failed password for root from 203.0.113.9 port 4444 ssh2]",

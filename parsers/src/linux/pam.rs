@@ -128,7 +128,7 @@ pub(crate) fn parse_text<'a>(text: &'a str, ev: &mut Event<'a>) {
         if let Some(Cow::Borrowed(user)) = &ev.user {
             let user: &'a str = user;
             if let Some((name, uid)) = split_literal(user, "(uid=") {
-                ev.user = Some(Cow::Borrowed(name));
+                crate::payload::set_user(ev, name);
                 ev.field("uid", uid.trim_end_matches(')'));
             }
         }
@@ -156,7 +156,7 @@ fn auth_pairs<'a>(pairs: &'a str, ev: &mut Event<'a>) {
             continue;
         }
         match k {
-            "user" => ev.user = Some(Cow::Borrowed(v)),
+            "user" => crate::payload::set_user(ev, v),
             "rhost" => match canonical_ip(v) {
                 Some(ip) => ev.src_ip = Some(ip),
                 None => ev.field("src_host", v),

@@ -1,8 +1,6 @@
 //! su: `(to root) alice on pts/0`, `FAILED SU (to root) alice on pts/0`, `Successful su for root by
 //! alice`, and the old `+ pts/0 alice:root` / `- pts/0 alice-root` forms.
 
-use std::borrow::Cow;
-
 use crate::event::{Event, FAILURE, SUCCESS, SourceType};
 use std::sync::LazyLock;
 
@@ -64,7 +62,7 @@ impl PayloadParser for Su {
                 pair.split_once('-').or_else(|| pair.split_once(':'))
             };
             if let Some((user, target)) = split {
-                ev.user = Some(Cow::Borrowed(user));
+                crate::payload::set_user(ev, user);
                 ev.field("target_user", target);
                 ev.field("tty", tty);
                 ev.field("event", "su");

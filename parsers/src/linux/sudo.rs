@@ -1,8 +1,6 @@
 //! sudo: `alice : TTY=pts/0 ; PWD=/home/alice ; USER=root ; COMMAND=/bin/ls`, with the failures
 //! sudo puts before the pairs (`user NOT in sudoers`, `3 incorrect password attempts`).
 
-use std::borrow::Cow;
-
 use crate::event::{Event, FAILURE, SUCCESS, SourceType};
 use crate::firewall::StaticFinder;
 use crate::pattern::split_literal;
@@ -42,7 +40,7 @@ impl PayloadParser for Sudo {
         if user.contains(' ') {
             return Ok(());
         }
-        ev.user = Some(Cow::Borrowed(user));
+        crate::payload::set_user(ev, user);
         let mut failure: Option<&'a str> = None;
         let mut parts = Some(rest);
         while let Some(list) = parts {

@@ -182,13 +182,6 @@ fn known_difference(case: &Case, field: &str, expected: &str, ours: &str) -> Opt
         ("wazuh", "app_base") if input.contains("[pid ") => Some(
             "vsftpd's own log file format names no program; Wazuh knows it from the file it reads",
         ),
-        ("sekoia-openssh", "user")
-            if ours.starts_with(expected) && ours[expected.len()..].starts_with('@') =>
-        {
-            Some(
-                "the login name is `user@realm` (SSSD/AD); Sekoia drops the realm, we keep the name as logged",
-            )
-        }
         _ => network::known_difference(case, field, expected, ours),
     }
 }

@@ -318,11 +318,11 @@ pub(super) fn known_difference(
     }
     if corpus.starts_with("sekoia")
         && field == "user"
-        && ours.starts_with(expected)
-        && ours[expected.len()..].starts_with('@')
+        && expected.starts_with(ours)
+        && expected[ours.len()..].starts_with('@')
     {
         return Some(
-            "the account is `user@domain`; Sekoia drops the domain, we keep the name as logged",
+            "`user@domain` is split as `DOMAIN\\user` is (account in `user`, domain in `fields.user_domain`, the whole name in `fields.user_principal`); Sekoia splits it for WatchGuard and PAN-OS JSON, not for this format",
         );
     }
     if field == "user"
