@@ -69,7 +69,8 @@ fn column(key: &str) -> Option<Col> {
         "sentbyte" | "obytes" => Col::BytesOut,
         "rcvdbyte" | "ibytes" => Col::BytesIn,
         "sentpkt" | "rcvdpkt" => Col::Packets,
-        "user" | "srcuser" | "unauthuser" => Col::User,
+        // `xauthuser`: who logged in over an IPsec tunnel (its `user` is the peer's address).
+        "user" | "srcuser" | "unauthuser" | "xauthuser" => Col::User,
         "msg" => Col::Message,
         "devname" => Col::Host,
         "status" => Col::Outcome,
@@ -289,5 +290,14 @@ mod tests {
         assert_eq!(ev.user.as_deref(), Some("admin"));
         assert_eq!(ev.outcome, Some("success"));
         assert_eq!(ev.action, None);
+    }
+
+    #[test]
+    fn ipsec_xauth_user_not_the_peer_address() {
+        let line = r#"eventtime=1741264747 logid="0101037142" type="event" subtype="vpn" level="notice" vd="root" logdesc="IPsec connection status changed" action="tunnel-up" remip=198.51.100.24 locip=192.0.2.45 remport=4500 locport=4500 user="198.51.100.24" group="N/A" xauthuser="an.nv" xauthgroup="remote_users" tunnelip=10.8.0.7"#;
+        let ev = parse(line);
+        assert_eq!(ev.user.as_deref(), Some("an.nv"));
+        assert_eq!(ev.get_field("user"), Some("198.51.100.24"));
+        assert_eq!(ev.src_ip.as_deref(), Some("198.51.100.24"));
     }
 }

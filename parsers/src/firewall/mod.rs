@@ -192,7 +192,12 @@ pub fn put<'a>(ev: &mut Event<'a>, col: Col, key: impl Into<Text<'a>>, value: Te
         }
         Col::User => {
             // `*****`: the ASA hides the name a failed login typed (it may be a password).
-            if v.bytes().all(|c| c == b'*') {
+            // An address (FortiGate's IPsec `user` is the peer's) is not an account either.
+            let address_like =
+                v.as_bytes().first().is_some_and(u8::is_ascii_digit) || v.contains(':');
+            if v.bytes().all(|c| c == b'*')
+                || (address_like && v.parse::<std::net::IpAddr>().is_ok())
+            {
                 ev.field(key, value);
                 return;
             }
