@@ -55,6 +55,7 @@ static SENTENCES: &[(&str, &str, Option<&str>)] = &[
     ("AAA-USER_RESET", "User {target_user} failed attempts reset by {actor} on {line} ({src})", None),
     ("AAA-USERNAME_CONFIGURATION", "user with username: {user} configured", None),
     ("DMI-AUTH_PASSED", "{where}: dmiauthd: User '{user}' authenticated successfully from {src}:{src_port} {tail}", Some(SUCCESS)),
+    ("DMI-AUTHENTICATION_FAILED", "{where}: dmiauthd: Authentication failure from {src}:{src_port} for {service}.", Some(FAILURE)),
     ("NDBMAN-MODEL_RPC_I", "{where}: ndbmand: RPC '{rpc}' invoked from {src}:{src_port} via {via} user {user} session {session}", None),
     ("ARP-STCKYARPOVR", "Attempt to overwrite Sticky ARP entry: {src}, hw: {mac} by hw: {new_mac}", None),
 ];
@@ -289,6 +290,15 @@ mod tests {
         let ev = parse("%SYS-5-CONFIG_I: Configured from console by admin on vty0 (10.0.0.9)");
         assert_eq!(ev.user.as_deref(), Some("admin"));
         assert_eq!(ev.src_ip.as_deref(), Some("10.0.0.9"));
+        let ev = parse(
+            "Oct 19 18:29:00.044: %DMI-5-AUTHENTICATION_FAILED: Switch 1 R0/0: dmiauthd: Authentication failure from 203.0.113.9:51679 for netconf over ssh.",
+        );
+        assert_eq!(ev.outcome, Some(FAILURE));
+        assert_eq!(
+            (ev.src_ip.as_deref(), ev.src_port),
+            (Some("203.0.113.9"), Some(51679))
+        );
+        assert_eq!(ev.get_field("service"), Some("netconf over ssh"));
     }
 
     #[test]
