@@ -4,9 +4,11 @@
 //! part: no PRI, no hostname, a year or an ISO 8601 timestamp, fractional seconds and a zone name
 //! (Cisco `*Mar  1 18:46:11.123 UTC:`), a Cisco sequence number in front, `host/relay` hostnames,
 //! tags without a colon. The rules here, in order:
-//! 1. optional Cisco-style `NNN:` sequence numbers, then an optional `*` or `.` clock-sync marker;
-//! 2. a timestamp: ISO 8601, or `Mmm dd [yyyy] hh:mm:ss[.fff] [ZONE][:]`; without one, nothing else
-//!    of the header is guessed except a leading tag, and the event time is the receive time;
+//! 1. optional Cisco-style `NNN:` sequence numbers and origin hostname (`NNN: router1:`, or
+//!    `router1:` alone when a timestamp follows it), then an optional `*` or `.` clock-sync marker;
+//! 2. a timestamp: ISO 8601, or `Mmm dd [yyyy] hh:mm:ss[.fff] [ZONE][:]` (ZONE `UTC`, an offset,
+//!    or an unambiguous abbreviation such as `ICT` or `CET`); without one, nothing else of the
+//!    header is guessed except a leading tag, and the event time is the receive time;
 //! 3. a hostname, unless the next token is already a tag (ends in `:` or has `[pid]`);
 //! 4. a tag `app[pid]:` / `app:` / `app[pid]`; without one the rest is all message.
 
@@ -59,7 +61,7 @@ pub fn parse<'a>(s: &'a str, had_pri: bool, ctx: &ParseContext, ev: &mut Event<'
         rest = after;
     }
 
-    match timestamp(rest, ctx) {
+    match timestamp(rest, ctx).or_else(|| origin_hostname(rest, ctx, ev)) {
         Some((ts, after)) => {
             ev.ts = Some(ts);
             rest = after.trim_start_matches(' ');
@@ -98,6 +100,38 @@ pub fn parse<'a>(s: &'a str, had_pri: bool, ctx: &ParseContext, ev: &mut Event<'
     if !rest.is_empty() {
         ev.message = Some(Cow::Borrowed(rest));
     }
+}
+
+/// `router1: Mar 6 2023 08:04:45.866 CET: ...`: IOS's origin hostname ahead of its timestamp,
+/// without a sequence number in front. Asked only when the record does not start with a
+/// timestamp; returns that timestamp (and what follows it) when the hostname is there.
+fn origin_hostname<'a>(
+    s: &'a str,
+    ctx: &ParseContext,
+    ev: &mut Event<'a>,
+) -> Option<(i64, &'a str)> {
+    if ev.host.is_some() {
+        return None;
+    }
+    let (tok, after) = token(s);
+    let host = tok.strip_suffix(':').filter(|h| {
+        !h.is_empty()
+            && h.bytes()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.'))
+    })?;
+    let after = after.trim_start_matches(' ');
+    let stamped = after.trim_start_matches(['*', '.']);
+    let found = timestamp(stamped, ctx)?;
+    ev.host = Some(Cow::Borrowed(host));
+    if stamped.len() < after.len() {
+        let unsynced = if after.starts_with('*') {
+            "true"
+        } else {
+            "false"
+        };
+        ev.field("clock_unsynced", unsynced);
+    }
+    Some(found)
 }
 
 /// Whether one of the `[...]` blocks leading `s` holds a `=`, as a structured-data element with
@@ -330,8 +364,15 @@ fn zone_name(s: &str, default: Zone) -> (&str, Zone) {
     let Some(after_space) = s.strip_prefix(' ') else {
         return (s, default);
     };
-    // Most records have a hostname here: reject by the first byte before anything else.
-    if !after_space.starts_with(['U', 'u', 'G', 'g', 'Z', 'z', 'I', 'i', '+', '-']) {
+    // Most records have a hostname here: reject by the first byte before anything else, or
+    // for an abbreviation (`CET:`), by three capitals and its end.
+    let b = after_space.as_bytes();
+    let abbreviation = b.len() > 3
+        && b[..3].iter().all(u8::is_ascii_uppercase)
+        && (matches!(b[3], b':' | b' ')
+            || (b[3].is_ascii_uppercase() && matches!(b.get(4), Some(b':' | b' '))));
+    if !abbreviation && !after_space.starts_with(['U', 'u', 'G', 'g', 'Z', 'z', 'I', 'i', '+', '-'])
+    {
         return (s, default);
     }
     let (tok, _) = token(after_space);
@@ -345,13 +386,36 @@ fn zone_name(s: &str, default: Zone) -> (&str, Zone) {
     } else if word.starts_with(['+', '-']) {
         crate::time::parse_offset(word).map(Zone::Fixed)
     } else {
-        None
+        abbreviated_offset(word)
+            .and_then(|hours| chrono::FixedOffset::east_opt(hours * 3600).map(Zone::Fixed))
     };
     // The `:` that may follow the zone is left for the caller to strip.
     match zone {
         Some(z) => (&s[1 + word.len()..], z),
         None => (s, default),
     }
+}
+
+/// UTC offsets, in hours, of the zone abbreviations network devices print after their clock
+/// (`clock timezone CET 1`). Ambiguous ones (`CST`: China or US Central, `IST`) are not read.
+fn abbreviated_offset(word: &str) -> Option<i32> {
+    Some(match word {
+        "WET" => 0,
+        "CET" | "WEST" | "BST" => 1,
+        "CEST" | "EET" => 2,
+        "EEST" | "MSK" => 3,
+        "SGT" | "HKT" | "AWST" | "PHT" => 8,
+        "JST" | "KST" => 9,
+        "AEST" => 10,
+        "AEDT" => 11,
+        "EST" => -5,
+        "EDT" => -4,
+        "MST" => -7,
+        "MDT" => -6,
+        "PST" => -8,
+        "PDT" => -7,
+        _ => return None,
+    })
 }
 
 /// Takes a hostname token unless the token is already the tag. A lone last word is the program
@@ -515,6 +579,34 @@ mod tests {
         assert_eq!(ev.host, None);
         assert_eq!(ev.app.as_deref(), Some("sshd"));
         assert_eq!(ev.message.as_deref(), Some("hello"));
+    }
+
+    #[test]
+    fn cisco_origin_hostname_without_sequence_and_zone_abbreviations() {
+        let ev = parse_at(
+            "<189>sw-core-01: Mar 6 2025 08:04:45.866 CET: %LINEPROTO-5-UPDOWN: Line protocol on Interface Gi1/0/13, changed state to down",
+            "2025-03-07T00:00:00Z",
+        );
+        assert_eq!(ev.host.as_deref(), Some("sw-core-01"));
+        assert_eq!(ev.ts, Some(at("2025-03-06T07:04:45.866Z")));
+        assert_eq!(ev.app.as_deref(), Some("%LINEPROTO-5-UPDOWN"));
+        let ev = parse_at(
+            "<189>52: sw1: *Mar  6 08:04:45.866 CEST: %SYS-5-CONFIG_I: x",
+            "2025-03-07T00:00:00Z",
+        );
+        assert_eq!(ev.host.as_deref(), Some("sw1"));
+        assert_eq!(ev.ts, Some(at("2025-03-06T06:04:45.866Z")));
+        // An upper-case hostname is not a zone.
+        let ev = parse_at(
+            "<13>Mar  6 08:04:45 HOST app: hello",
+            "2025-03-07T00:00:00Z",
+        );
+        assert_eq!(ev.host.as_deref(), Some("HOST"));
+        assert_eq!(ev.ts, Some(at("2025-03-06T08:04:45Z")));
+        // A tag followed by text that is no timestamp stays a tag.
+        let ev = parse_at("<13>app: Mar 6 is when it broke", "2025-03-07T00:00:00Z");
+        assert_eq!(ev.host, None);
+        assert_eq!(ev.app.as_deref(), Some("app"));
     }
 
     #[test]
