@@ -45,6 +45,9 @@ pub(crate) const SENTENCES: &[Sentence] = &[
     s("Connection closed by invalid user {user?} {src} port {src_port}", "ssh_disconnect", None),
     s("Connection closed by illegal user {user?} {src} port {src_port}", "ssh_disconnect", None),
     s("Connection closed by user {user} {src} port {src_port}", "ssh_disconnect", None),
+    // An empty user name written with one space (some relays squeeze the two).
+    s("Connection closed by invalid user {src} port {src_port}", "ssh_disconnect", None),
+    s("Connection closed by illegal user {src} port {src_port}", "ssh_disconnect", None),
     s("Connection closed by {src} port {src_port}", "ssh_disconnect", None),
     s("Connection closed by {src}", "ssh_disconnect", None),
     s("Connection reset by authenticating user {user} {src} port {src_port}", "ssh_disconnect", None),
@@ -55,6 +58,8 @@ pub(crate) const SENTENCES: &[Sentence] = &[
     s("Disconnected from invalid user {user?} {src} port {src_port}", "ssh_disconnect", None),
     s("Disconnected from illegal user {user?} {src} port {src_port}", "ssh_disconnect", None),
     s("Disconnected from user {user} {src} port {src_port}", "ssh_disconnect", None),
+    s("Disconnected from invalid user {src} port {src_port}", "ssh_disconnect", None),
+    s("Disconnected from illegal user {src} port {src_port}", "ssh_disconnect", None),
     s("Disconnected from {src} port {src_port}", "ssh_disconnect", None),
     s("Received disconnect from {src} port {src_port}:{code}: {reason}", "ssh_disconnect", None),
     s("Received disconnect from {src} port {src_port}:{code}:{reason?}", "ssh_disconnect", None),
