@@ -20,6 +20,7 @@ use super::kv::{Dialect, cef_unescape, pairs};
 use super::{Col, put};
 use crate::event::{Event, SourceType, Text};
 use crate::payload::PayloadParser;
+use crate::time::{Zone, digits, month_from_abbrev};
 
 /// ArcSight Common Event Format.
 pub struct Cef;
@@ -180,12 +181,77 @@ impl PayloadParser for Cef {
         // The header parser's message is the whole list; `msg` (or the name) replaces it.
         ev.message = None;
         extensions(ext, dialect, ev);
+        if ev.ts.is_none() {
+            ev.ts = event_time(ev);
+        }
         if ev.message.is_none() && !name.is_empty() {
             ev.message = Some(name.clone());
         }
         ev.field("name", name);
         Ok(())
     }
+}
+
+/// The event's time from the extension when no syslog header gave one: the device's own clock
+/// (`FTNTFGTeventtime`), else when the device received it (`rt`), else when it started (`start`).
+/// Epoch seconds, milliseconds, microseconds or nanoseconds, or `MMM dd yyyy HH:mm:ss[.SSS]
+/// [zone]` read in `dtz` (UTC without it). Year-less stamps are left to the receive time.
+fn event_time(ev: &Event<'_>) -> Option<i64> {
+    let zone = ev
+        .get_field("dtz")
+        .and_then(|z| Zone::parse(z).ok())
+        .unwrap_or(Zone::Utc);
+    [
+        "FTNTFGTeventtime",
+        "eventtime",
+        "rt",
+        "deviceReceiptTime",
+        "start",
+    ]
+    .into_iter()
+    .filter_map(|key| ev.get_field(key))
+    .find_map(|v| cef_time(v.trim(), zone))
+}
+
+fn cef_time(v: &str, zone: Zone) -> Option<i64> {
+    let b = v.as_bytes();
+    if !b.is_empty() && b.iter().all(u8::is_ascii_digit) {
+        let n: i64 = v.parse().ok()?;
+        return match b.len() {
+            9 | 10 => n.checked_mul(1_000_000),
+            12 | 13 => n.checked_mul(1_000),
+            15 | 16 => Some(n),
+            18 | 19 => Some(n / 1_000),
+            _ => None,
+        };
+    }
+    // `Mar 01 2021 20:35:54[.123][ UTC]`
+    if b.len() < 20
+        || b[3] != b' '
+        || b[6] != b' '
+        || b[11] != b' '
+        || b[14] != b':'
+        || b[17] != b':'
+    {
+        return None;
+    }
+    let month = month_from_abbrev(&b[..3])?;
+    let day = digits(b, 4, 2)?;
+    let year = i32::try_from(digits(b, 7, 4)?).ok()?;
+    let (h, m, sec) = (digits(b, 12, 2)?, digits(b, 15, 2)?, digits(b, 18, 2)?);
+    let mut rest = &v[20..];
+    let mut micros = 0;
+    if let Some(fraction) = rest.strip_prefix('.') {
+        let n = fraction.bytes().take_while(u8::is_ascii_digit).count();
+        let scale = 10u32.checked_pow(6u32.checked_sub(n.min(6) as u32)?)?;
+        micros = fraction[..n.min(6)].parse::<u32>().ok()? * scale;
+        rest = &fraction[n..];
+    }
+    let zone = match rest.trim() {
+        "" => zone,
+        named => Zone::parse(named).ok()?,
+    };
+    zone.civil_to_utc_micros(year, month, day, h, m, sec, micros)
 }
 
 /// The custom keys of the CEF dictionary, short and long names: each takes a number (`cs1`,
@@ -491,16 +557,22 @@ impl PayloadParser for Leef {
             for (key, value) in pairs(attrs, b' ', Dialect::Cef) {
                 attribute(key, value, ev);
             }
-            return Ok(());
-        }
-        for part in attrs.split(sep) {
-            let Some((key, value)) = part.split_once('=') else {
-                continue;
-            };
-            let key = key.trim();
-            if !key.is_empty() {
-                attribute(key, Cow::Borrowed(value), ev);
+        } else {
+            for part in attrs.split(sep) {
+                let Some((key, value)) = part.split_once('=') else {
+                    continue;
+                };
+                let key = key.trim();
+                if !key.is_empty() {
+                    attribute(key, Cow::Borrowed(value), ev);
+                }
             }
+        }
+        // LEEF's event time: `devTime` (epoch milliseconds or `MMM dd yyyy HH:mm:ss`).
+        if ev.ts.is_none() {
+            ev.ts = ev
+                .get_field("devTime")
+                .and_then(|v| cef_time(v.trim(), Zone::Utc));
         }
         Ok(())
     }
@@ -597,6 +669,37 @@ mod tests {
             assert_eq!(ev.action.as_deref(), Some("drop"), "{line}");
             assert_eq!(ev.protocol.as_deref(), Some("udp"), "{line}");
         }
+    }
+
+    #[test]
+    fn event_time_from_the_extension_without_a_header() {
+        let at = |s: &str| {
+            chrono::DateTime::parse_from_rfc3339(s)
+                .map(|t| t.timestamp_micros())
+                .ok()
+        };
+        let ev =
+            parse("CEF:0|Cybereason|Cybereason|1.0|5|Malop|5|dst=203.0.113.3 rt=1629500007043");
+        assert_eq!(ev.ts, at("2021-08-20T22:53:27.043Z"));
+        let ev = parse(
+            "CEF:0|Palo Alto Networks|LF|2.0|USERID|logout|3|dtz=UTC rt=Mar 01 2021 21:06:02 src=10.1.1.1",
+        );
+        assert_eq!(ev.ts, at("2021-03-01T21:06:02Z"));
+        let ev = parse(
+            "CEF:0|Vendor|P|1|1|x|3|dtz=Asia/Ho_Chi_Minh rt=Mar 01 2021 21:06:02.250 src=10.1.1.1",
+        );
+        assert_eq!(ev.ts, at("2021-03-01T14:06:02.250Z"));
+        let ev = parse(
+            "CEF:0|Fortinet|Fortigate|v6.0.3|54802|dns|3|FTNTFGTeventtime=1545950726 rt=1000 src=10.1.1.1",
+        );
+        assert_eq!(ev.ts, at("2018-12-27T22:45:26Z"));
+        // A syslog header's time stands; a year-less `rt` is not guessed.
+        let ev = parse("<134>Nov 26 10:00:00 fw CEF:0|V|P|1|1|x|3|rt=1629500007043");
+        assert_ne!(ev.ts, at("2021-08-20T22:53:27.043Z"));
+        let ev = parse("CEF:0|V|P|1|1|x|3|rt=Mar 01 21:06:02 src=10.1.1.1");
+        assert_eq!(ev.get_field("ts_source"), Some("received"));
+        let ev = parse("LEEF:1.0|V|P|1|e|src=10.1.1.1\tdevTime=1629500007043");
+        assert_eq!(ev.ts, at("2021-08-20T22:53:27.043Z"));
     }
 
     #[test]
