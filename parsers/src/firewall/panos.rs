@@ -129,6 +129,22 @@ impl PayloadParser for PanOs {
         let kind = log_type(body).ok_or("not a PAN-OS CSV log")?;
         let cols = csv(body);
         let get = |i: usize| cols.get(i).cloned().unwrap_or(Cow::Borrowed(""));
+        // PAN-OS 10+ appends a high-resolution generation time with its offset
+        // (`2025-02-11T10:34:26.348+01:00`), at a place that depends on the log type: the first
+        // column in that shape. The older columns are local time without a zone and not used.
+        if ev.ts.is_none() {
+            ev.ts = cols.iter().skip(7).find_map(|c| {
+                let b = c.as_bytes();
+                let shaped = b.len() >= 25
+                    && b[4] == b'-'
+                    && b[10] == b'T'
+                    && matches!(b[b.len() - 6], b'+' | b'-');
+                shaped
+                    .then(|| crate::time::parse_iso8601(c, crate::time::Zone::Utc))
+                    .flatten()
+                    .map(|(ts, _)| ts)
+            });
+        }
         ev.field("log_type", kind);
         ev.field("subtype", get(4));
         ev.field("serial", get(2));
@@ -432,6 +448,19 @@ mod tests {
         assert_eq!(ev.outcome, Some("failure"));
         let c = csv(r#"a,"b,""c""",d"#);
         assert_eq!(c, vec!["a", "b,\"c\"", "d"]);
+    }
+
+    #[test]
+    fn the_high_resolution_time_with_its_offset_is_the_event_time() {
+        let ev = parse(
+            "1,2025/02/11 10:34:25,0111,SYSTEM,auth,2562,2025/02/11 10:34:26,,auth-fail,FWPA,0,0,general,medium,\"failed authentication for user 'an'. From: 203.0.113.9.\",7459881507616729894,0x0,0,0,0,0,,FWPAN01,0,0,2025-02-11T10:34:26.348+01:00",
+        );
+        assert_eq!(
+            ev.ts,
+            chrono::DateTime::parse_from_rfc3339("2025-02-11T09:34:26.348Z")
+                .map(|t| t.timestamp_micros())
+                .ok()
+        );
     }
 
     #[test]

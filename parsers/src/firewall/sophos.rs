@@ -80,6 +80,12 @@ impl PayloadParser for Sophos {
         if ev.outcome.is_none() {
             ev.outcome = ev.get_field("status").and_then(super::normalize_outcome);
         }
+        // SFOS 19.5+ stamps the record itself: `timestamp="2026-07-28T14:22:32+0200"`.
+        if ev.ts.is_none()
+            && let Some(stamp) = ev.get_field("timestamp")
+        {
+            ev.ts = crate::time::parse_iso8601(stamp, crate::time::Zone::Utc).map(|(ts, _)| ts);
+        }
         // SFOS 21 firewall records carry their verdict only as the subtype (`Allowed`, `Denied`).
         if ev.action.is_none()
             && ev.get_field("log_type") == Some("Firewall")
@@ -129,6 +135,16 @@ mod tests {
         assert_eq!(ev.source_type, SourceType::Sophos);
         assert_eq!(ev.action.as_deref(), Some("allow"));
         assert_eq!(ev.rule_name.as_deref(), Some("ALLOW DNS"));
+        // Without a syslog header the record's own stamp is the event time.
+        let ev = parse(
+            r#"timestamp="2026-07-28T14:22:32+0200" device_model="XGS4500" log_id="069010517719" log_type="Event" log_component="VPN Portal Authentication" status="Failed" user_name="an" src_ip="192.0.2.1""#,
+        );
+        assert_eq!(
+            ev.ts,
+            chrono::DateTime::parse_from_rfc3339("2026-07-28T12:22:32Z")
+                .map(|t| t.timestamp_micros())
+                .ok()
+        );
     }
 
     #[test]
