@@ -703,6 +703,23 @@ mod tests {
     }
 
     #[test]
+    fn check_point_with_line_breaks_between_pairs() {
+        let ev = parse(
+            "CEF:0||Check Point|VPN-1 & FireWall-1|Check Point|geo_protection|Log|Unknown|act=Accept \ncs3Label=Protection Type cs3=geo_protection rt=1708352128000 spt=56935 dpt=53 \nifname=bond151.421 origin=192.0.2.2 \ndst=198.51.100.3 dst_country=Other proto=17 src=10.1.1.1 \nsrc_country=Internal",
+        );
+        assert_eq!(ev.action.as_deref(), Some("allow"));
+        assert_eq!(ev.src_ip.as_deref(), Some("10.1.1.1"));
+        assert_eq!(ev.dst_ip.as_deref(), Some("198.51.100.3"));
+        assert_eq!(ev.in_iface.as_deref(), Some("bond151.421"));
+        assert_eq!(ev.get_field("src_country"), Some("Internal"));
+        let ev = parse(
+            "CEF: 0|Check Point|VPN-1 & FireWall-1|Check Point|Log|TCP_135|Unknown|act=Accept src=10.1.1.1",
+        );
+        assert_eq!(ev.source_type, SourceType::Cef);
+        assert_eq!(ev.src_ip.as_deref(), Some("10.1.1.1"));
+    }
+
+    #[test]
     fn fortinet_prefixed_keys() {
         let ev = parse(
             "CEF:0|Fortinet|Fortigate|v7.2|00013|traffic:forward close|3|FTNTFGTsrcintf=port1 FTNTFGTpolicyname=Web src=10.0.0.1 dst=8.8.4.4",
