@@ -25,6 +25,7 @@ const TYPES: &[&str] = &[
     "USERID",
     "HIPMATCH",
     "AUTH",
+    "AUTHENTICATION",
     "DECRYPTION",
     "TUNNEL",
     "CORRELATION",
@@ -36,7 +37,8 @@ const TYPES: &[&str] = &[
 /// The log type when `body` has the PAN-OS CSV shape.
 fn log_type(body: &str) -> Option<&str> {
     let body = body.trim_start();
-    // A number of at most two digits, or nothing, then a comma: reject other records at once.
+    // A number (`1`, or a Strata tenant's sequence), or nothing, then a comma: reject other
+    // records at once.
     if !body
         .as_bytes()
         .first()
@@ -46,11 +48,12 @@ fn log_type(body: &str) -> Option<&str> {
     }
     let mut cols = body.splitn(5, ',');
     let first = cols.next()?;
-    if first.len() > 2 || !first.bytes().all(|c| c.is_ascii_digit()) {
+    if first.len() > 12 || !first.bytes().all(|c| c.is_ascii_digit()) {
         return None;
     }
+    // `2021/03/24 11:30:00`, or ISO 8601 from Strata Logging Service.
     let time = cols.next()?;
-    if !time.as_bytes().first()?.is_ascii_digit() || !time.contains('/') {
+    if !time.as_bytes().first()?.is_ascii_digit() || !time.contains(['/', '-']) {
         return None;
     }
     let _serial = cols.next()?;
@@ -132,18 +135,23 @@ impl PayloadParser for PanOs {
         // PAN-OS 10+ appends a high-resolution generation time with its offset
         // (`2025-02-11T10:34:26.348+01:00`), at a place that depends on the log type: the first
         // column in that shape. The older columns are local time without a zone and not used.
+        // Strata Logging Service writes the generation time itself in that form (`...Z`).
         if ev.ts.is_none() {
-            ev.ts = cols.iter().skip(7).find_map(|c| {
+            let zoned = |c: &Text<'_>| {
                 let b = c.as_bytes();
-                let shaped = b.len() >= 25
+                let shaped = b.len() >= 20
                     && b[4] == b'-'
                     && b[10] == b'T'
-                    && matches!(b[b.len() - 6], b'+' | b'-');
+                    && (b[b.len() - 1] == b'Z' || matches!(b[b.len() - 6], b'+' | b'-'));
                 shaped
                     .then(|| crate::time::parse_iso8601(c, crate::time::Zone::Utc))
                     .flatten()
                     .map(|(ts, _)| ts)
-            });
+            };
+            ev.ts = cols
+                .get(6)
+                .and_then(zoned)
+                .or_else(|| cols.iter().skip(7).find_map(zoned));
         }
         ev.field("log_type", kind);
         ev.field("subtype", get(4));
@@ -277,10 +285,21 @@ impl PayloadParser for PanOs {
                 put_at(ev, 9, Some(Col::User), "user");
                 put_at(ev, 10, None, "datasource_name");
             }
-            "AUTH" => {
-                put_at(ev, 8, Some(Col::SrcIp), "ip");
-                put_at(ev, 9, Some(Col::User), "user");
-                put_at(ev, 11, None, "auth_policy");
+            "AUTH" | "AUTHENTICATION" => {
+                for (i, col, key) in [
+                    (8, Some(Col::SrcIp), "ip"),
+                    (9, Some(Col::User), "user"),
+                    (10, None, "normalize_user"),
+                    (11, None, "object"),
+                    (12, Some(Col::RuleName), "auth_policy"),
+                    (15, None, "vendor"),
+                    (17, None, "server_profile"),
+                    (18, None, "description"),
+                    (19, None, "client_type"),
+                    (20, None, "event_type"),
+                ] {
+                    put_at(ev, i, col, key);
+                }
             }
             "HIPMATCH" => {
                 put_at(ev, 7, Some(Col::User), "srcuser");
@@ -448,6 +467,38 @@ mod tests {
         assert_eq!(ev.outcome, Some("failure"));
         let c = csv(r#"a,"b,""c""",d"#);
         assert_eq!(c, vec!["a", "b,\"c\"", "d"]);
+    }
+
+    #[test]
+    fn headers_without_hostname_strata_layout_and_authentication_logs() {
+        // A BSD header without hostname: the record's first column is no host.
+        let ev = parse(
+            "Nov 30 16:09:08 1,2021/03/02 09:55:42,0123,GLOBALPROTECT,0,2305,2021/03/02 09:55:39,vsys1,gateway-auth,login,Other,,an.nv,10.0.0.0-10.255.255.255,PC1234,203.0.113.40,0.0.0.0,0.0.0.0,0.0.0.0,985e,SERIAL,5.1.1,OS,\"OS 10 Enterprise, 64-bit\",1,,,,success,,0,pre-logon,0,GP GW,6894571632887748064,0x8000000000000000",
+        );
+        assert_eq!(ev.source_type, SourceType::PanOs);
+        assert_eq!(ev.host, None);
+        assert_eq!(ev.user.as_deref(), Some("an.nv"));
+        assert_eq!(ev.src_ip.as_deref(), Some("203.0.113.40"));
+        // Strata Logging Service: a long sequence number first, ISO 8601 times.
+        let ev = parse(
+            "931201168,2021-10-22T16:10:10.000000Z,no-serial,GLOBALPROTECT,globalprotect,9.1,2021-10-22T16:10:05.000000Z,vsys1,gateway-hip-check,host-info,,,corp\\an,,HOST1,203.0.113.41,,10.2.2.2,fc00::1,8cbc,SERIAL,5.2.6,,,1,,,HIP report is not needed,success,,0,,0,GP_GW,1305925,true",
+        );
+        assert_eq!(ev.source_type, SourceType::PanOs);
+        assert_eq!(ev.src_ip.as_deref(), Some("203.0.113.41"));
+        assert_eq!(ev.user.as_deref(), Some("an"));
+        assert_eq!(
+            ev.ts,
+            chrono::DateTime::parse_from_rfc3339("2021-10-22T16:10:05Z")
+                .map(|t| t.timestamp_micros())
+                .ok()
+        );
+        let ev = parse(
+            "1,2019/11/23 00:44:44,0070,AUTHENTICATION,login,2561,2019/11/23 00:44:44,vsys1,203.0.113.42,an,an,object,MFA-policy,1,auth-id,Okta,log-action,okta-profile,description,client-type,event-type,1,1",
+        );
+        assert_eq!(ev.source_type, SourceType::PanOs);
+        assert_eq!(ev.src_ip.as_deref(), Some("203.0.113.42"));
+        assert_eq!(ev.user.as_deref(), Some("an"));
+        assert_eq!(ev.rule_name.as_deref(), Some("MFA-policy"));
     }
 
     #[test]

@@ -430,7 +430,12 @@ fn hostname<'a>(s: &'a str, ev: &mut Event<'a>) -> &'a str {
         || is_tag(tok) && !(could_be_ip(tok) && tok.parse::<std::net::IpAddr>().is_ok());
     // A sender without a hostname (OSSEC, some appliances) puts a self-describing payload right
     // after the time: `CEF:0|Trend Micro ...` is no host.
-    let starts_payload = || tok.starts_with("CEF:") || tok.starts_with("LEEF:");
+    // So is a CSV record (PAN-OS `1,2021/03/24 11:30:00,...`): no hostname has a comma.
+    let starts_payload = || {
+        tok.starts_with("CEF:")
+            || tok.starts_with("LEEF:")
+            || (tok.as_bytes()[0].is_ascii_digit() && tok.contains(','))
+    };
     if tok.is_empty()
         || crate::payload::trim(rest).is_empty()
         || is_tag_not_ip()
