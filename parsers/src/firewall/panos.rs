@@ -388,6 +388,7 @@ pub(super) fn system_description<'a>(event_id: &str, description: Text<'a>, ev: 
     for template in [
         // The management plane's own connections (update and licence servers, log collectors).
         "Successfully connect to address: {dst} port: {dst_port}, {*}",
+        "Connection to Update server closed: {dst_host}, source: {src}",
         "DHCP RENEW: interface {iface}, ip {src} netmask {netmask} dhcp server: {dst}",
         "User {user} logged in via {client} from {src} using {*}",
         "User {user} logged out via {client} from {src} using {*}",
@@ -404,7 +405,7 @@ pub(super) fn system_description<'a>(event_id: &str, description: Text<'a>, ev: 
                 "src" => put(ev, Col::SrcIp, name, value),
                 "iface" => put(ev, Col::InIface, name, value),
                 "user" => put(ev, Col::User, name, value),
-                "client" => ev.field(name, value),
+                "client" | "dst_host" => ev.field(name, value),
                 _ => {}
             }
         }
@@ -536,6 +537,12 @@ mod tests {
         );
         let ev = parse(&line);
         assert_eq!(ev.src_ip.as_deref(), Some("10.0.0.1"));
+        let line = system(
+            "Connection to Update server closed: updates.paloaltonetworks.com, source: 10.0.0.2",
+        );
+        let ev = parse(&line);
+        assert_eq!(ev.src_ip.as_deref(), Some("10.0.0.2"));
+        assert_eq!(ev.get_field("dst_host"), Some("updates.paloaltonetworks.com"));
         let line = system(
             "Successfully connect to address: 198.51.100.7 port: 3978, conn id: triallr-198.51.100.7-2-def",
         );
