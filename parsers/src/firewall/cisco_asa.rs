@@ -62,12 +62,14 @@ static SENTENCES: &[Sentence] = &[
     s(106001, "Inbound {protocol} connection denied from {src}/{src_port} to {dst}/{dst_port} flags {flags} on interface {src_iface}", DENY),
     s(106006, "Deny inbound {protocol} from {src}/{src_port} to {dst}/{dst_port} on interface {src_iface}", DENY),
     s(106007, "Deny inbound {protocol} from {src}/{src_port} to {dst}/{dst_port} due to {reason}", DENY),
+    s(106010, "Deny inbound protocol {protocol} src {src_iface}:{src} dst {dst_iface}:{dst}{*}", DENY),
     s(106010, "Deny inbound {protocol} src {src_iface}:{src}/{src_port} dst {dst_iface}:{dst}/{dst_port}{*}", DENY),
     s(106010, "Deny inbound {protocol} src {src_iface}:{src} dst {dst_iface}:{dst}{*}", DENY),
     s(106014, "Deny {direction} icmp src {src_iface}:{src} dst {dst_iface}:{dst} ({icmp}){*}", DENY),
     s(106014, "Deny {direction} icmp src {src_iface}:{src} dst {dst_iface}:{dst}({icmp}){*}", DENY),
     s(106015, "Deny {protocol} (no connection) from {src}/{src_port} to {dst}/{dst_port} flags {flags} on interface {src_iface}", DENY),
     s(106012, "Deny IP from {src} to {dst}, IP options: {ip_options}", DENY),
+    s(106017, "Deny IP due to Land Attack from {src} to {dst}", DENY),
     s(106021, "Deny {protocol} reverse path check from {src} to {dst} on interface {src_iface}", DENY),
     s(106023, "Deny {protocol} src {src_iface}:{src}/{src_port} dst {dst_iface}:{dst}/{dst_port} by access-group \"{rule}\"{*}", DENY),
     s(106023, "Deny {protocol} src {src_iface}:{src} dst {dst_iface}:{dst} ({icmp}) by access-group \"{rule}\"{*}", DENY),
@@ -139,6 +141,8 @@ static SENTENCES: &[Sentence] = &[
     s(609001, "Built local-host {src_iface}:{src}", None),
     s(609002, "Teardown local-host {src_iface}:{src} duration {duration}", None),
     s(737016, "IPAA: Freeing local pool address {src}", None),
+    s(852002, "Received Full Proxy to Lightweight event from application {application} for {protocol} flow {src}/{src_port} to {dst}/{dst_port}", None),
+    s(305013, "Asymmetric NAT rules matched for forward and reverse flows; Connection for {protocol} src {src_iface}:{src}/{src_port} dst {dst_iface}:{dst}/{dst_port} denied due to NAT reverse path failure", DENY),
     s(852001, "Received Lightweight to full proxy event from application {application} for {protocol} flow {src}/{src_port} to {dst}/{dst_port}", None),
     // Threat detection.
     s(733100, "[ {object}] drop {rate} exceeded. {tail}", None),
@@ -284,6 +288,12 @@ fn split_tag(body: &str) -> Option<(&str, u8, &str, &str)> {
     if b.get(dash) != Some(&b'-') || !matches!(product, "ASA" | "FTD" | "PIX" | "FWSM" | "NGIPS") {
         return None;
     }
+    // `%FTD--6-852002`: some FTD builds double the dash.
+    let dash = if b.get(dash + 1) == Some(&b'-') {
+        dash + 1
+    } else {
+        dash
+    };
     let mut j = dash + 1;
     let mut severity = 0u32;
     while j < b.len() && j - dash <= 3 && b[j].is_ascii_digit() {
@@ -320,6 +330,10 @@ fn split_tag(body: &str) -> Option<(&str, u8, &str, &str)> {
 /// Whether `body` starts like a tag: `%ASA-6` (or `%FTD-`, `%PIX-`, `%FWSM-`, `%NGIPS-` and a
 /// digit), after any spaces and colons.
 fn has_tag_start(body: &str) -> bool {
+    tag_right_here(body) || leading_host(body).is_some_and(|(_, rest)| tag_right_here(rest))
+}
+
+fn tag_right_here(body: &str) -> bool {
     let b = body.as_bytes();
     let Some(at) = b.iter().position(|&c| c != b' ' && c != b':') else {
         return false;
@@ -332,7 +346,60 @@ fn has_tag_start(body: &str) -> bool {
         | [b'%', b'N', b'G', b'I', b'P', b'S', b'-', rest @ ..] => rest,
         _ => return false,
     };
+    let severity = severity.strip_prefix(b"-").unwrap_or(severity);
     severity.first().is_some_and(u8::is_ascii_digit)
+}
+
+/// The text from the tag on, the device's name ahead of it (see [`leading_host`]) moved to
+/// `host`: the header read that name as the tag, or found no header at all.
+#[inline]
+fn without_leading_host<'a>(body: &'a str, ev: &mut Event<'a>) -> &'a str {
+    // Nearly every record starts with its tag (or `: ` before it): decided by one byte.
+    if body
+        .as_bytes()
+        .first()
+        .is_none_or(|&c| matches!(c, b'%' | b':' | b' '))
+    {
+        return body;
+    }
+    take_leading_host(body, ev)
+}
+
+#[cold]
+#[inline(never)]
+fn take_leading_host<'a>(body: &'a str, ev: &mut Event<'a>) -> &'a str {
+    match leading_host(body) {
+        Some((host, rest)) if tag_right_here(rest) => {
+            if ev.app.as_deref() == Some(host) {
+                ev.app = None;
+                ev.pid = None;
+            }
+            ev.host.get_or_insert(Cow::Borrowed(host));
+            rest
+        }
+        _ => body,
+    }
+}
+
+/// `fw01: %FTD-...` or `fw01 %FTD-...`: the device's name ahead of the tag where the header had
+/// no timestamp (or read the name as a tag). The name and the text from the tag on.
+fn leading_host(body: &str) -> Option<(&str, &str)> {
+    let b = body.as_bytes();
+    // A cheap refusal first: every unclaimed record is asked.
+    if b.first()
+        .is_none_or(|&c| c == b'%' || !c.is_ascii_alphanumeric())
+    {
+        return None;
+    }
+    let space = b.iter().take(64).position(|&c| c == b' ')?;
+    let rest = body[space..].trim_start();
+    if !rest.starts_with('%') {
+        return None;
+    }
+    let host = body[..space].trim_end_matches(':');
+    host.bytes()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.'))
+        .then_some((host, rest))
 }
 
 /// 717037 without its tag, as some relays forward it.
@@ -385,6 +452,7 @@ impl PayloadParser for CiscoAsa {
 
     fn parse<'a>(&self, body: &'a str, ev: &mut Event<'a>) -> Result<(), &'static str> {
         let compiled = &*COMPILED;
+        let body = without_leading_host(body, ev);
         let Some((product, severity, id, text)) = split_tag(body) else {
             // A session line whose tag a relay removed.
             let text = body.trim();
@@ -527,12 +595,33 @@ fn apply<'a>(caps: &Captures<'a>, roles: &[Role], outbound: bool, ev: &mut Event
 /// Keeps an identity (`LOCAL\user`) in `fields.user_identity`, and as the user if there is none
 /// yet (a second identity fills no column and is not repeated).
 fn record_identity<'a>(ident: &'a str, ev: &mut Event<'a>) {
-    if ident.is_empty() {
-        return;
-    }
-    ev.field("user_identity", ident);
-    if ev.user.is_none() {
-        put(ev, Col::User, "user", Cow::Borrowed(ident));
+    // `LOCAL\an, 9999:Employees`: a user and a Cisco TrustSec group tag (`number:name`), in
+    // either order and either alone.
+    for part in ident.split(", ").map(str::trim).filter(|p| !p.is_empty()) {
+        let is_sgt = part
+            .split_once(':')
+            .is_some_and(|(n, _)| !n.is_empty() && n.bytes().all(|c| c.is_ascii_digit()));
+        if is_sgt {
+            ev.field("sgt", part);
+            continue;
+        }
+        ev.field("user_identity", part);
+        if ev.user.is_none() {
+            // `LOCAL\group\user`: the last segment is the account, the middle its group.
+            let mut pieces = part.splitn(3, '\\');
+            match (pieces.next(), pieces.next(), pieces.next()) {
+                (Some(domain), Some(group), Some(name)) if !name.is_empty() => {
+                    ev.field("user_group", group);
+                    put(
+                        ev,
+                        Col::User,
+                        "user",
+                        Cow::Owned(format!("{domain}\\{name}")),
+                    );
+                }
+                _ => put(ev, Col::User, "user", Cow::Borrowed(part)),
+            }
+        }
     }
 }
 
@@ -633,6 +722,57 @@ mod tests {
         );
         assert_eq!(ev.nat_src_ip.as_deref(), Some("203.0.113.1"));
         assert_eq!(ev.nat_dst_ip.as_deref(), Some("8.8.8.8"));
+    }
+
+    #[test]
+    fn names_ahead_of_the_tag_group_tags_and_more_denies() {
+        // No timestamp: the device's name, then the tag; and the name read as a tag.
+        for line in [
+            "<166>fw01 %FTD-6-113005: AAA user authentication Rejected : reason = AAA failure : server = 10.1.1.1 : user = scan : user IP = 203.0.113.9",
+            "May  5 17:51:17 fw01: %FTD-6-113005: AAA user authentication Rejected : reason = AAA failure : server = 10.1.1.1 : user = scan : user IP = 203.0.113.9",
+        ] {
+            let ev = parse(line);
+            assert_eq!(ev.source_type, SourceType::CiscoAsa, "{line}");
+            assert_eq!(ev.host.as_deref(), Some("fw01"), "{line}");
+            assert_eq!(ev.app.as_deref(), Some("%FTD-6-113005"), "{line}");
+            assert_eq!(ev.user.as_deref(), Some("scan"), "{line}");
+        }
+        // TrustSec group tags beside (or instead of) the user; a user inside a group.
+        let ev = parse(
+            r"%FTD-4-313005: No matching connection for ICMP error message: icmp src outside:203.0.113.2(LOCAL\an, 9999:Staff) dst inside:10.1.1.3 (type 3, code 3) on outside interface.  Original IP payload: udp src 10.1.1.3/53 dst 203.0.113.2/54860.",
+        );
+        assert_eq!(ev.user.as_deref(), Some("an"));
+        assert_eq!(ev.get_field("sgt"), Some("9999:Staff"));
+        let ev = parse(
+            r"%FTD-4-313005: No matching connection for ICMP error message: icmp src outside:203.0.113.2(9999:Staff) dst inside:10.1.1.3(8888:Servers) (type 3, code 3) on outside interface.",
+        );
+        assert_eq!(ev.user, None);
+        let ev = parse(
+            r"%FTD-4-313005: No matching connection for ICMP error message: icmp src srcif:203.0.113.2(LOCAL\vpn\an) dst dstif:10.1.1.3 (type 3, code 3) on myif interface.",
+        );
+        assert_eq!(ev.user.as_deref(), Some("an"));
+        assert_eq!(ev.get_field("user_group"), Some("vpn"));
+        let ev = parse("%ASA-2-106017: Deny IP due to Land Attack from 10.1.1.3 to 10.1.1.3");
+        assert_eq!(
+            (ev.action.as_deref(), ev.src_ip.as_deref()),
+            (Some("deny"), Some("10.1.1.3"))
+        );
+        let ev = parse(
+            "%FTD-3-106010: Deny inbound protocol 112 src Inside:10.1.1.3 dst Outside:10.1.1.4",
+        );
+        assert_eq!(ev.protocol.as_deref(), Some("vrrp"));
+        let ev = parse(
+            r"%FTD-5-305013: Asymmetric NAT rules matched for forward and reverse flows; Connection for tcp src WAN:203.0.113.5/556(LOCAL\charlie) dst LAN:10.1.1.5/7000 denied due to NAT reverse path failure",
+        );
+        assert_eq!(
+            (ev.action.as_deref(), ev.dst_port),
+            (Some("deny"), Some(7000))
+        );
+        assert_eq!(ev.user.as_deref(), Some("charlie"));
+        let ev = parse(
+            "%FTD--6-852002: Received Full Proxy to Lightweight event from application Snort for TCP flow 10.1.1.5/710 to 203.0.113.4/47873",
+        );
+        assert_eq!(ev.src_port, Some(710));
     }
 
     #[test]

@@ -542,7 +542,10 @@ mod tests {
         );
         let ev = parse(&line);
         assert_eq!(ev.src_ip.as_deref(), Some("10.0.0.2"));
-        assert_eq!(ev.get_field("dst_host"), Some("updates.paloaltonetworks.com"));
+        assert_eq!(
+            ev.get_field("dst_host"),
+            Some("updates.paloaltonetworks.com")
+        );
         let line = system(
             "Successfully connect to address: 198.51.100.7 port: 3978, conn id: triallr-198.51.100.7-2-def",
         );
