@@ -141,6 +141,9 @@ static SENTENCES: &[Sentence] = &[
     s(609001, "Built local-host {src_iface}:{src}", None),
     s(609002, "Teardown local-host {src_iface}:{src} duration {duration}", None),
     s(737016, "IPAA: Freeing local pool address {src}", None),
+    // A NAT rule found no room or no match; addresses may carry a port and an identity.
+    s(305006, "{nat_type} translation creation failed for {protocol} src {src_iface}:{src_spec} dst {dst_iface}:{dst_spec} ({icmp})", DROP),
+    s(305006, "{nat_type} translation creation failed for {protocol} src {src_iface}:{src_spec} dst {dst_iface}:{dst_spec}", DROP),
     s(852002, "Received Full Proxy to Lightweight event from application {application} for {protocol} flow {src}/{src_port} to {dst}/{dst_port}", None),
     s(305013, "Asymmetric NAT rules matched for forward and reverse flows; Connection for {protocol} src {src_iface}:{src}/{src_port} dst {dst_iface}:{dst}/{dst_port} denied due to NAT reverse path failure", DENY),
     s(852001, "Received Lightweight to full proxy event from application {application} for {protocol} flow {src}/{src_port} to {dst}/{dst_port}", None),
@@ -172,6 +175,9 @@ enum Role {
     Field,
     /// Dropped (`tail`).
     Skip,
+    /// An address, of the source (`true`) or destination, written with or without `/port` and
+    /// an identity (`src_spec`, `dst_spec`).
+    MaybePort(bool),
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -213,6 +219,8 @@ fn role_of(name: &str) -> Role {
         "rule" | "group_policy" => Col::RuleName,
         "verdict" => Col::Action,
         "bytes" => return Role::BytesTotal,
+        "src_spec" => return Role::MaybePort(true),
+        "dst_spec" => return Role::MaybePort(false),
         "tail" => return Role::Skip,
         _ => return Role::Field,
     })
@@ -288,12 +296,20 @@ fn split_tag(body: &str) -> Option<(&str, u8, &str, &str)> {
     if b.get(dash) != Some(&b'-') || !matches!(product, "ASA" | "FTD" | "PIX" | "FWSM" | "NGIPS") {
         return None;
     }
-    // `%FTD--6-852002`: some FTD builds double the dash.
-    let dash = if b.get(dash + 1) == Some(&b'-') {
-        dash + 1
-    } else {
-        dash
-    };
+    // `%FTD--6-852002`: some FTD builds double the dash; others name a facility there
+    // (`%FTD-auth-6-113039`).
+    if b.get(dash + 1) == Some(&b'-') {
+        dash += 1;
+    } else if b.get(dash + 1).is_some_and(u8::is_ascii_lowercase) {
+        let word = b[dash + 1..]
+            .iter()
+            .take(12)
+            .take_while(|c| c.is_ascii_lowercase())
+            .count();
+        if b.get(dash + 1 + word) == Some(&b'-') {
+            dash += 1 + word;
+        }
+    }
     let mut j = dash + 1;
     let mut severity = 0u32;
     while j < b.len() && j - dash <= 3 && b[j].is_ascii_digit() {
@@ -347,6 +363,16 @@ fn tag_right_here(body: &str) -> bool {
         _ => return false,
     };
     let severity = severity.strip_prefix(b"-").unwrap_or(severity);
+    // `%FTD-auth-6-`: a facility word before the severity.
+    let word = severity
+        .iter()
+        .take(12)
+        .take_while(|c| c.is_ascii_lowercase())
+        .count();
+    let severity = match severity.get(word) {
+        Some(b'-') if word > 0 => &severity[word + 1..],
+        _ => severity,
+    };
     severity.first().is_some_and(u8::is_ascii_digit)
 }
 
@@ -561,6 +587,10 @@ fn apply<'a>(caps: &Captures<'a>, roles: &[Role], outbound: bool, ev: &mut Event
                 continue;
             }
             Role::Column(col) => col,
+            Role::MaybePort(src) => {
+                address_and_port(value, src, ev);
+                continue;
+            }
             Role::Endpoint(first, part) => {
                 let src = first != outbound;
                 match (part, src) {
@@ -589,6 +619,37 @@ fn apply<'a>(caps: &Captures<'a>, roles: &[Role], outbound: bool, ev: &mut Event
             value
         };
         put(ev, col, name, Cow::Borrowed(value));
+    }
+}
+
+/// `10.0.0.1`, `10.0.0.1/443`, `10.0.0.1/443(LOCAL\an)` or `10.0.0.1 (LOCAL\an)`.
+fn address_and_port<'a>(value: &'a str, src: bool, ev: &mut Event<'a>) {
+    let (value, ident) = identity(value);
+    if let Some(ident) = ident {
+        record_identity(ident, ev);
+    }
+    let (addr, port) = value
+        .trim_end()
+        .split_once('/')
+        .unwrap_or((value.trim_end(), ""));
+    let (addr_col, port_col) = if src {
+        (Col::SrcIp, Col::SrcPort)
+    } else {
+        (Col::DstIp, Col::DstPort)
+    };
+    put(
+        ev,
+        addr_col,
+        if src { "src" } else { "dst" },
+        Cow::Borrowed(addr),
+    );
+    if !port.is_empty() {
+        put(
+            ev,
+            port_col,
+            if src { "src_port" } else { "dst_port" },
+            Cow::Borrowed(port),
+        );
     }
 }
 
@@ -773,6 +834,33 @@ mod tests {
             "%FTD--6-852002: Received Full Proxy to Lightweight event from application Snort for TCP flow 10.1.1.5/710 to 203.0.113.4/47873",
         );
         assert_eq!(ev.src_port, Some(710));
+        let ev = parse(
+            "<166>: 2024 Aug 07 10:29:42 UTC ftd-01 : %FTD-auth-6-113039: Group <GP> User <an> IP <203.0.113.4> AnyConnect parent session started.",
+        );
+        assert_eq!(ev.source_type, SourceType::CiscoAsa);
+        assert_eq!(ev.user.as_deref(), Some("an"));
+        for (line, sport, dport) in [
+            (
+                r"%FTD-3-305006: regular translation creation failed for icmp src any:203.0.113.5/21 dst WAN:198.51.100.2 (type 3, code 0)",
+                Some(21),
+                None,
+            ),
+            (
+                r"%FTD-3-305006: regular translation creation failed for icmp src any:203.0.113.5 (LOCAL\esurbey) dst WAN:198.51.100.2/9234 (type 3, code 3)",
+                None,
+                Some(9234),
+            ),
+            (
+                r"%FTD-3-305006: regular translation creation failed for icmp src any:203.0.113.5/21(host1\esurbey) dst WAN:198.51.100.2/9234(LOCAL\x) (type 3, code 3)",
+                Some(21),
+                Some(9234),
+            ),
+        ] {
+            let ev = parse(line);
+            assert_eq!(ev.src_ip.as_deref(), Some("203.0.113.5"), "{line}");
+            assert_eq!(ev.dst_ip.as_deref(), Some("198.51.100.2"), "{line}");
+            assert_eq!((ev.src_port, ev.dst_port), (sport, dport), "{line}");
+        }
     }
 
     #[test]
