@@ -58,6 +58,20 @@ static SENTENCES: &[Sentence] = &[
     s(302016, "Teardown {protocol} connection {conn_id} for {a_iface}:{a}/{a_port} to {b_iface}:{b}/{b_port} duration {duration} bytes {bytes}{*}", ALLOW),
     s(302020, "Built {direction} {protocol} connection for faddr {a}/{a_port} gaddr {b_nat}/{b_nat_port} laddr {b}/{b_port}{*}", ALLOW),
     s(302021, "Teardown {protocol} connection for faddr {a}/{a_port} gaddr {b_nat}/{b_nat_port} laddr {b}/{b_port}{*}", ALLOW),
+    // A cluster's stub connections (director, backup, forwarder) of the same flows.
+    s(302022, "Built {cluster_role} stub {protocol} connection for {a_iface}:{a}/{a_port} ({a_nat}/{a_nat_port}) to {b_iface}:{b}/{b_port} ({b_nat}/{b_nat_port}){*}", ALLOW),
+    s(302024, "Built {cluster_role} stub {protocol} connection for {a_iface}:{a}/{a_port} ({a_nat}/{a_nat_port}) to {b_iface}:{b}/{b_port} ({b_nat}/{b_nat_port}){*}", ALLOW),
+    s(302026, "Built {cluster_role} stub {protocol} connection for {a_iface}:{a}/{a_port} ({a_nat}/{a_nat_port}) to {b_iface}:{b}/{b_port} ({b_nat}/{b_nat_port}){*}", ALLOW),
+    s(302023, "Teardown stub {protocol} connection for {a_iface}:{a}/{a_port} to {b_iface}:{b}/{b_port} duration {duration} forwarded bytes {bytes}{*}", ALLOW),
+    s(302025, "Teardown stub {protocol} connection for {a_iface}:{a}/{a_port} to {b_iface}:{b}/{b_port} duration {duration} forwarded bytes {bytes}{*}", ALLOW),
+    s(302027, "Teardown stub {protocol} connection for {a_iface}:{a}/{a_port} to {b_iface}:{b}/{b_port} duration {duration} forwarded bytes {bytes}{*}", ALLOW),
+    // TCP state bypass: connections the ASA forwards without inspecting.
+    s(302303, "Built {protocol} state-bypass connection {conn_id} from {a_iface}:{a}/{a_port} ({a_nat}/{a_nat_port}) to {b_iface}:{b}/{b_port} ({b_nat}/{b_nat_port}){*}", ALLOW),
+    s(302304, "Teardown {protocol} state-bypass connection {conn_id} from {a_iface}:{a}/{a_port} to {b_iface}:{b}/{b_port} duration {duration} bytes {bytes}{*}", ALLOW),
+    // Flows handed to the hardware fast path (Firepower flow offload).
+    s(805001, "Offloaded {protocol} Flow for connection {conn_id} from {a_iface}:{a}/{a_port} ({a_nat}/{a_nat_port}) to {b_iface}:{b}/{b_port} ({b_nat}/{b_nat_port}){*}", ALLOW),
+    s(805002, "{protocol} Flow is no longer offloaded for connection {conn_id} from {a_iface}:{a}/{a_port} ({a_nat}/{a_nat_port}) to {b_iface}:{b}/{b_port} ({b_nat}/{b_nat_port}){*}", ALLOW),
+    s(303002, "FTP connection from {src_iface}:{src}/{src_port} to {dst_iface}:{dst}/{dst_port}, user {user} {ftp_action} file {file}", None),
     // Denies.
     s(106001, "Inbound {protocol} connection denied from {src}/{src_port} to {dst}/{dst_port} flags {flags} on interface {src_iface}", DENY),
     s(106006, "Deny inbound {protocol} from {src}/{src_port} to {dst}/{dst_port} on interface {src_iface}", DENY),
@@ -73,6 +87,12 @@ static SENTENCES: &[Sentence] = &[
     s(106021, "Deny {protocol} reverse path check from {src} to {dst} on interface {src_iface}", DENY),
     s(106023, "Deny {protocol} src {src_iface}:{src}/{src_port} dst {dst_iface}:{dst}/{dst_port} by access-group \"{rule}\"{*}", DENY),
     s(106023, "Deny {protocol} src {src_iface}:{src} dst {dst_iface}:{dst} ({icmp}) by access-group \"{rule}\"{*}", DENY),
+    s(106023, "Deny protocol {protocol} src {src_iface}:{src} dst {dst_iface}:{dst} by access-group \"{rule}\"{*}", DENY),
+    s(106023, "Deny {protocol} src {src_iface}:{src} dst {dst_iface}:{dst} by access-group \"{rule}\"{*}", DENY),
+    s(507003, "{protocol} flow from {src_iface}:{src}/{src_port} to {dst_iface}:{dst}/{dst_port} terminated by inspection engine, reason - {reason}", DROP),
+    // The FirePOWER (SFR) module's verdicts on flows the ASA redirected to it.
+    s(434002, "SFR requested to drop {protocol} packet from {src_iface}:{src}/{src_port} to {dst_iface}:{dst}/{dst_port}", DROP),
+    s(434004, "SFR requested ASA to bypass further packet redirection and process {protocol} flow from {src_iface}:{src}/{src_port} to {dst_iface}:{dst}/{dst_port} locally", None),
     s(106100, "access-list {rule} {verdict} {protocol} {src_iface}/{src}({src_port}) -> {dst_iface}/{dst}({dst_port}) hit-cnt {hits}{*}", None),
     s(106100, "access-list {rule} {verdict} {protocol} {src_iface}/{src}({src_port})({identity}) -> {dst_iface}/{dst}({dst_port}){*}", None),
     s(710003, "{protocol} access denied by ACL from {src}/{src_port} to {dst_iface}:{dst}/{dst_port}", DENY),
@@ -84,8 +104,9 @@ static SENTENCES: &[Sentence] = &[
     s(110002, "Failed to locate egress interface for {protocol} from {src_iface}:{src}/{src_port} to {dst}/{dst_port}", DROP),
     s(710001, "{protocol} access requested from {src}/{src_port} to {dst_iface}:{dst}/{dst_port}", None),
     s(710006, "{protocol} request discarded from {src} to {dst_iface}:{dst}", DROP),
-    s(304001, "{src} Accessed URL {dst}:{url}", None),
-    s(304001, "{src} Accessed {kind} URL {dst}:{url}", None),
+    // The server may be written `user@address`.
+    s(304001, "{src} Accessed URL {dst_spec}:{url}", None),
+    s(304001, "{src} Accessed {kind} URL {dst_spec}:{url}", None),
     s(313005, "No matching connection for ICMP error message: {protocol} src {src_iface}:{src} dst {dst_iface}:{dst} ({icmp}) on {iface} interface.{*}", DROP),
     s(402117, "IPSEC: Received a non-IPSec packet (protocol= {protocol}) from {src} to {dst}.", DROP),
     s(402119, "IPSEC: Received an {ipsec_protocol} packet (SPI= {spi}, sequence number= {sequence}) from {src} (user= {user}) to {dst} that {reason}", DROP),
@@ -122,12 +143,17 @@ static SENTENCES: &[Sentence] = &[
     auth(611102, "User authentication failed: IP address: {src}, Uname: {user}", FAILURE),
     auth(611102, "User authentication failed: Uname: {user}", FAILURE),
     s(611103, "User logged out: Uname: {user}", None),
+    s(502103, "User priv level changed: Uname: {user} From: {old_level} To: {new_level}", None),
     // VPN.
     s(722051, "Group <{group}> User <{user}> IP <{src}> IPv4 Address <{assigned_ip?}> IPv6 address <{assigned_ipv6?}> assigned to session", None),
     s(722051, "({vpn_name}) WebVPN session for client user {user}, IP {src} has been created.", None),
     s(113039, "Group <{group}> User <{user}> IP <{src}> AnyConnect parent session started.", None),
     s(716001, "Group <{group}> User <{user}> IP <{src}> WebVPN session started.", None),
+    // Older releases write the same without angle brackets.
+    s(716001, "Group {group} User {user} IP {src} WebVPN session started.", None),
+    s(716002, "Group {group} User {user} IP {src} WebVPN session terminated: {reason}", None),
     s(109201, "UAUTH: Session={session}, User={user}, Assigned IP={src}, {tail}", None),
+    s(750002, "Local:{src}:{src_port} Remote:{dst}:{dst_port} Username:{user} {tail}", None),
     s(750003, "Local:{src}:{src_port} Remote:{dst}:{dst_port} Username:{user} {tail}", None),
     s(750006, "Local:{src}:{src_port} Remote:{dst}:{dst_port} Username:{user} {tail}", None),
     // SSL/TLS sessions of clients of the ASA's own VPN or ASDM (newer versions add `to addr/port`).
@@ -159,6 +185,7 @@ static SESSION_PREFIXES: &[&str] = &[
     "TunnelGroup <{tunnel_group}> GroupPolicy <{group_policy}> User <{user}> IP <{src}> {tail}",
     "Group = {group}, Username = {user}, IP = {src}, {tail}",
     "Group = {group}, IP = {src}, {tail}",
+    "IP = {src}, {tail}",
 ];
 
 /// What a capture is, worked out once per template (names are compared at load, not per record).
@@ -622,12 +649,20 @@ fn apply<'a>(caps: &Captures<'a>, roles: &[Role], outbound: bool, ev: &mut Event
     }
 }
 
-/// `10.0.0.1`, `10.0.0.1/443`, `10.0.0.1/443(LOCAL\an)` or `10.0.0.1 (LOCAL\an)`.
+/// `10.0.0.1`, `10.0.0.1/443`, `10.0.0.1/443(LOCAL\an)`, `10.0.0.1 (LOCAL\an)` or, for a URL's
+/// server, `an@10.0.0.1`.
 fn address_and_port<'a>(value: &'a str, src: bool, ev: &mut Event<'a>) {
     let (value, ident) = identity(value);
     if let Some(ident) = ident {
         record_identity(ident, ev);
     }
+    let value = match value.rsplit_once('@') {
+        Some((user, addr)) if !user.is_empty() => {
+            put(ev, Col::User, "user", Cow::Borrowed(user));
+            addr
+        }
+        _ => value,
+    };
     let (addr, port) = value
         .trim_end()
         .split_once('/')
@@ -666,6 +701,12 @@ fn record_identity<'a>(ident: &'a str, ev: &mut Event<'a>) {
             ev.field("sgt", part);
             continue;
         }
+        // The ASA names a host by its FQDN object in the same place (`(www.example.com)`); an
+        // identity-firewall user is always `DOMAIN\name`.
+        if !part.contains('\\') && looks_like_fqdn(part) {
+            ev.field("fqdn", part);
+            continue;
+        }
         ev.field("user_identity", part);
         if ev.user.is_none() {
             // `LOCAL\group\user`: the last segment is the account, the middle its group.
@@ -683,6 +724,22 @@ fn record_identity<'a>(ident: &'a str, ev: &mut Event<'a>) {
                 _ => put(ev, Col::User, "user", Cow::Borrowed(part)),
             }
         }
+    }
+}
+
+/// `host.example.com`: dotted labels, the last one alphabetic (`an.nguyen` is a user name too,
+/// but the ASA writes users with their domain).
+fn looks_like_fqdn(text: &str) -> bool {
+    match text.rsplit_once('.') {
+        Some((head, tld)) => {
+            !head.is_empty()
+                && tld.len() >= 2
+                && tld.bytes().all(|c| c.is_ascii_alphabetic())
+                && text
+                    .bytes()
+                    .all(|c| c.is_ascii_alphanumeric() || c == b'.' || c == b'-')
+        }
+        None => false,
     }
 }
 
@@ -887,6 +944,85 @@ mod tests {
                 assert_eq!(ev.dst_port, Some(443), "{text}");
             }
         }
+    }
+
+    #[test]
+    fn cluster_stub_offload_bypass_and_inspection_flows() {
+        // Each names the same two endpoints, `for`/`from` side first.
+        for text in [
+            "%ASA-6-302022: Built director stub TCP connection for inside:10.1.2.3/38540 (198.51.100.5/38540) to outside:203.0.113.9/443 (203.0.113.9/443)",
+            "%ASA-6-302023: Teardown stub TCP connection for inside:10.1.2.3/38540 to outside:203.0.113.9/443 duration 0:00:00 forwarded bytes 0 Cluster flow with CLU closed on owner",
+            "%FTD-6-805001: Offloaded TCP Flow for connection 1234 from inside:10.1.2.3/38540 (198.51.100.5/38540) to outside:203.0.113.9/443 (203.0.113.9/443)",
+            "%FTD-6-805002: TCP Flow is no longer offloaded for connection 1234 from inside:10.1.2.3/38540 (198.51.100.5/38540) to outside:203.0.113.9/443 (203.0.113.9/443)",
+            "%ASA-6-302304: Teardown TCP state-bypass connection 2751 from inside:10.1.2.3/38540 to outside:203.0.113.9/443 duration 1:00:02 bytes 245 Connection timeout",
+            "%ASA-4-507003: tcp flow from inside:10.1.2.3/38540 to outside:203.0.113.9/443 terminated by inspection engine, reason - disconnected, dropped packet.",
+            "%ASA-4-434002: SFR requested to drop TCP packet from inside:10.1.2.3/38540 to outside:203.0.113.9/443",
+        ] {
+            let ev = parse(text);
+            assert_eq!(ev.src_ip.as_deref(), Some("10.1.2.3"), "{text}");
+            assert_eq!(ev.src_port, Some(38540), "{text}");
+            assert_eq!(ev.dst_ip.as_deref(), Some("203.0.113.9"), "{text}");
+            assert_eq!(ev.dst_port, Some(443), "{text}");
+            assert_eq!(ev.in_iface.as_deref(), Some("inside"), "{text}");
+            assert_eq!(ev.out_iface.as_deref(), Some("outside"), "{text}");
+            assert_eq!(ev.protocol.as_deref(), Some("tcp"), "{text}");
+            let expected = if text.contains("507003") || text.contains("434002") {
+                "drop"
+            } else {
+                "allow"
+            };
+            assert_eq!(ev.action.as_deref(), Some(expected), "{text}");
+        }
+    }
+
+    #[test]
+    fn ftp_privilege_webvpn_and_url_users() {
+        let ev = parse(
+            "%ASA-6-303002: FTP connection from inside:10.1.2.3/63656 to dmz:10.9.8.7/21, user an Stored file /srv/ftp/report.xlsx",
+        );
+        assert_eq!(ev.user.as_deref(), Some("an"));
+        assert_eq!(ev.dst_port, Some(21));
+        assert_eq!(ev.get_field("ftp_action"), Some("Stored"));
+        assert_eq!(ev.get_field("file"), Some("/srv/ftp/report.xlsx"));
+
+        let ev = parse("%ASA-5-502103: User priv level changed: Uname: enable_15 From: 1 To: 15");
+        assert_eq!(ev.user.as_deref(), Some("enable_15"));
+        assert_eq!(ev.get_field("new_level"), Some("15"));
+
+        let ev = parse(
+            "%ASA-6-716002: Group staff User an IP 198.51.100.7 WebVPN session terminated: User Requested.",
+        );
+        assert_eq!(ev.user.as_deref(), Some("an"));
+        assert_eq!(ev.src_ip.as_deref(), Some("198.51.100.7"));
+
+        let ev = parse(
+            "%ASA-5-304001: 10.1.2.3 Accessed URL an@203.0.113.9:http://203.0.113.9/index.html",
+        );
+        assert_eq!(ev.user.as_deref(), Some("an"));
+        assert_eq!(ev.dst_ip.as_deref(), Some("203.0.113.9"));
+        assert_eq!(ev.get_field("url"), Some("http://203.0.113.9/index.html"));
+
+        let ev = parse(
+            "%ASA-5-713202: IP = 198.51.100.7, Duplicate first packet detected. Ignoring packet.",
+        );
+        assert_eq!(ev.src_ip.as_deref(), Some("198.51.100.7"));
+    }
+
+    #[test]
+    fn deny_by_protocol_number_and_a_destination_fqdn() {
+        let ev = parse(
+            "%ASA-4-106023: Deny protocol 47 src outside:198.51.100.7 dst inside:10.1.2.3 by access-group \"inbound\" [0x0, 0x0]",
+        );
+        assert_eq!(ev.protocol.as_deref(), Some("gre"));
+        assert_eq!(ev.dst_ip.as_deref(), Some("10.1.2.3"));
+        assert_eq!(ev.rule_name.as_deref(), Some("inbound"));
+        // A name in parentheses is the destination's FQDN object, not a user.
+        let ev = parse(
+            "%ASA-4-106023: Deny tcp src outside:198.51.100.7/56444 dst dmz:10.1.2.3/443(www.example.vn) by access-group \"inbound\"",
+        );
+        assert_eq!(ev.dst_ip.as_deref(), Some("10.1.2.3"));
+        assert_eq!(ev.user, None);
+        assert_eq!(ev.get_field("fqdn"), Some("www.example.vn"));
     }
 
     #[test]
