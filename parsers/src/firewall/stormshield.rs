@@ -2,8 +2,10 @@
 //! fw="SN210A..." tz=+0700 startime="..." ... src=10.0.0.5 srcport=51000 dst=... action=pass`.
 //! Values may be quoted or not, and unquoted times contain a space; the pair reader handles both.
 
+use std::borrow::Cow;
+
 use super::{Col, StaticFinder, first_key, read_pairs};
-use crate::event::{Event, SourceType};
+use crate::event::{Event, FAILURE, SUCCESS, SourceType};
 use crate::payload::PayloadParser;
 
 /// Stormshield SNS key=value logs.
@@ -19,6 +21,8 @@ fn column(key: &str) -> Option<Col> {
         "dstport" | "port" => Col::DstPort,
         "modsrc" => Col::NatSrcIp,
         "modsrcport" => Col::NatSrcPort,
+        // The destination before a translation, written even when nothing was translated (as
+        // `modsrc` is): read as the other side of the translation, as Sekoia's reading has it.
         "moddst" | "origdst" => Col::NatDstIp,
         "moddstport" | "origdstport" => Col::NatDstPort,
         "ipproto" => Col::Protocol,
@@ -48,7 +52,36 @@ impl PayloadParser for Stormshield {
     }
 
     fn parse<'a>(&self, body: &'a str, ev: &mut Event<'a>) -> Result<(), &'static str> {
-        read_pairs(body, ev, column)
+        read_pairs(body, ev, column)?;
+        // `fw` names the firewall (its serial number unless renamed): the host when no syslog
+        // header named one.
+        if ev.host.is_none()
+            && let Some(fw) = ev.get_field("fw").filter(|f| !f.is_empty())
+        {
+            ev.host = Some(Cow::Owned(fw.to_owned()));
+        }
+        if matches!(ev.get_field("logtype"), Some("auth" | "xvpn" | "vpn")) {
+            ev.outcome = login_outcome(ev.get_field("error"), ev.message.as_deref());
+        }
+        Ok(())
+    }
+}
+
+/// An authentication's result: `error=0` is success, any other code a failure; without a code
+/// the message says (`SSH authentication failed: ...`, `... authentication success ...`).
+fn login_outcome(error: Option<&str>, message: Option<&str>) -> Option<&'static str> {
+    match error.map(str::trim) {
+        Some("0") => return Some(SUCCESS),
+        Some(code) if !code.is_empty() => return Some(FAILURE),
+        _ => {}
+    }
+    let message = message?.to_ascii_lowercase();
+    if message.contains("fail") || message.contains("denied") || message.contains("refused") {
+        Some(FAILURE)
+    } else if message.contains("success") {
+        Some(SUCCESS)
+    } else {
+        None
     }
 }
 
@@ -72,6 +105,33 @@ mod tests {
         assert_eq!(ev.source_type, SourceType::Stormshield);
         assert_eq!(ev.ts, at("2026-11-28T10:00:00+07:00"));
         assert_eq!(ev.get_field("ts_source"), None);
+    }
+
+    #[test]
+    fn logins_have_an_outcome_and_the_firewall_name_is_the_host() {
+        let failed = parse(
+            r#"id=firewall time="2026-11-28 09:12:44" fw="SNS-SOTTTT" tz=+0700 startime="2026-11-28 09:12:44" src=198.51.100.44 user="an.nv" domain="" msg="SSH authentication failed: user not found in ldap" totp="no" logtype="auth""#,
+        );
+        assert_eq!(failed.outcome, Some(FAILURE));
+        assert_eq!(failed.host.as_deref(), Some("SNS-SOTTTT"));
+        assert_eq!(failed.user.as_deref(), Some("an.nv"));
+        let by_code = parse(
+            r#"id=firewall time="2026-11-28 09:12:44" fw="SNS-SOTTTT" tz=+0700 startime="2026-11-28 09:12:44" user="an.nv" src=198.51.100.44 domain="stttt.gov.vn" confid=1 ruleid=0 method="OPENVPN" error=3 msg="Authentication Failed" logtype="auth""#,
+        );
+        assert_eq!(by_code.outcome, Some(FAILURE));
+        let ok = parse(
+            r#"id=firewall time="2026-11-28 09:12:44" fw="SNS-SOTTTT" tz=+0700 startime="2026-11-28 09:12:44" src=192.0.2.4 user="admin" domain="" msg="SSH authentication success on the firewall" logtype="auth""#,
+        );
+        assert_eq!(ok.outcome, Some(SUCCESS));
+        let vpn = parse(
+            r#"id=firewall time="2026-11-28 07:41:56" fw="SNS-SOTTTT" tz=+0700 startime="2026-11-28 07:41:56" ipproto="TCP" user="user1" domain="stttt.gov.vn" src=192.0.2.4 msg="Error during authentication : authentication failed, bad password" logtype="xvpn""#,
+        );
+        assert_eq!(vpn.outcome, Some(FAILURE));
+        // A header's host stays.
+        let relayed = parse(
+            r#"<134>Nov 28 10:00:00 sns-relay id=firewall time="2026-11-28 10:00:00" fw="SNS-SOTTTT" tz=+0700 startime="2026-11-28 10:00:00" src=192.0.2.4 user="admin" msg="SSH authentication success on the firewall" logtype="auth""#,
+        );
+        assert_eq!(relayed.host.as_deref(), Some("sns-relay"));
     }
 
     #[test]
