@@ -30,12 +30,17 @@ fn column(name: &str) -> Option<Col> {
         "nat-destination-address" => Col::NatDstIp,
         "nat-destination-port" => Col::NatDstPort,
         "protocol-id" | "protocol-name" => Col::Protocol,
-        "policy-name" => Col::RuleName,
+        // An `RT_IDP` attack names its rule as a numbered rule of a rulebase (`IPS`, `DDOS`)
+        // of the IDP policy; the rulebase comes first and is the rule's name.
+        "rulebase-name" | "policy-name" => Col::RuleName,
         "username" => Col::User,
         // `RT_SCREEN_*` in structured data name the interface the attack came in on.
-        "packet-incoming-interface" | "interface-name" => Col::InIface,
-        "bytes-from-client" => Col::BytesOut,
-        "bytes-from-server" => Col::BytesIn,
+        "packet-incoming-interface" | "interface-name" | "source-interface-name" => Col::InIface,
+        "destination-interface-name" => Col::OutIface,
+        // `RT_IDP`'s verdict (`DROP`, `CLOSE`, `NONE`); session events take theirs from the name.
+        "action" => Col::Action,
+        "bytes-from-client" | "outbound-bytes" => Col::BytesOut,
+        "bytes-from-server" | "inbound-bytes" => Col::BytesIn,
         "packets-from-client" | "packets-from-server" => Col::Packets,
         _ => return None,
     })
@@ -397,6 +402,26 @@ mod tests {
         assert_eq!(create.user, None, "N/A is no account");
         assert_eq!(create.in_iface.as_deref(), Some("ge-0/0/1.0"));
         assert_eq!(create.get_field("application"), Some("DNS"));
+    }
+
+    #[test]
+    fn idp_attack_with_verdict_interfaces_and_rulebase() {
+        let ev = parse(
+            r#"<165>1 2026-11-28T10:13:03.193+07:00 srx-dc RT_IDP - IDP_ATTACK_LOG_EVENT [junos@2636.1.1.1.2.28 epoch-time="1795842783" message-type="SIG" source-address="198.51.100.9" source-port="12345" destination-address="10.30.1.8" destination-port="80" protocol-name="TCP" service-name="SERVICE_IDP" application-name="HTTP" rule-name="3" rulebase-name="IPS" policy-name="Recommended" export-id="20175" repeat-count="0" action="DROP" threat-severity="HIGH" attack-name="HTTP:MISC:GENERIC-DIR-TRAVERSAL" nat-source-address="0.0.0.0" nat-source-port="13312" nat-destination-address="203.0.113.57" nat-destination-port="80" elapsed-time="0" inbound-bytes="0" outbound-bytes="0" inbound-packets="0" outbound-packets="0" source-zone-name="UNTRUST" source-interface-name="reth1.24" destination-zone-name="DMZ" destination-interface-name="reth2.21" packet-log-id="0" alert="no" username="N/A" roles="N/A" message="-"]"#,
+        );
+        assert_eq!(ev.source_type, SourceType::JuniperSrx);
+        assert_eq!(ev.msgid.as_deref(), Some("IDP_ATTACK_LOG_EVENT"));
+        assert_eq!(ev.action.as_deref(), Some("drop"));
+        assert_eq!(ev.in_iface.as_deref(), Some("reth1.24"));
+        assert_eq!(ev.out_iface.as_deref(), Some("reth2.21"));
+        assert_eq!(ev.rule_name.as_deref(), Some("IPS"));
+        assert_eq!(ev.nat_dst_ip.as_deref(), Some("203.0.113.57"));
+        assert_eq!(ev.protocol.as_deref(), Some("tcp"));
+        assert!(
+            ev.fields
+                .iter()
+                .any(|(k, v)| k.ends_with("attack-name") && v == "HTTP:MISC:GENERIC-DIR-TRAVERSAL")
+        );
     }
 
     #[test]
