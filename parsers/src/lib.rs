@@ -84,10 +84,17 @@ pub fn parse_record<'a>(text: &'a str, ctx: &ParseContext, ev: &mut Event<'a>) {
             Some(f) => payload::parsers_of(f),
             None => REGISTRY,
         };
-        let claimed = candidates
-            .iter()
-            .find(|p| p.claims(app, input(**p)))
-            .copied();
+        let claimed = if header == syslog::Header::Rfc5424 && ev.fields.len() > 1 {
+            structured_data_owner(ev, forced)
+        } else {
+            None
+        };
+        let claimed = claimed.or_else(|| {
+            candidates
+                .iter()
+                .find(|p| p.claims(app, input(**p)))
+                .copied()
+        });
         match (claimed, forced) {
             (Some(parser), _) => run(parser, input(parser), ev),
             (None, Some(SourceType::Syslog) | None) if header != syslog::Header::None => {
@@ -116,6 +123,19 @@ pub fn parse_record<'a>(text: &'a str, ctx: &ParseContext, ev: &mut Event<'a>) {
         ev.ts = Some(ctx.received_at);
         ev.field("ts_source", "received");
     }
+}
+
+/// The parser a vendor's SD-ID in the record's structured data names, if any.
+fn structured_data_owner(
+    ev: &Event,
+    forced: Option<SourceType>,
+) -> Option<&'static dyn PayloadParser> {
+    // `fields` holds the version, then the structured data as `SD-ID.param`.
+    let key = ev.fields.get(1).map(|(k, _)| k.as_ref())?;
+    payload::STRUCTURED_DATA_OWNERS
+        .iter()
+        .find(|(sd_id, p)| key.starts_with(sd_id) && forced.is_none_or(|f| p.source_type() == f))
+        .map(|(_, p)| *p)
 }
 
 /// The count and the message of rsyslog's `message repeated N times: [ message]`.

@@ -39,6 +39,12 @@ pub trait PayloadParser: Sync {
     fn parse<'a>(&self, message: &'a str, ev: &mut Event<'a>) -> Result<(), &'static str>;
 }
 
+/// Vendors' private SD-IDs in RFC 5424 structured data, and the parser of their records: the
+/// SD-ID names the device whatever its APP-NAME (a Junos `sshd` or `snmpd` is not Linux's).
+/// A table rather than a trait method: every RFC 5424 record with structured data asks.
+pub static STRUCTURED_DATA_OWNERS: &[(&str, &dyn PayloadParser)] =
+    &[("junos@", &crate::firewall::juniper::JuniperSrx)];
+
 /// Every payload parser, most specific first.
 pub static REGISTRY: &[&dyn PayloadParser] = &[
     &crate::linux::auditd::Auditd,

@@ -128,10 +128,23 @@ impl PayloadParser for JuniperSrx {
                 ev.app = Some(Cow::Borrowed("RT_FLOW"));
             }
             ev.msgid.get_or_insert(Cow::Borrowed(name));
+            if let Some(outcome) = login_outcome(name) {
+                ev.outcome = Some(outcome);
+            }
             if name.contains("SESSION_DENY") {
                 ev.action = Some(Cow::Borrowed("deny"));
             } else if name.contains("SESSION_CREATE") || name.contains("SESSION_CLOSE") {
                 ev.action = Some(Cow::Borrowed("allow"));
+            } else if name.starts_with("WEBFILTER_") || name.starts_with("AV_") {
+                // `RT_UTM` names its verdict: `WEBFILTER_URL_BLOCKED`, `..._PERMITTED`,
+                // `AV_SCANNER_DROP_FILE_MT`.
+                if name.contains("_BLOCKED") {
+                    ev.action = Some(Cow::Borrowed("deny"));
+                } else if name.contains("_PERMITTED") {
+                    ev.action = Some(Cow::Borrowed("allow"));
+                } else if name.contains("_DROP") {
+                    ev.action = Some(Cow::Borrowed("drop"));
+                }
             }
         }
         // RFC 5424 structured data already in `fields`: move known names to columns.
@@ -173,6 +186,18 @@ impl PayloadParser for JuniperSrx {
             MANAGEMENT_SET.apply("rshd", text, ev, capture_column);
         }
         Ok(())
+    }
+}
+
+/// The result a Junos event's name states: `SSHD_LOGIN_FAILED`, `SNMPD_AUTH_FAILURE`,
+/// `DOT1XD_USR_AUTHENTICATED`.
+fn login_outcome(name: &str) -> Option<&'static str> {
+    if name.ends_with("LOGIN_FAILED") || name.ends_with("AUTH_FAILURE") {
+        Some(FAILURE)
+    } else if name.ends_with("USR_AUTHENTICATED") || name.ends_with("LOGIN_ACCEPTED") {
+        Some(SUCCESS)
+    } else {
+        None
     }
 }
 
@@ -422,6 +447,46 @@ mod tests {
                 .iter()
                 .any(|(k, v)| k.ends_with("attack-name") && v == "HTTP:MISC:GENERIC-DIR-TRAVERSAL")
         );
+    }
+
+    #[test]
+    fn junos_structured_data_is_juniper_whatever_the_program() {
+        // APP-NAME `sshd` would be the Linux parser's; the SD-ID says it is a Junos device.
+        let ev = parse(
+            r#"<37>1 2026-11-28T15:00:06.756+07:00 srx-dc sshd - SSHD_LOGIN_FAILED [junos@2636.1.1.1.2.129 username="root" source-address="198.51.100.23"]"#,
+        );
+        assert_eq!(ev.source_type, SourceType::JuniperSrx);
+        assert_eq!(ev.user.as_deref(), Some("root"));
+        assert_eq!(ev.src_ip.as_deref(), Some("198.51.100.23"));
+        assert_eq!(ev.outcome, Some(FAILURE));
+        let ev = parse(
+            r#"<30>1 2026-11-28T16:51:21.731+07:00 ex-access-01 dot1xd 15960 DOT1XD_USR_AUTHENTICATED [junos@2636.1.1.1.2.129 user-type="MAC-RADIUS" username="an" mac-address="00:00:5E:00:53:01" interface-name="ge-0/0/1.0" vlan-name="vlan100"] Custom_log MAC-RADIUS User an logged in"#,
+        );
+        assert_eq!(ev.source_type, SourceType::JuniperSrx);
+        assert_eq!(ev.outcome, Some(SUCCESS));
+        assert_eq!(ev.in_iface.as_deref(), Some("ge-0/0/1.0"));
+        // Other RFC 5424 structured data does not make a record Juniper's.
+        let ev = parse(
+            r#"<38>1 2026-11-28T15:00:06.756+07:00 web01 sshd 812 - [origin@32473 ip="10.0.0.5"] Failed password for root from 198.51.100.23 port 4242 ssh2"#,
+        );
+        assert_eq!(ev.source_type, SourceType::LinuxAuth);
+    }
+
+    #[test]
+    fn utm_verdicts_from_the_event_name() {
+        for (name, action) in [
+            ("WEBFILTER_URL_BLOCKED", "deny"),
+            ("WEBFILTER_URL_PERMITTED", "allow"),
+            ("AV_SCANNER_DROP_FILE_MT", "drop"),
+        ] {
+            let line = format!(
+                r#"<12>1 2026-11-28T01:32:50.391Z srx-dc RT_UTM - {name} [junos@2636.1.1.1.2.86 source-address="10.20.5.14" source-port="58071" destination-address="203.0.113.80" destination-port="80" category="cat1" reason="BY_BLACK_LIST" profile="uf1" url="www.example.com" obj="/" username="an" roles="N/A"]"#
+            );
+            let ev = parse(&line);
+            assert_eq!(ev.action.as_deref(), Some(action), "{name}");
+            assert_eq!(ev.user.as_deref(), Some("an"), "{name}");
+            assert_eq!(ev.dst_port, Some(80), "{name}");
+        }
     }
 
     #[test]
