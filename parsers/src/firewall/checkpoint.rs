@@ -11,7 +11,7 @@
 use std::borrow::Cow;
 
 use super::{Col, StaticFinder, after_tag, first_key, put};
-use crate::event::{Event, SourceType, Text};
+use crate::event::{Event, SUCCESS, SourceType, Text};
 use crate::payload::PayloadParser;
 
 /// Check Point Log Exporter and positional exports.
@@ -37,13 +37,27 @@ fn column(key: &str) -> Option<Col> {
         "proto" => Col::Protocol,
         "action" => Col::Action,
         "rule_name" => Col::RuleName,
-        "user" | "src_user_name" | "src_user" => Col::User,
+        // Management audit logs (SmartConsole, web API, Expert shell logins) name the admin.
+        "user" | "src_user_name" | "src_user" | "administrator" => Col::User,
+        "client_ip" => Col::SrcIp,
         "client_outbound_bytes" => Col::BytesOut,
         "client_inbound_bytes" => Col::BytesIn,
         "client_outbound_packets" | "client_inbound_packets" => Col::Packets,
         "msg" => Col::Message,
         _ => return None,
     })
+}
+
+/// `[key:"...`: a Log Exporter list, whatever its first key.
+fn opens_exporter_list(body: &str) -> bool {
+    let Some(list) = body.trim_start().strip_prefix('[') else {
+        return false;
+    };
+    let key_len = list
+        .bytes()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == b'_')
+        .count();
+    key_len > 0 && list[key_len..].starts_with(":\"")
 }
 
 /// `key:"value"; key:"value"; ...` inside the bracket, values unescaped where needed.
@@ -165,8 +179,10 @@ impl PayloadParser for CheckPoint {
     }
 
     fn claims(&self, app: Option<&str>, body: &str) -> bool {
-        // The structured-data form has no message: the Log Exporter's app name tells it.
-        (app == Some("CheckPoint") && body.trim().is_empty())
+        // The structured-data form has no message: the Log Exporter's app name tells it. A
+        // list not opening with the action (audit logs: `[flags:"...`) is no valid structured
+        // data and stays in the body.
+        (app == Some("CheckPoint") && (body.trim().is_empty() || opens_exporter_list(body)))
             || pipe_list(app, body).is_some()
             || LIST_START.find(body.as_bytes()).is_some()
             || (body.starts_with('"') && quoted_columns(body).len() >= 14 && {
@@ -287,12 +303,42 @@ fn apply<'a>(pairs: Vec<(Text<'a>, Text<'a>)>, ev: &mut Event<'a>) {
             },
         }
     }
+    // An administrator's login: `audit_status:"Failure"` when it failed, nothing when it worked.
+    if ev.get_field("operation") == Some("Log In") {
+        ev.outcome = match ev.get_field("audit_status") {
+            Some(status) => super::normalize_outcome(status),
+            None => Some(SUCCESS),
+        };
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::firewall::test_support::parse;
+
+    #[test]
+    fn administrator_logins_in_audit_lists() {
+        let ok = parse(
+            r#"<134>1 2026-11-28T08:42:55Z CP-Manager CheckPoint 10547 - [action:"Accept"; flags:"163872"; ifdir:"outbound"; origin:"10.0.0.153"; time:"1795855375"; version:"5"; additional_info:"Authentication method: radius"; administrator:"an.nv@stttt.gov.vn"; client_ip:"10.16.10.27"; machine:"pc-soc-01"; operation:"Log In"; operation_number:"10"; product:"SmartConsole"; subject:"Administrator Login"]"#,
+        );
+        assert_eq!(ok.source_type, SourceType::CheckPoint);
+        assert_eq!(ok.user.as_deref(), Some("an.nv"));
+        assert_eq!(ok.src_ip.as_deref(), Some("10.16.10.27"));
+        assert_eq!(ok.outcome, Some(SUCCESS));
+        let failed = parse(
+            r#"<134>1 2026-11-28T09:39:55Z CP-Manager CheckPoint 10547 - [action:"Accept"; flags:"163872"; administrator:"admin"; audit_status:"Failure"; client_ip:"198.51.100.23"; operation:"Log In"; product:"SmartConsole"; subject:"Administrator Login"]"#,
+        );
+        assert_eq!(failed.outcome, Some(crate::event::FAILURE));
+        // Gateway audit lists open with another key than the action.
+        let shell = parse(
+            r#"<134>1 2026-11-28T08:38:43Z CP-Manager CheckPoint 10547 - [alert:"Expert_Alert"; flags:"139296"; ifdir:"inbound"; origin:"10.16.109.248"; additional_info:"SSH connection by admin user to Expert Shell"; administrator:"admin"; client_ip:"10.16.109.244"; device_name:"CPFW-0001"; operation:"Log In"; product:"Expert Shell"; subject:"Administrator Expert Shell login"]"#,
+        );
+        assert_eq!(shell.source_type, SourceType::CheckPoint);
+        assert_eq!(shell.status, crate::ParseStatus::Ok);
+        assert_eq!(shell.user.as_deref(), Some("admin"));
+        assert_eq!(shell.src_ip.as_deref(), Some("10.16.109.244"));
+    }
 
     #[test]
     fn log_exporter_splunk_format() {

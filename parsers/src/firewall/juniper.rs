@@ -21,7 +21,8 @@ pub struct JuniperSrx;
 /// Where a Junos structured-data name goes.
 fn column(name: &str) -> Option<Col> {
     Some(match name {
-        "source-address" => Col::SrcIp,
+        // `RT_AAMW` (Advanced Anti-Malware) names the infected client `client-ip`.
+        "source-address" | "client-ip" => Col::SrcIp,
         "destination-address" => Col::DstIp,
         "source-port" => Col::SrcPort,
         "destination-port" => Col::DstPort,
@@ -465,6 +466,10 @@ mod tests {
         assert_eq!(ev.source_type, SourceType::JuniperSrx);
         assert_eq!(ev.outcome, Some(SUCCESS));
         assert_eq!(ev.in_iface.as_deref(), Some("ge-0/0/1.0"));
+        let ev = parse(
+            r#"<11>1 2026-11-28T10:40:30.050+07:00 srx-dc RT_AAMW - AAMW_HOST_INFECTED_EVENT_LOG [junos@2636.1.1.1.2.129 tenant-id="ABC123456" client-ip="10.20.5.14" hostname="pc-ketoan-01" status="in_progress" policy-name="default" th="7" state="added" reason="malware"]"#,
+        );
+        assert_eq!(ev.src_ip.as_deref(), Some("10.20.5.14"));
         // Other RFC 5424 structured data does not make a record Juniper's.
         let ev = parse(
             r#"<38>1 2026-11-28T15:00:06.756+07:00 web01 sshd 812 - [origin@32473 ip="10.0.0.5"] Failed password for root from 198.51.100.23 port 4242 ssh2"#,
