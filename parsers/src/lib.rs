@@ -130,12 +130,18 @@ fn structured_data_owner(
     ev: &Event,
     forced: Option<SourceType>,
 ) -> Option<&'static dyn PayloadParser> {
-    // `fields` holds the version, then the structured data as `SD-ID.param`.
-    let key = ev.fields.get(1).map(|(k, _)| k.as_ref())?;
-    payload::STRUCTURED_DATA_OWNERS
-        .iter()
-        .find(|(sd_id, p)| key.starts_with(sd_id) && forced.is_none_or(|f| p.source_type() == f))
-        .map(|(_, p)| *p)
+    // `fields` holds the version (and an unreadable timestamp's text), then the structured
+    // data as `SD-ID.param`.
+    ev.fields[1..].iter().take(2).find_map(|(key, _)| {
+        payload::STRUCTURED_DATA_OWNERS
+            .iter()
+            .find(|(sd_id, p)| {
+                key.as_bytes().first() == sd_id.as_bytes().first()
+                    && key.starts_with(sd_id)
+                    && forced.is_none_or(|f| p.source_type() == f)
+            })
+            .map(|(_, p)| *p)
+    })
 }
 
 /// The count and the message of rsyslog's `message repeated N times: [ message]`.

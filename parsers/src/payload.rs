@@ -42,8 +42,17 @@ pub trait PayloadParser: Sync {
 /// Vendors' private SD-IDs in RFC 5424 structured data, and the parser of their records: the
 /// SD-ID names the device whatever its APP-NAME (a Junos `sshd` or `snmpd` is not Linux's).
 /// A table rather than a trait method: every RFC 5424 record with structured data asks.
-pub static STRUCTURED_DATA_OWNERS: &[(&str, &dyn PayloadParser)] =
-    &[("junos@", &crate::firewall::juniper::JuniperSrx)];
+pub static STRUCTURED_DATA_OWNERS: &[(&str, &dyn PayloadParser)] = &[
+    ("junos@", &crate::firewall::juniper::JuniperSrx),
+    (
+        crate::firewall::checkpoint::SD_IDS[0],
+        &crate::firewall::checkpoint::CheckPoint,
+    ),
+    (
+        crate::firewall::checkpoint::SD_IDS[1],
+        &crate::firewall::checkpoint::CheckPoint,
+    ),
+];
 
 /// Every payload parser, most specific first.
 pub static REGISTRY: &[&dyn PayloadParser] = &[

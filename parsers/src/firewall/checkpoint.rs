@@ -22,18 +22,20 @@ static LIST_START: StaticFinder = StaticFinder::new(b"[action:\"");
 static KEY_END: StaticFinder = StaticFinder::new(b":\"");
 
 /// How the header parser names Check Point's structured-data parameters in `fields`.
-const SD_PREFIX: &str = "sc@2620.";
+/// Check Point's SD-IDs (enterprise number 2620): the Log Exporter's and the older exporter's.
+pub(crate) const SD_IDS: [&str; 2] = ["sc@2620", "Fields@1.3.6.1.4.1.2620"];
 
 fn column(key: &str) -> Option<Col> {
     Some(match key {
         "src" => Col::SrcIp,
         "dst" => Col::DstIp,
-        "s_port" => Col::SrcPort,
-        "service" => Col::DstPort,
+        // The older exporter writes ports as `svc`, `sport_svc`, `xlatesport_svc`.
+        "s_port" | "sport_svc" => Col::SrcPort,
+        "service" | "svc" => Col::DstPort,
         "xlatesrc" => Col::NatSrcIp,
         "xlatedst" => Col::NatDstIp,
-        "xlatesport" => Col::NatSrcPort,
-        "xlatedport" => Col::NatDstPort,
+        "xlatesport" | "xlatesport_svc" => Col::NatSrcPort,
+        "xlatedport" | "xlatedport_svc" => Col::NatDstPort,
         "proto" => Col::Protocol,
         "action" => Col::Action,
         "rule_name" => Col::RuleName,
@@ -242,18 +244,18 @@ impl PayloadParser for CheckPoint {
             ev.status = crate::ParseStatus::Ok;
             ev.error = None;
         }
-        let pairs: Vec<(Text<'a>, Text<'a>)> =
-            match LIST_START.find(body.as_bytes()).or_else(|| body.find('[')) {
-                Some(start) => {
-                    let list = body[start + 1..].trim_end();
-                    let list = list.strip_suffix(']').unwrap_or(list);
-                    exporter_pairs(list)
-                        .into_iter()
-                        .map(|(k, v)| (Cow::Borrowed(k), v))
-                        .collect()
-                }
-                None => structured_data_pairs(ev),
-            };
+        // Structured data under Check Point's SD-IDs first: a message after it may hold a `[`.
+        let mut pairs = structured_data_pairs(ev);
+        if pairs.is_empty()
+            && let Some(start) = LIST_START.find(body.as_bytes()).or_else(|| body.find('['))
+        {
+            let list = body[start + 1..].trim_end();
+            let list = list.strip_suffix(']').unwrap_or(list);
+            pairs = exporter_pairs(list)
+                .into_iter()
+                .map(|(k, v)| (Cow::Borrowed(k), v))
+                .collect();
+        }
         if pairs.is_empty() {
             return Err("no Check Point field list");
         }
@@ -262,17 +264,24 @@ impl PayloadParser for CheckPoint {
     }
 }
 
-/// The `sc@2620` structured-data parameters, taken out of `fields` without their prefix (the
+/// The parameters under Check Point's SD-IDs, taken out of `fields` without their prefix (the
 /// rest of `fields` stays).
 fn structured_data_pairs<'a>(ev: &mut Event<'a>) -> Vec<(Text<'a>, Text<'a>)> {
+    let prefix_len = |k: &str| {
+        SD_IDS.iter().find_map(|id| {
+            (k.len() > id.len() && k.starts_with(id) && k.as_bytes()[id.len()] == b'.')
+                .then_some(id.len() + 1)
+        })
+    };
     ev.fields
-        .extract_if(.., |(k, _)| k.starts_with(SD_PREFIX))
+        .extract_if(.., |(k, _)| prefix_len(k).is_some())
         .map(|(k, v)| {
+            let n = prefix_len(&k).unwrap_or(0);
             // The header parser built the key; dropping the prefix reuses its text.
             let k = match k {
-                Cow::Borrowed(k) => Cow::Borrowed(&k[SD_PREFIX.len()..]),
+                Cow::Borrowed(k) => Cow::Borrowed(&k[n..]),
                 Cow::Owned(mut k) => {
-                    k.drain(..SD_PREFIX.len());
+                    k.drain(..n);
                     Cow::Owned(k)
                 }
             };
@@ -316,6 +325,26 @@ fn apply<'a>(pairs: Vec<(Text<'a>, Text<'a>)>, ev: &mut Event<'a>) {
 mod tests {
     use super::*;
     use crate::firewall::test_support::parse;
+
+    #[test]
+    fn older_exporter_structured_data_whatever_the_program() {
+        let ev = parse(
+            r#"<85>1 2026-11-28T12:10:16+07:00 172.16.2.9 CP-GW - Log [Fields@1.3.6.1.4.1.2620 inzone="DMZ" outzone="External" service_id="https" src="10.30.1.8" dst="203.0.113.80" proto="6" xlatesrc="198.51.100.4" xlatedst="" NAT_rulenum="1195" user="" src_user_name="" layer_name="DC Security" rule_name="web-out" ProductName="VPN-1 &amp; FireWall-1" svc="443" sport_svc="56530" xlatedport_svc="" xlatesport_svc="28493" ProductFamily="Network" ]"#,
+        );
+        assert_eq!(ev.source_type, SourceType::CheckPoint);
+        assert_eq!(
+            (ev.src_ip.as_deref(), ev.src_port),
+            (Some("10.30.1.8"), Some(56530))
+        );
+        assert_eq!(
+            (ev.dst_ip.as_deref(), ev.dst_port),
+            (Some("203.0.113.80"), Some(443))
+        );
+        assert_eq!(ev.nat_src_ip.as_deref(), Some("198.51.100.4"));
+        assert_eq!(ev.get_field("nat_src_port"), Some("28493"));
+        assert_eq!(ev.rule_name.as_deref(), Some("web-out"));
+        assert_eq!(ev.protocol.as_deref(), Some("tcp"));
+    }
 
     #[test]
     fn administrator_logins_in_audit_lists() {
