@@ -24,12 +24,7 @@ pub struct CiscoIos;
 /// (facility-mnemonic, template, outcome).
 #[rustfmt::skip]
 static SENTENCES: &[(&str, &str, Option<&str>)] = &[
-    ("SEC-IPACCESSLOGP", "list {rule} {verdict} {protocol} {src}({src_port}) {arrow} {dst}({dst_port}), {packets} packet{*}", None),
-    ("SEC-IPACCESSLOGP", "list {rule} {verdict} {protocol} {src}({src_port}) ({src_iface} {mac}) {arrow} {dst}({dst_port}), {packets} packet{*}", None),
-    ("SEC-IPACCESSLOGDP", "list {rule} {verdict} {protocol} {src} {arrow} {dst} ({icmp}), {packets} packet{*}", None),
-    ("SEC-IPACCESSLOGNP", "list {rule} {verdict} {protocol} {src} {arrow} {dst}, {packets} packet{*}", None),
     ("SEC-IPACCESSLOGS", "list {rule} {verdict} {src} {packets} packet{*}", None),
-    ("IPV6_ACL-IPV6ACCESSLOGP", "list {rule}/{seq} {verdict} {protocol} {src}({src_port}) {arrow} {dst}({dst_port}), {packets} packet{*}", None),
     ("SEC_LOGIN-LOGIN_FAILED", "Login failed [user: {user?}] [Source: {src}] [localport: {dst_port}] [Reason: {reason}] at {tail}", Some(FAILURE)),
     ("SEC_LOGIN-LOGIN_FAILED", "Login failed [user: {user?}] [Source: {src}] [localport: {dst_port}] {tail}", Some(FAILURE)),
     ("SEC_LOGIN-LOGIN_SUCCESS", "Login Success [user: {user?}] [Source: {src}] [localport: {dst_port}] at {tail}", Some(SUCCESS)),
@@ -152,6 +147,12 @@ impl PayloadParser for CiscoIos {
             linux_daemon(text, ev);
             return Ok(());
         }
+        // Access-list hits come from many facilities (`SEC`, `IPV6`, `IPV6_ACL`, IOS XE's
+        // `FMANFP`) in one sentence shape; `IPACCESSLOGRL` and `IPACCESSLOGS` are not it.
+        if mnemonic.contains("ACCESSLOG") && access_list_hit(text, facility.starts_with("IPV6"), ev)
+        {
+            return Ok(());
+        }
         let key_len = facility.len() + 1 + mnemonic.len();
         let mut key_buf = [0u8; 96];
         let Some(key) = key_buf.get_mut(..key_len).and_then(|k| {
@@ -176,6 +177,87 @@ impl PayloadParser for CiscoIos {
         }
         Ok(())
     }
+}
+
+/// `list 101 denied tcp 203.0.113.5(4711) -> 10.0.0.1(22), 1 packet` and its variants: no ports
+/// (`igmp A -> B`), an ICMP type and code or IGMP type after the destination (`(3/4)`, `(20)`),
+/// IPv6 addresses, the receiving interface and MAC after the source (`(Gi0/1 0011.2233.4455)`,
+/// `TenGigabitEthernet0/1/1->`), and IOS XE's `R0/0: fman_fp_image: ` in front. False when the
+/// text is not such a hit (it then stays the message).
+fn access_list_hit<'a>(text: &'a str, numbered_list: bool, ev: &mut Event<'a>) -> bool {
+    let Some(at) = text.find("list ") else {
+        return false;
+    };
+    let Some((before, after)) = text[at + 5..].split_once("->") else {
+        return false;
+    };
+    let mut left = before.split_ascii_whitespace();
+    let (Some(rule), Some(verdict), Some(protocol)) = (left.next(), left.next(), left.next())
+    else {
+        return false;
+    };
+    // The source is the first word that is an address, with or without `(port)`; the words
+    // after it name where the packet came in (an interface, in parentheses or glued to `->`).
+    let mut source = None;
+    let mut iface = None;
+    for word in left {
+        if source.is_none() {
+            if let Some(found) = address_and_port(word) {
+                source = Some(found);
+            }
+        } else if iface.is_none() {
+            iface = Some(word.trim_start_matches('('));
+        }
+    }
+    let Some((src, src_port)) = source else {
+        return false;
+    };
+    let (destination, count) = match after.rsplit_once(", ") {
+        Some((d, c)) => (d.trim(), Some(c)),
+        None => (after.trim(), None),
+    };
+    let mut right = destination.split_ascii_whitespace();
+    let Some((dst, dst_port)) = right.next().and_then(address_and_port) else {
+        return false;
+    };
+    // IPv6 access lists name their entry `NAME/sequence`.
+    match rule.rsplit_once('/') {
+        Some((name, seq)) if numbered_list && seq.bytes().all(|c| c.is_ascii_digit()) => {
+            put(ev, Col::RuleName, "rule", Cow::Borrowed(name));
+            ev.field("seq", seq);
+        }
+        _ => put(ev, Col::RuleName, "rule", Cow::Borrowed(rule)),
+    }
+    put(ev, Col::Action, "verdict", Cow::Borrowed(verdict));
+    put(ev, Col::Protocol, "protocol", Cow::Borrowed(protocol));
+    put(ev, Col::SrcIp, "src", Cow::Borrowed(src));
+    if let Some(port) = src_port {
+        put(ev, Col::SrcPort, "src_port", Cow::Borrowed(port));
+    }
+    put(ev, Col::DstIp, "dst", Cow::Borrowed(dst));
+    if let Some(port) = dst_port {
+        put(ev, Col::DstPort, "dst_port", Cow::Borrowed(port));
+    }
+    if let Some(iface) = iface.filter(|i| !i.is_empty()) {
+        put(ev, Col::InIface, "src_iface", Cow::Borrowed(iface));
+    }
+    if let Some(kind) = right.next() {
+        ev.field("icmp", kind.trim_start_matches('(').trim_end_matches(')'));
+    }
+    if let Some(packets) = count.and_then(|c| c.split(' ').next()) {
+        put(ev, Col::Packets, "packets", Cow::Borrowed(packets));
+    }
+    true
+}
+
+/// `10.0.0.1`, `10.0.0.1(22)`, `2001:db8::1(22)`, `::`: the address and the port, if any.
+fn address_and_port(word: &str) -> Option<(&str, Option<&str>)> {
+    let (addr, port) = match word.split_once('(') {
+        Some((addr, rest)) => (addr, Some(rest.trim_end_matches(')'))),
+        None => (word, None),
+    };
+    addr.parse::<std::net::IpAddr>().ok()?;
+    Some((addr, port))
 }
 
 /// An NX-OS `SYSTEM_MSG`: a Linux daemon's line, then ` - process[pid]`.
@@ -238,6 +320,119 @@ fn apply<'a>(caps: &Captures<'a>, ev: &mut Event<'a>) {
 mod tests {
     use super::*;
     use crate::firewall::test_support::parse;
+
+    #[test]
+    fn access_list_hits_of_every_facility_and_shape() {
+        // (line, src, src port, dst, dst port, protocol, rule, interface, packets)
+        let cases = [
+            (
+                "<189>123: Nov 28 10:00:00.123: %SEC-6-IPACCESSLOGRP: list 177 denied igmp 10.20.5.197 -> 224.0.0.22, 1 packet",
+                "10.20.5.197",
+                None,
+                "224.0.0.22",
+                None,
+                "igmp",
+                "177",
+                None,
+                1,
+            ),
+            (
+                "<189>123: Nov 28 10:00:00.123: %SEC-6-IPACCESSLOGSP: list IN-F11 denied igmp 10.20.5.2 -> 224.0.0.2 (20), 1 packet",
+                "10.20.5.2",
+                None,
+                "224.0.0.2",
+                None,
+                "igmp",
+                "IN-F11",
+                None,
+                1,
+            ),
+            (
+                "<189>123: Nov 28 10:00:00.123: %SEC-6-IPACCESSLOGDP: list 151 denied icmp 10.20.5.1 -> 10.20.5.2 (3/4), 32 packets",
+                "10.20.5.1",
+                None,
+                "10.20.5.2",
+                None,
+                "icmp",
+                "151",
+                None,
+                32,
+            ),
+            (
+                "<189>123: Nov 28 10:00:00.123: %SEC-6-IPACCESSLOGP: list 101 denied tcp 203.0.113.9(4444) (GigabitEthernet0/1 0011.2233.4455) -> 10.1.1.5(22), 1 packet",
+                "203.0.113.9",
+                Some(4444),
+                "10.1.1.5",
+                Some(22),
+                "tcp",
+                "101",
+                Some("GigabitEthernet0/1"),
+                1,
+            ),
+            (
+                "<189>123: Nov 28 10:00:00.123: %IPV6-6-ACCESSLOGP: list EDGE-IN/10 permitted tcp 2001:db8::5(1027) -> 2001:db8::1(22), 9 packets",
+                "2001:db8::5",
+                Some(1027),
+                "2001:db8::1",
+                Some(22),
+                "tcp",
+                "EDGE-IN",
+                None,
+                9,
+            ),
+            (
+                "<189>123: Nov 28 10:00:00.123: %FMANFP-6-IPACCESSLOGP:  SIP0: fman_fp_image:  list ACL denied udp 10.10.10.10(52361) -> 10.100.8.34(10001), 1 packet",
+                "10.10.10.10",
+                Some(52361),
+                "10.100.8.34",
+                Some(10001),
+                "udp",
+                "ACL",
+                None,
+                1,
+            ),
+            (
+                "<174>151: Nov 28 10:00:00.802 ICT: %FMANFP-6-IPACCESSLOGP: F0/0: fman_fp_image: list acl_in denied tcp 00-00-5E-00-53-23 198.51.100.10(56279) TenGigabitEthernet0/1/1-> 203.0.113.20(45240), 1 packet",
+                "198.51.100.10",
+                Some(56279),
+                "203.0.113.20",
+                Some(45240),
+                "tcp",
+                "acl_in",
+                Some("TenGigabitEthernet0/1/1"),
+                1,
+            ),
+        ];
+        for (line, src, sport, dst, dport, proto, rule, iface, packets) in cases {
+            let ev = parse(line);
+            assert_eq!(ev.source_type, SourceType::CiscoIos, "{line}");
+            assert_eq!(
+                (ev.src_ip.as_deref(), ev.src_port),
+                (Some(src), sport),
+                "{line}"
+            );
+            assert_eq!(
+                (ev.dst_ip.as_deref(), ev.dst_port),
+                (Some(dst), dport),
+                "{line}"
+            );
+            assert_eq!(ev.protocol.as_deref(), Some(proto), "{line}");
+            assert_eq!(ev.rule_name.as_deref(), Some(rule), "{line}");
+            assert_eq!(ev.in_iface.as_deref(), iface, "{line}");
+            assert_eq!(ev.packets, Some(packets), "{line}");
+            let verdict = if line.contains("permitted") {
+                "allow"
+            } else {
+                "deny"
+            };
+            assert_eq!(ev.action.as_deref(), Some(verdict), "{line}");
+        }
+        // The rate-limit notice names no connection.
+        let ev = parse(
+            "<189>123: Nov 28 10:00:00.123: %SEC-6-IPACCESSLOGRL: access-list logging rate-limited or missed 18 packets",
+        );
+        assert_eq!(ev.src_ip, None);
+    }
 
     #[test]
     fn every_sentence_compiles() {
