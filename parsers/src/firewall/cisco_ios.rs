@@ -134,6 +134,25 @@ impl PayloadParser for CiscoIos {
                 ev.field("sequence", number);
             }
             ev.app = None;
+        } else if let Some(Cow::Borrowed(name)) = ev.app
+            && let Some(sequence) = origin_before_stamp(&body[..start], name)
+        {
+            // `relay r1: 123: Nov 28 ...: %SEC-...`: the relay's header parser took the device's
+            // own name (IOS `logging origin-id hostname`) for the tag; the relay is the host.
+            if let Some(seq) = sequence {
+                // The relay may have put its own count in front (`<190>123: Jul 13 ...`).
+                let key = if ev.get_field("sequence").is_some() {
+                    "device_sequence"
+                } else {
+                    "sequence"
+                };
+                ev.field(key, seq);
+            }
+            if let Some(relay) = ev.host.take() {
+                ev.field("relay_host", relay);
+            }
+            ev.host = Some(Cow::Borrowed(name));
+            ev.app = None;
         }
         if ev.app.is_none() {
             ev.app = Some(Cow::Borrowed(&tagged[..tag.len() + 1]));
@@ -177,6 +196,25 @@ impl PayloadParser for CiscoIos {
         }
         Ok(())
     }
+}
+
+/// Whether `prefix` (the text before the `%` tag) is `name: [NNN: ][*]Mmm ...`: a device name,
+/// an optional sequence number (returned) and the device's timestamp.
+fn origin_before_stamp<'a>(prefix: &'a str, name: &str) -> Option<Option<&'a str>> {
+    if name.starts_with('%') {
+        return None;
+    }
+    let after = prefix.trim_start().strip_prefix(name)?.strip_prefix(':')?;
+    let after = after.trim_start();
+    let (sequence, stamp) = match after.split_once(": ") {
+        Some((n, rest)) if !n.is_empty() && n.bytes().all(|c| c.is_ascii_digit()) => {
+            (Some(n), rest)
+        }
+        _ => (None, after),
+    };
+    let stamp = stamp.trim_start_matches(['*', '.']);
+    crate::time::month_from_abbrev(stamp.get(..3)?.as_bytes())?;
+    Some(sequence)
 }
 
 /// `list 101 denied tcp 203.0.113.5(4711) -> 10.0.0.1(22), 1 packet` and its variants: no ports
@@ -320,6 +358,34 @@ fn apply<'a>(caps: &Captures<'a>, ev: &mut Event<'a>) {
 mod tests {
     use super::*;
     use crate::firewall::test_support::parse;
+
+    #[test]
+    fn device_name_and_stamp_behind_a_relay_or_a_second_sequence_number() {
+        // A relay's header, then the device's name, sequence number and stamp.
+        let ev = parse(
+            "<190>Nov 26 08:23:43 192.168.100.2 sw-core-01: 3132779: Nov 26 2026 08:23:43.398 ICT: %SYS-5-CONFIG_I: Configured from console by an on vty0 (10.0.0.5)",
+        );
+        assert_eq!(ev.host.as_deref(), Some("sw-core-01"));
+        assert_eq!(ev.get_field("relay_host"), Some("192.168.100.2"));
+        assert_eq!(ev.get_field("sequence"), Some("3132779"));
+        assert_eq!(ev.app.as_deref(), Some("%SYS-5-CONFIG_I"));
+        assert_eq!(ev.user.as_deref(), Some("an"));
+        // Two sequence numbers around the origin name, or a name without `:`: the device's
+        // own stamp dates the event.
+        for line in [
+            "<190>3132811: sw-core-01: 3132807: Nov 26 2026 08:23:43.398 UTC: %FOO-6-BAR: text",
+            "<190>3132517: sw-core-01 3132513: Nov 26 2026 08:23:43.398 UTC: %FOO-6-BAR: text",
+            "<190>3132517: sw-core-01 Nov 26 2026 08:23:43.398 UTC: %FOO-6-BAR: text",
+        ] {
+            let ev = parse(line);
+            assert_eq!(ev.host.as_deref(), Some("sw-core-01"), "{line}");
+            assert_eq!(ev.get_field("ts_source"), None, "{line}");
+            assert_eq!(ev.message.as_deref(), Some("text"), "{line}");
+        }
+        let ev = parse("<190>3132517: 3132513: Nov 26 2026 08:23:43.398 UTC: %FOO-6-BAR: text");
+        assert_eq!(ev.host, None);
+        assert_eq!(ev.get_field("ts_source"), None);
+    }
 
     #[test]
     fn access_list_hits_of_every_facility_and_shape() {

@@ -4,8 +4,9 @@
 //! part: no PRI, no hostname, a year or an ISO 8601 timestamp, fractional seconds and a zone name
 //! (Cisco `*Mar  1 18:46:11.123 UTC:`), a Cisco sequence number in front, `host/relay` hostnames,
 //! tags without a colon. The rules here, in order:
-//! 1. optional Cisco-style `NNN:` sequence numbers and origin hostname (`NNN: router1:`, or
-//!    `router1:` alone when a timestamp follows it), then an optional `*` or `.` clock-sync marker;
+//! 1. optional Cisco-style `NNN:` sequence numbers and origin hostname (`NNN: router1:`,
+//!    `NNN: router1 NNN:`, `NNN: NNN:`, or `router1[:]` alone, each only when a timestamp
+//!    follows), then an optional `*` or `.` clock-sync marker;
 //! 2. a timestamp: ISO 8601, or `Mmm dd [yyyy] hh:mm:ss[.fff] [ZONE][:]` (ZONE `UTC`, an offset,
 //!    or an unambiguous abbreviation such as `ICT` or `CET`); without one, nothing else of the
 //!    header is guessed except a leading tag, and the event time is the receive time;
@@ -41,14 +42,13 @@ pub fn parse<'a>(s: &'a str, had_pri: bool, ctx: &ParseContext, ev: &mut Event<'
     if let Some((seq, after)) = cisco_sequence(rest) {
         ev.field("sequence", seq);
         rest = after;
-        // `NNN: router1: *Mar 1 ...`: IOS with the origin hostname ahead of the timestamp.
-        let (tok, after) = token(rest);
-        if let Some(host) = tok.strip_suffix(':').filter(|h| !h.is_empty()) {
-            let after = after.trim_start_matches(' ');
-            if timestamp(after.trim_start_matches(['*', '.']), ctx).is_some() {
+        // `NNN: router1: *Mar 1 ...`: IOS with the origin hostname (and, relayed, a second
+        // sequence number) ahead of the timestamp.
+        if let Some((host, after)) = ios_origin(rest, ctx) {
+            if let Some(host) = host {
                 ev.host = Some(Cow::Borrowed(host));
-                rest = after;
             }
+            rest = after;
         }
     }
     if let Some(after) = rest.strip_prefix(['*', '.']) {
@@ -113,16 +113,12 @@ fn origin_hostname<'a>(
     if ev.host.is_some() {
         return None;
     }
-    let (tok, after) = token(s);
-    let host = tok.strip_suffix(':').filter(|h| {
-        !h.is_empty()
-            && h.bytes()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.'))
-    })?;
-    let after = after.trim_start_matches(' ');
+    let (host, after) = ios_origin(s, ctx)?;
     let stamped = after.trim_start_matches(['*', '.']);
     let found = timestamp(stamped, ctx)?;
-    ev.host = Some(Cow::Borrowed(host));
+    if let Some(host) = host {
+        ev.host = Some(Cow::Borrowed(host));
+    }
     if stamped.len() < after.len() {
         let unsynced = if after.starts_with('*') {
             "true"
@@ -132,6 +128,43 @@ fn origin_hostname<'a>(
         ev.field("clock_unsynced", unsynced);
     }
     Some(found)
+}
+
+/// What IOS (or a relay in front of it) may write between a sequence number and the timestamp:
+/// the origin hostname with or without `:`, a second sequence number, or both
+/// (`router1: 123: Mar 1 ...`, `10.0.0.1 123: Mar 1 ...`, `123: Mar 1 ...`, `fw.local Mar 1
+/// ...`). Returns the hostname, if any, and the text from the timestamp on (clock marker
+/// included); `None` unless a timestamp follows. Cold: asked only when none starts `s`.
+fn ios_origin<'a>(s: &'a str, ctx: &ParseContext) -> Option<(Option<&'a str>, &'a str)> {
+    // A name or an address; with a `:` only an IPv6 address (`10:00:00` is a clock).
+    let is_host = |h: &str| {
+        !h.is_empty()
+            && !h.bytes().all(|c| c.is_ascii_digit())
+            && if h.contains(':') {
+                h.parse::<std::net::Ipv6Addr>().is_ok()
+            } else {
+                h.bytes()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.'))
+            }
+    };
+    let stamped = |after: &'a str| {
+        let after = after.trim_start_matches(' ');
+        timestamp(after.trim_start_matches(['*', '.']), ctx).map(|_| after)
+    };
+    let (first, after) = token(s);
+    let mut host = None;
+    let mut rest = s;
+    let bare = first.strip_suffix(':').unwrap_or(first);
+    if is_host(bare) {
+        host = Some(bare);
+        rest = after;
+    }
+    if let Some(after) = stamped(rest) {
+        return host.map(|h| (Some(h), after));
+    }
+    // A second sequence number (the device's own, behind a relay's).
+    let (_, after) = cisco_sequence(rest.trim_start_matches(' '))?;
+    stamped(after).map(|after| (host, after))
 }
 
 /// Whether one of the `[...]` blocks leading `s` holds a `=`, as a structured-data element with
