@@ -80,12 +80,35 @@ fn split_tag(s: &str) -> Option<(&str, u8, &str, &str)> {
             && x.bytes()
                 .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == b'_')
     };
+    let text = b[end + 1..].trim_start();
+    // Cisco Small Business switches (SG/CBS) write the severity as a letter and the names in
+    // mixed case: `%STP-W-PORTSTATUS`, `%LINK-I-Up`, `%HAL_config_poe-A-POEFailDetected`.
+    if let Some(severity) = severity_letter(severity) {
+        let word =
+            |x: &str| !x.is_empty() && x.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_');
+        return (word(facility) && word(mnemonic)).then_some((facility, severity, mnemonic, text));
+    }
     let severity: u8 = severity.parse().ok().filter(|s| *s <= 7)?;
     // ASA has its own parser (numeric mnemonics).
     if !upper(facility) || !upper(mnemonic) || mnemonic.bytes().all(|c| c.is_ascii_digit()) {
         return None;
     }
-    Some((facility, severity, mnemonic, b[end + 1..].trim_start()))
+    Some((facility, severity, mnemonic, text))
+}
+
+/// A Small Business switch's severity letter: alert, critical, error, warning, notice,
+/// informational, debug (emergency has no letter of its own there).
+fn severity_letter(s: &str) -> Option<u8> {
+    Some(match s {
+        "A" => 1,
+        "C" => 2,
+        "E" => 3,
+        "W" => 4,
+        "N" => 5,
+        "I" => 6,
+        "D" => 7,
+        _ => return None,
+    })
 }
 
 /// Where the tag starts: at the front, or after an IOS prefix the header parser left.
@@ -166,6 +189,12 @@ impl PayloadParser for CiscoIos {
             linux_daemon(text, ev);
             return Ok(());
         }
+        // Small Business switches' management sessions: `User CLI session for user admin over
+        // telnet , source 10.0.0.5 destination 10.0.0.1 ACCEPTED`.
+        if facility == "AAA" && matches!(mnemonic, "CONNECT" | "REJECT" | "DISCONNECT") {
+            management_session(text, ev);
+            return Ok(());
+        }
         // Access-list hits come from many facilities (`SEC`, `IPV6`, `IPV6_ACL`, IOS XE's
         // `FMANFP`) in one sentence shape; `IPACCESSLOGRL` and `IPACCESSLOGS` are not it.
         if mnemonic.contains("ACCESSLOG") && access_list_hit(text, facility.starts_with("IPV6"), ev)
@@ -195,6 +224,36 @@ impl PayloadParser for CiscoIos {
             }
         }
         Ok(())
+    }
+}
+
+/// A Small Business switch's login or logout: user, source, destination, and the outcome its
+/// last word states (`ACCEPTED`, `REJECTED`).
+fn management_session<'a>(text: &'a str, ev: &mut Event<'a>) {
+    let after = |label: &str| {
+        text.find(label).and_then(|i| {
+            text[i + label.len()..]
+                .split_ascii_whitespace()
+                .next()
+                .map(|w| w.trim_end_matches([',', '.']))
+        })
+    };
+    if let Some(user) = after("for user ") {
+        put(ev, Col::User, "user", Cow::Borrowed(user));
+    }
+    if let Some(src) = after("source ") {
+        put(ev, Col::SrcIp, "source", Cow::Borrowed(src));
+    }
+    if let Some(dst) = after("destination ") {
+        put(ev, Col::DstIp, "destination", Cow::Borrowed(dst));
+    }
+    if let Some(via) = after(" over ") {
+        ev.field("service", via);
+    }
+    if text.contains("REJECTED") {
+        ev.outcome = Some(FAILURE);
+    } else if text.contains("ACCEPTED") {
+        ev.outcome = Some(SUCCESS);
     }
 }
 
@@ -358,6 +417,34 @@ fn apply<'a>(caps: &Captures<'a>, ev: &mut Event<'a>) {
 mod tests {
     use super::*;
     use crate::firewall::test_support::parse;
+
+    #[test]
+    fn small_business_switches_with_severity_letters() {
+        let ev = parse(
+            "<190>Nov 26 10:00:00 sg350-xa-01 %AAA-W-REJECT: New telnet connection for user admin, source 198.51.100.23 destination 10.20.0.2  REJECTED",
+        );
+        assert_eq!(ev.source_type, SourceType::CiscoIos);
+        assert_eq!(ev.severity, Some(6), "PRI's severity stays");
+        assert_eq!(ev.user.as_deref(), Some("admin"));
+        assert_eq!(ev.src_ip.as_deref(), Some("198.51.100.23"));
+        assert_eq!(ev.dst_ip.as_deref(), Some("10.20.0.2"));
+        assert_eq!(ev.outcome, Some(FAILURE));
+        let ev = parse(
+            "%AAA-I-CONNECT: User CLI session for user an over ssh , source 10.20.5.14 destination  10.20.0.2 ACCEPTED",
+        );
+        assert_eq!(ev.severity, Some(6));
+        assert_eq!(ev.user.as_deref(), Some("an"));
+        assert_eq!(ev.dst_ip.as_deref(), Some("10.20.0.2"));
+        assert_eq!(ev.outcome, Some(SUCCESS));
+        let ev = parse("<187>%STP-W-PORTSTATUS: gi1/0/3: STP status Forwarding");
+        assert_eq!(ev.source_type, SourceType::CiscoIos);
+        assert_eq!(ev.get_field("mnemonic"), Some("PORTSTATUS"));
+        let ev = parse(
+            "<185>%HAL_config_poe-A-POEFailDetected: POE ERROR was detected: POE is Disabled untill Reset",
+        );
+        assert_eq!(ev.source_type, SourceType::CiscoIos);
+        assert_eq!(ev.get_field("facility_name"), Some("HAL_config_poe"));
+    }
 
     #[test]
     fn device_name_and_stamp_behind_a_relay_or_a_second_sequence_number() {
