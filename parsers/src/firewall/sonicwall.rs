@@ -28,12 +28,28 @@ fn column(key: &str) -> Option<Col> {
     })
 }
 
-/// `address:port:interface[:name]` (or `address:port`, or only the address).
+/// `address:port:interface[:name]` (or `address:port`, or only the address); IPv6 as
+/// `[address]:port...` or, under the `...V6` keys, the bare address.
 fn endpoint<'a>(ev: &mut Event<'a>, value: Text<'a>, cols: (Col, Col, Option<Col>), key: &'a str) {
     let Cow::Borrowed(v) = value else {
         ev.field(key, value);
         return;
     };
+    if let Some((addr, rest)) = v.strip_prefix('[').and_then(|r| r.split_once(']')) {
+        put(ev, cols.0, key, Cow::Borrowed(addr));
+        let mut parts = rest.split(':').filter(|p| !p.is_empty());
+        if let Some(port) = parts.next() {
+            put(ev, cols.1, key, Cow::Borrowed(port));
+        }
+        if let (Some(iface), Some(col)) = (parts.next(), cols.2) {
+            put(ev, col, key, Cow::Borrowed(iface));
+        }
+        return;
+    }
+    if key.ends_with("V6") {
+        put(ev, cols.0, key, Cow::Borrowed(v));
+        return;
+    }
     let mut parts = v.split(':');
     let addr = parts.next().unwrap_or("");
     put(ev, cols.0, key, Cow::Borrowed(addr));
@@ -80,8 +96,24 @@ impl PayloadParser for SonicWall {
                     (Col::DstIp, Col::DstPort, Some(Col::OutIface)),
                     key,
                 ),
-                "natSrc" => endpoint(ev, value, (Col::NatSrcIp, Col::NatSrcPort, None), key),
-                "natDst" => endpoint(ev, value, (Col::NatDstIp, Col::NatDstPort, None), key),
+                "srcV6" => endpoint(
+                    ev,
+                    value,
+                    (Col::SrcIp, Col::SrcPort, Some(Col::InIface)),
+                    key,
+                ),
+                "dstV6" => endpoint(
+                    ev,
+                    value,
+                    (Col::DstIp, Col::DstPort, Some(Col::OutIface)),
+                    key,
+                ),
+                "natSrc" | "natSrcV6" => {
+                    endpoint(ev, value, (Col::NatSrcIp, Col::NatSrcPort, None), key)
+                }
+                "natDst" | "natDstV6" => {
+                    endpoint(ev, value, (Col::NatDstIp, Col::NatDstPort, None), key)
+                }
                 // `tcp/https`: transport, then service.
                 "proto" => {
                     let (transport, service): (Text<'a>, Option<&'a str>) = match value {
@@ -177,6 +209,17 @@ mod tests {
             r#"id=firewall sn=0017C5000001 time="2026-11-28 03:00:02 UTC" fw=203.0.113.1 pri=6 c=1024 m=537 msg="Connection Closed" src=10.1.1.5:51000:X0 dst=8.8.8.8:53:X1 proto=udp/dns"#,
         );
         assert_eq!(ev.outcome, None);
+    }
+
+    #[test]
+    fn ipv6_translations_bracketed_or_bare() {
+        let ev = parse(
+            r#"<134>  id=firewall sn=0040103CE114 time="2026-11-26 08:19:21" fw=10.0.0.96 pri=6 c=0 m=1235 src=10.0.0.96:54606:X1 natSrcV6=[2001:db8::1]:1234 dst=203.0.113.80:80:X1 natDstV6=2001:db8::2 proto=tcp/http sent=52 fw_action="forward""#,
+        );
+        assert_eq!(ev.nat_src_ip.as_deref(), Some("2001:db8::1"));
+        assert_eq!(ev.get_field("nat_src_port"), Some("1234"));
+        assert_eq!(ev.nat_dst_ip.as_deref(), Some("2001:db8::2"));
+        assert_eq!(ev.src_port, Some(54606));
     }
 
     #[test]
