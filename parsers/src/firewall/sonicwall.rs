@@ -84,25 +84,13 @@ impl PayloadParser for SonicWall {
         for (key, value) in kv::pairs(body, b' ', kv::Dialect::Quoted) {
             n += 1;
             match key {
-                "src" => endpoint(
+                "src" | "srcV6" => endpoint(
                     ev,
                     value,
                     (Col::SrcIp, Col::SrcPort, Some(Col::InIface)),
                     key,
                 ),
-                "dst" => endpoint(
-                    ev,
-                    value,
-                    (Col::DstIp, Col::DstPort, Some(Col::OutIface)),
-                    key,
-                ),
-                "srcV6" => endpoint(
-                    ev,
-                    value,
-                    (Col::SrcIp, Col::SrcPort, Some(Col::InIface)),
-                    key,
-                ),
-                "dstV6" => endpoint(
+                "dst" | "dstV6" => endpoint(
                     ev,
                     value,
                     (Col::DstIp, Col::DstPort, Some(Col::OutIface)),
