@@ -111,6 +111,22 @@ pub(crate) const SENTENCES: &[Sentence] = &[
         "user_created",
         Some(FAILURE),
     ),
+    s(
+        "failed adding user '{user}', exit code: {exit_code}",
+        "user_created",
+        Some(FAILURE),
+    ),
+    s(
+        "change user name '{old_user}' to '{user}'",
+        "user_modified",
+        Some(SUCCESS),
+    ),
+    // `usermod`'s other changes: expiration, UID, GID, inactive days.
+    s(
+        "change user '{user}' {attribute} from '{old_value}' to '{value}'",
+        "user_modified",
+        Some(SUCCESS),
+    ),
 ];
 
 pub(crate) static SET: LazyLock<Sentences> = LazyLock::new(|| Sentences::new(SENTENCES));

@@ -108,6 +108,38 @@ mod tests {
     }
 
     #[test]
+    fn account_changes_and_password_checks_name_the_user() {
+        use crate::event::{FAILURE, SUCCESS};
+        use crate::firewall::test_support::parse;
+        for (line, user, outcome) in [
+            (
+                "Nov 28 09:10:48 web01 useradd[25494]: failed adding user 'aol', exit code: 4",
+                "aol",
+                FAILURE,
+            ),
+            (
+                "Nov 28 12:54:40 web01 usermod[7730]: change user 'acris' expiration from '2001-01-01' to '2243-10-16'",
+                "acris",
+                SUCCESS,
+            ),
+            (
+                "Nov 28 12:54:41 web01 usermod[7731]: change user name 'an' to 'an.nv'",
+                "an.nv",
+                SUCCESS,
+            ),
+            (
+                "2026-11-28T18:01:02.000000+07:00 web01 unix_chkpwd[2345678]: password check failed for user (testuser)",
+                "testuser",
+                FAILURE,
+            ),
+        ] {
+            let ev = parse(line);
+            assert_eq!(ev.user.as_deref(), Some(user), "{line}");
+            assert_eq!(ev.outcome, Some(outcome), "{line}");
+        }
+    }
+
+    #[test]
     fn a_directory_login_name_is_split_like_a_firewall_user() {
         use crate::firewall::test_support::parse;
         for line in [

@@ -69,6 +69,12 @@ pub(crate) const SENTENCES: &[Sentence] = &[
         "auth_failure",
         Some(FAILURE),
     ),
+    // `unix_chkpwd`, pam_unix's helper for screen lockers and non-root services.
+    s(
+        "password check failed for user ({user})",
+        "auth_failure",
+        Some(FAILURE),
+    ),
 ];
 
 pub(crate) static SET: LazyLock<Sentences> = LazyLock::new(|| Sentences::new(SENTENCES));
@@ -80,7 +86,7 @@ impl PayloadParser for Pam {
 
     fn claims(&self, app: Option<&str>, message: &str) -> bool {
         let m = crate::payload::trim_start(message);
-        app == Some("pam")
+        matches!(app, Some("pam" | "unix_chkpwd"))
             || m.starts_with("pam_")
             // sshd relays PAM's summary line.
             || m.starts_with("PAM ") && m.contains(" more authentication failure")
