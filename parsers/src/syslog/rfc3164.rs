@@ -44,7 +44,7 @@ pub fn parse<'a>(s: &'a str, had_pri: bool, ctx: &ParseContext, ev: &mut Event<'
         rest = after;
         // `NNN: router1: *Mar 1 ...`: IOS with the origin hostname (and, relayed, a second
         // sequence number) ahead of the timestamp.
-        if let Some((host, after)) = ios_origin(rest, ctx) {
+        if let Some((host, after)) = ios_origin(rest, false, ctx) {
             if let Some(host) = host {
                 ev.host = Some(Cow::Borrowed(host));
             }
@@ -113,7 +113,7 @@ fn origin_hostname<'a>(
     if ev.host.is_some() {
         return None;
     }
-    let (host, after) = ios_origin(s, ctx)?;
+    let (host, after) = ios_origin(s, true, ctx)?;
     let stamped = after.trim_start_matches(['*', '.']);
     let found = timestamp(stamped, ctx)?;
     if let Some(host) = host {
@@ -134,8 +134,13 @@ fn origin_hostname<'a>(
 /// the origin hostname with or without `:`, a second sequence number, or both
 /// (`router1: 123: Mar 1 ...`, `10.0.0.1 123: Mar 1 ...`, `123: Mar 1 ...`, `fw.local Mar 1
 /// ...`). Returns the hostname, if any, and the text from the timestamp on (clock marker
-/// included); `None` unless a timestamp follows. Cold: asked only when none starts `s`.
-fn ios_origin<'a>(s: &'a str, ctx: &ParseContext) -> Option<(Option<&'a str>, &'a str)> {
+/// included); `None` unless a timestamp follows (or, with `need_host`, unless `s` starts with a
+/// hostname: every record without a leading timestamp asks, FortiGate's `date=...` too).
+fn ios_origin<'a>(
+    s: &'a str,
+    need_host: bool,
+    ctx: &ParseContext,
+) -> Option<(Option<&'a str>, &'a str)> {
     // A name or an address; with a `:` only an IPv6 address (`10:00:00` is a clock).
     let is_host = |h: &str| {
         !h.is_empty()
@@ -158,6 +163,8 @@ fn ios_origin<'a>(s: &'a str, ctx: &ParseContext) -> Option<(Option<&'a str>, &'
     if is_host(bare) {
         host = Some(bare);
         rest = after;
+    } else if need_host {
+        return None;
     }
     if let Some(after) = stamped(rest) {
         return host.map(|h| (Some(h), after));
