@@ -85,6 +85,7 @@ static SENTENCES: &[Sentence] = &[
     s(106012, "Deny IP from {src} to {dst}, IP options: {ip_options}", DENY),
     s(106017, "Deny IP due to Land Attack from {src} to {dst}", DENY),
     s(106021, "Deny {protocol} reverse path check from {src} to {dst} on interface {src_iface}", DENY),
+    s(106023, "Deny {protocol} src {src_iface}:{src}/{src_port} dst {dst_iface}:{dst}/{dst_port} {icmp}, by access-group \"{rule}\"{*}", DENY),
     s(106023, "Deny {protocol} src {src_iface}:{src}/{src_port} dst {dst_iface}:{dst}/{dst_port} by access-group \"{rule}\"{*}", DENY),
     s(106023, "Deny {protocol} src {src_iface}:{src} dst {dst_iface}:{dst} ({icmp}) by access-group \"{rule}\"{*}", DENY),
     s(106023, "Deny protocol {protocol} src {src_iface}:{src} dst {dst_iface}:{dst} by access-group \"{rule}\"{*}", DENY),
@@ -92,9 +93,14 @@ static SENTENCES: &[Sentence] = &[
     s(507003, "{protocol} flow from {src_iface}:{src}/{src_port} to {dst_iface}:{dst}/{dst_port} terminated by inspection engine, reason - {reason}", DROP),
     // The FirePOWER (SFR) module's verdicts on flows the ASA redirected to it.
     s(434002, "SFR requested to drop {protocol} packet from {src_iface}:{src}/{src_port} to {dst_iface}:{dst}/{dst_port}", DROP),
-    s(434004, "SFR requested ASA to bypass further packet redirection and process {protocol} flow from {src_iface}:{src}/{src_port} to {dst_iface}:{dst}/{dst_port} locally", None),
+    s(434004, "SFR requested {requester} to bypass further packet redirection and process {protocol} flow from {src_iface}:{src}/{src_port} to {dst_iface}:{dst}/{dst_port} locally", None),
     s(106100, "access-list {rule} {verdict} {protocol} {src_iface}/{src}({src_port}) -> {dst_iface}/{dst}({dst_port}) hit-cnt {hits}{*}", None),
     s(106100, "access-list {rule} {verdict} {protocol} {src_iface}/{src}({src_port})({identity}) -> {dst_iface}/{dst}({dst_port}){*}", None),
+    // Per-user (downloaded) access lists.
+    s(106102, "access-list {rule} {verdict} {protocol} for user '{user}' {src_iface}/{src}({src_port}) -> {dst_iface}/{dst}({dst_port}){*}", None),
+    s(106102, "access-list {rule} {verdict} {protocol} for user {user} {src_iface}/{src}({src_port}) -> {dst_iface}/{dst}({dst_port}){*}", None),
+    s(106103, "access-list {rule} {verdict} {protocol} for user '{user}' {src_iface}/{src}({src_port}) -> {dst_iface}/{dst}({dst_port}){*}", None),
+    s(106103, "access-list {rule} {verdict} {protocol} for user {user} {src_iface}/{src}({src_port}) -> {dst_iface}/{dst}({dst_port}){*}", None),
     s(710003, "{protocol} access denied by ACL from {src}/{src_port} to {dst_iface}:{dst}/{dst_port}", DENY),
     s(710002, "{protocol} access permitted from {src}/{src_port} to {dst_iface}:{dst}/{dst_port}", ALLOW),
     s(710005, "{protocol} request discarded from {src}/{src_port} to {dst_iface}:{dst}/{dst_port}", DROP),
@@ -123,6 +129,7 @@ static SENTENCES: &[Sentence] = &[
     s(313001, "Denied {protocol} type={icmp_type}, code={icmp_code} from {src} on interface {src_iface}{*}", DENY),
     s(313004, "Denied ICMP type={icmp_type}, from laddr {src} on interface {src_iface} to {dst}: {reason}", DENY),
     s(313008, "Denied {protocol} type={icmp_type}, code={icmp_code} from {src} on interface {src_iface}", DENY),
+    s(313009, "Denied invalid ICMP code {icmp_code}, for {a_iface}:{a}/{a_port} ({a_nat}/{a_nat_port}) to {b_iface}:{b}/{b_port} ({b_nat}/{b_nat_port}), ICMP id {icmp_id}, ICMP type {icmp_type}", DENY),
     // AAA and administration.
     auth(113004, "AAA user {aaa_kind} Successful : server = {dst} : user = {user}", SUCCESS),
     auth(113005, "AAA user {aaa_kind} Rejected : reason = {reason} : server = {dst} : user = {user} : user IP = {src}", FAILURE),
@@ -458,12 +465,18 @@ fn leading_host(body: &str) -> Option<(&str, &str)> {
 /// 717037 without its tag, as some relays forward it.
 const CERTIFICATE_MAP_FAILED: &str = "Tunnel group search using certificate maps failed";
 
+/// A tag-less AAA result (`AAA user authentication Rejected : reason = ...`), read with the
+/// sentences of these ids.
+const AAA_PREFIX: &str = "AAA user ";
+const AAA_IDS: [u32; 4] = [113005, 113015, 113004, 113012];
+
 fn is_session_line(body: &str) -> bool {
-    let b = body.trim_start();
+    let b = body.trim_start().trim_start_matches(':').trim_start();
     b.starts_with("Group <")
         || b.starts_with("TunnelGroup <")
         || b.starts_with("Group = ")
         || b.starts_with(CERTIFICATE_MAP_FAILED)
+        || b.starts_with(AAA_PREFIX)
 }
 
 /// `... subject name: UID=u1,CN=Nguyen Van An,OU=..., issuer_name: ...`: the subject's common
@@ -508,11 +521,27 @@ impl PayloadParser for CiscoAsa {
         let body = without_leading_host(body, ev);
         let Some((product, severity, id, text)) = split_tag(body) else {
             // A session line whose tag a relay removed.
-            let text = body.trim();
+            let text = body.trim().trim_start_matches(':').trim_start();
             ev.message = Some(Cow::Borrowed(text));
             if text.starts_with(CERTIFICATE_MAP_FAILED) {
                 certificate_subject(text, ev);
                 return Ok(());
+            }
+            if text.starts_with(AAA_PREFIX) {
+                let mut caps = Captures::default();
+                let matched = AAA_IDS
+                    .iter()
+                    .filter_map(|id| compiled.forms(*id))
+                    .flatten()
+                    .find(|(form, _)| form.template.capture_into(text, &mut caps));
+                return match matched {
+                    Some((form, sentence)) => {
+                        apply(&caps, &form.roles, false, ev);
+                        ev.outcome = sentence.outcome;
+                        Ok(())
+                    }
+                    None => Err("no Cisco ASA message id"),
+                };
             }
             return match compiled
                 .sessions
@@ -633,6 +662,12 @@ fn apply<'a>(caps: &Captures<'a>, roles: &[Role], outbound: bool, ev: &mut Event
                     (Part::NatPort, false) => Col::NatDstPort,
                 }
             }
+        };
+        // A NAT "address" may be a name (`(shule/5802)`): kept under a readable key.
+        let name = match col {
+            Col::NatSrcIp => "nat_src_host",
+            Col::NatDstIp => "nat_dst_host",
+            _ => name,
         };
         // An identity in parentheses after an address or port: `10.0.0.1/443(DOMAIN\user)`.
         // Values are short: a plain scan, not memchr.
@@ -1023,6 +1058,55 @@ mod tests {
         assert_eq!(ev.dst_ip.as_deref(), Some("10.1.2.3"));
         assert_eq!(ev.user, None);
         assert_eq!(ev.get_field("fqdn"), Some("www.example.vn"));
+    }
+
+    #[test]
+    fn per_user_access_lists_invalid_icmp_and_denies_with_a_type() {
+        for text in [
+            "%ASA-session-3-106102: access-list vpn_users permitted udp for user an outside/10.1.2.3(49721) -> inside/10.9.8.7(53) hit-cnt 1 first hit [0x3c8b88c1, 0xbee595c3]",
+            "%ASA-4-106103: access-list vpn_users denied udp for user 'an' outside/10.1.2.3(49721) -> inside/10.9.8.7(53) hit-cnt 1 first hit [0xd3e666fa, 0x0]",
+        ] {
+            let ev = parse(text);
+            assert_eq!(ev.user.as_deref(), Some("an"), "{text}");
+            assert_eq!(ev.rule_name.as_deref(), Some("vpn_users"), "{text}");
+            assert_eq!(
+                (ev.src_ip.as_deref(), ev.src_port),
+                (Some("10.1.2.3"), Some(49721)),
+                "{text}"
+            );
+            assert_eq!(
+                (ev.dst_ip.as_deref(), ev.dst_port),
+                (Some("10.9.8.7"), Some(53)),
+                "{text}"
+            );
+        }
+        let ev = parse(
+            "%ASA-4-313009: Denied invalid ICMP code 9, for inside:10.255.0.206/8795 (10.255.0.206/8795) to identity:10.12.31.51/0 (10.12.31.51/0), ICMP id 295, ICMP type 8",
+        );
+        assert_eq!(ev.action.as_deref(), Some("deny"));
+        assert_eq!(ev.src_ip.as_deref(), Some("10.255.0.206"));
+        assert_eq!(ev.dst_ip.as_deref(), Some("10.12.31.51"));
+        assert_eq!(ev.get_field("icmp_type"), Some("8"));
+        let ev = parse(
+            "%ASA-4-106023: Deny tcp src dmz:10.1.2.3/6316 dst outside:203.0.113.9/53 type 3, code 0, by access-group \"acl_dmz\" [0xe3afb522, 0x0]",
+        );
+        assert_eq!(ev.dst_port, Some(53));
+        assert_eq!(ev.rule_name.as_deref(), Some("acl_dmz"));
+        // Names where addresses go (the ASA's `names` feature) stay findable.
+        let ev = parse(
+            "%ASA-6-302013: Built inbound TCP connection 32634 for DMZ:shule/5802 (shule/5802) to SERVERS:10.10.227.121/80 (10.10.227.121/80)",
+        );
+        assert_eq!(ev.get_field("src_host"), Some("shule"));
+        assert_eq!(ev.get_field("nat_src_host"), Some("shule"));
+        assert_eq!(ev.dst_ip.as_deref(), Some("10.10.227.121"));
+        // An AAA result whose tag a relay removed.
+        let ev = parse(
+            "<166>Jul  1 09:27:13 216.160.83.56 : AAA user authentication Rejected : reason = Account has been disabled : server = 10.1.1.4 : user = alice : user IP = 198.51.100.23",
+        );
+        assert_eq!(ev.source_type, SourceType::CiscoAsa);
+        assert_eq!(ev.user.as_deref(), Some("alice"));
+        assert_eq!(ev.src_ip.as_deref(), Some("198.51.100.23"));
+        assert_eq!(ev.outcome, Some(FAILURE));
     }
 
     #[test]
