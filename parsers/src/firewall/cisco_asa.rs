@@ -85,8 +85,8 @@ static SENTENCES: &[Sentence] = &[
     s(106012, "Deny IP from {src} to {dst}, IP options: {ip_options}", DENY),
     s(106017, "Deny IP due to Land Attack from {src} to {dst}", DENY),
     s(106021, "Deny {protocol} reverse path check from {src} to {dst} on interface {src_iface}", DENY),
-    s(106023, "Deny {protocol} src {src_iface}:{src}/{src_port} dst {dst_iface}:{dst}/{dst_port} {icmp}, by access-group \"{rule}\"{*}", DENY),
     s(106023, "Deny {protocol} src {src_iface}:{src}/{src_port} dst {dst_iface}:{dst}/{dst_port} by access-group \"{rule}\"{*}", DENY),
+    s(106023, "Deny {protocol} src {src_iface}:{src}/{src_port} dst {dst_iface}:{dst}/{dst_port} {icmp}, by access-group \"{rule}\"{*}", DENY),
     s(106023, "Deny {protocol} src {src_iface}:{src} dst {dst_iface}:{dst} ({icmp}) by access-group \"{rule}\"{*}", DENY),
     s(106023, "Deny protocol {protocol} src {src_iface}:{src} dst {dst_iface}:{dst} by access-group \"{rule}\"{*}", DENY),
     s(106023, "Deny {protocol} src {src_iface}:{src} dst {dst_iface}:{dst} by access-group \"{rule}\"{*}", DENY),
@@ -193,6 +193,8 @@ static SESSION_PREFIXES: &[&str] = &[
     "Group = {group}, Username = {user}, IP = {src}, {tail}",
     "Group = {group}, IP = {src}, {tail}",
     "IP = {src}, {tail}",
+    // Older releases write the group, user and address without angle brackets.
+    "Group {group} User {user} IP {src} {tail}",
 ];
 
 /// What a capture is, worked out once per template (names are compared at load, not per record).
@@ -429,6 +431,7 @@ fn without_leading_host<'a>(body: &'a str, ev: &mut Event<'a>) -> &'a str {
 #[inline(never)]
 fn take_leading_host<'a>(body: &'a str, ev: &mut Event<'a>) -> &'a str {
     match leading_host(body) {
+        Some((program, rest)) if program.ends_with(']') && tag_right_here(rest) => rest,
         Some((host, rest)) if tag_right_here(rest) => {
             if ev.app.as_deref() == Some(host) {
                 ev.app = None;
@@ -442,7 +445,8 @@ fn take_leading_host<'a>(body: &'a str, ev: &mut Event<'a>) -> &'a str {
 }
 
 /// `fw01: %FTD-...` or `fw01 %FTD-...`: the device's name ahead of the tag where the header had
-/// no timestamp (or read the name as a tag). The name and the text from the tag on.
+/// no timestamp (or read the name as a tag), or a relay's `program[pid]:`. The name and the text
+/// from the tag on.
 fn leading_host(body: &str) -> Option<(&str, &str)> {
     let b = body.as_bytes();
     // A cheap refusal first: every unclaimed record is asked.
@@ -457,7 +461,12 @@ fn leading_host(body: &str) -> Option<(&str, &str)> {
         return None;
     }
     let host = body[..space].trim_end_matches(':');
-    host.bytes()
+    // `CiscoASA[999]: %ASA-...`: a relay's program tag (returned as is; not a host name).
+    let name = match host.strip_suffix(']').and_then(|h| h.split_once('[')) {
+        Some((name, pid)) if pid.bytes().all(|c| c.is_ascii_digit()) => name,
+        _ => host,
+    };
+    name.bytes()
         .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.'))
         .then_some((host, rest))
 }
@@ -578,8 +587,12 @@ impl PayloadParser for CiscoAsa {
         let text = text.trim_end();
         let mut caps = Captures::default();
         let matched = compiled.forms(numeric).and_then(|list| {
-            list.iter()
-                .find(|(form, _)| form.template.capture_into(text, &mut caps))
+            list.iter().find(|(form, _)| {
+                form.template.capture_into(text, &mut caps)
+                    // 106023 may put `type 3, code 0,` between the destination port and `by
+                    // access-group`: the common form, tried first, then took it for the port.
+                    && (numeric != 106023 || caps.get("dst_port").is_none_or(|p| !p.contains(' ')))
+            })
         });
         if let Some((form, sentence)) = matched {
             let sentence = *sentence;
@@ -1099,6 +1112,15 @@ mod tests {
         assert_eq!(ev.get_field("src_host"), Some("shule"));
         assert_eq!(ev.get_field("nat_src_host"), Some("shule"));
         assert_eq!(ev.dst_ip.as_deref(), Some("10.10.227.121"));
+        // A relay's program tag in front, and the session prefix without angle brackets.
+        let ev = parse(
+            "Oct 10 2026 12:34:56 localhost CiscoASA[999]: %ASA-4-113029: Group VPN_USERS User an IP 198.51.100.14 Session could not be established: session limit of 5 reached",
+        );
+        assert_eq!(ev.source_type, SourceType::CiscoAsa);
+        assert_eq!(ev.msgid.as_deref(), Some("113029"));
+        assert_eq!(ev.user.as_deref(), Some("an"));
+        assert_eq!(ev.src_ip.as_deref(), Some("198.51.100.14"));
+        assert_eq!(ev.host.as_deref(), Some("localhost"));
         // An AAA result whose tag a relay removed.
         let ev = parse(
             "<166>Jul  1 09:27:13 216.160.83.56 : AAA user authentication Rejected : reason = Account has been disabled : server = 10.1.1.4 : user = alice : user IP = 198.51.100.23",
