@@ -111,8 +111,19 @@ static SENTENCES: &[Sentence] = &[
     s(710001, "{protocol} access requested from {src}/{src_port} to {dst_iface}:{dst}/{dst_port}", None),
     s(710006, "{protocol} request discarded from {src} to {dst_iface}:{dst}", DROP),
     // The server may be written `user@address`.
-    s(304001, "{src} Accessed URL {dst_spec}:{url}", None),
-    s(304001, "{src} Accessed {kind} URL {dst_spec}:{url}", None),
+    s(304001, "{src_spec} Accessed URL {dst_spec}:{url}", None),
+    s(304001, "{src_spec} Accessed {kind} URL {dst_spec}:{url}", None),
+    s(304002, "Access denied URL {url} SRC {src} DEST {dst} on interface {src_iface}", DENY),
+    s(106016, "Deny IP spoof from ({src}) to {dst} on interface {src_iface}", DENY),
+    // Botnet traffic filter: a connection to or from an address on a dynamic list.
+    s(338001, "Dynamic Filter {verdict} {list} {protocol} traffic from {a_iface}:{a}/{a_port} ({a_nat}/{a_nat_port}) to {b_iface}:{b}/{b_port} ({b_nat}/{b_nat_port}), {tail}", None),
+    s(338002, "Dynamic Filter {verdict} black listed {protocol} traffic from {a_iface}:{a}/{a_port} ({a_nat}/{a_nat_port}) to {b_iface}:{b}/{b_port} ({b_nat}/{b_nat_port}), {tail}", None),
+    s(338002, "Dynamic Filter {verdict} {list} {protocol} traffic from {a_iface}:{a}/{a_port} ({a_nat}/{a_nat_port}) to {b_iface}:{b}/{b_port} ({b_nat}/{b_nat_port}), {tail}", None),
+    s(338003, "Dynamic Filter {verdict} {list} {protocol} traffic from {a_iface}:{a}/{a_port} ({a_nat}/{a_nat_port}) to {b_iface}:{b}/{b_port} ({b_nat}/{b_nat_port}), {tail}", None),
+    s(338004, "Dynamic Filter {verdict} {list} {protocol} traffic from {a_iface}:{a}/{a_port} ({a_nat}/{a_nat_port}) to {b_iface}:{b}/{b_port} ({b_nat}/{b_nat_port}), {tail}", None),
+    s(338007, "Dynamic Filter {verdict} {list} {protocol} traffic from {a_iface}:{a}/{a_port} ({a_nat}/{a_nat_port}) to {b_iface}:{b}/{b_port} ({b_nat}/{b_nat_port}), {tail}", None),
+    s(338008, "Dynamic Filter {verdict} {list} {protocol} traffic from {a_iface}:{a}/{a_port} ({a_nat}/{a_nat_port}) to {b_iface}:{b}/{b_port} ({b_nat}/{b_nat_port}), {tail}", None),
+    s(734001, "DAP: User {user}, Addr {src}, Connection {connection}: {tail}", None),
     s(313005, "No matching connection for ICMP error message: {protocol} src {src_iface}:{src} dst {dst_iface}:{dst} ({icmp}) on {iface} interface.{*}", DROP),
     s(402117, "IPSEC: Received a non-IPSec packet (protocol= {protocol}) from {src} to {dst}.", DROP),
     s(402119, "IPSEC: Received an {ipsec_protocol} packet (SPI= {spi}, sequence number= {sequence}) from {src} (user= {user}) to {dst} that {reason}", DROP),
@@ -1050,6 +1061,33 @@ mod tests {
         assert_eq!(ev.dst_ip.as_deref(), Some("203.0.113.9"));
         assert_eq!(ev.get_field("url"), Some("http://203.0.113.9/index.html"));
 
+        let ev = parse(
+            "%ASA-5-304001: an@10.1.2.3(LOCAL\\an) Accessed URL 203.0.113.9:http://203.0.113.9/index.html",
+        );
+        assert_eq!(ev.user.as_deref(), Some("an"));
+        assert_eq!(ev.src_ip.as_deref(), Some("10.1.2.3"));
+        assert_eq!(ev.dst_ip.as_deref(), Some("203.0.113.9"));
+        let ev = parse(
+            "%ASA-4-338008: Dynamic Filter dropped blacklisted TCP traffic from inside:10.1.1.1/33340 (10.2.1.1/33340) to outside:192.168.2.223/80 (192.168.2.223/80), destination 192.168.2.223 resolved from dynamic list: 192.168.2.223/255.255.255.255, threat-level: very-high, category: Malware",
+        );
+        assert_eq!(ev.action.as_deref(), Some("drop"));
+        assert_eq!(
+            (ev.src_ip.as_deref(), ev.src_port),
+            (Some("10.1.1.1"), Some(33340))
+        );
+        assert_eq!(ev.dst_ip.as_deref(), Some("192.168.2.223"));
+        assert_eq!(ev.get_field("list"), Some("blacklisted"));
+        let ev = parse(
+            "%ASA-6-734001: DAP: User an.nv@stttt.gov.vn, Addr 198.51.100.44, Connection AnyConnect: The following DAP records were selected for this connection: dap_1",
+        );
+        assert_eq!(ev.user.as_deref(), Some("an.nv"));
+        assert_eq!(ev.src_ip.as_deref(), Some("198.51.100.44"));
+        let ev = parse(
+            "%ASA-2-106016: Deny IP spoof from (0.0.0.0) to 192.168.99.47 on interface Mobile_Traffic",
+        );
+        assert_eq!(ev.action.as_deref(), Some("deny"));
+        assert_eq!(ev.dst_ip.as_deref(), Some("192.168.99.47"));
+        assert_eq!(ev.in_iface.as_deref(), Some("Mobile_Traffic"));
         let ev = parse(
             "%ASA-5-713202: IP = 198.51.100.7, Duplicate first packet detected. Ignoring packet.",
         );
