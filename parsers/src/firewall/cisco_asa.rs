@@ -49,6 +49,9 @@ const ALLOW: Option<&str> = Some("allow");
 const DENY: Option<&str> = Some("deny");
 const DROP: Option<&str> = Some("drop");
 
+/// The botnet traffic filter's sentence, shared by its ids (338001-338008).
+const DYNAMIC_FILTER: &str = "Dynamic Filter {verdict} {list} {protocol} traffic from {a_iface}:{a}/{a_port} ({a_nat}/{a_nat_port}) to {b_iface}:{b}/{b_port} ({b_nat}/{b_nat_port}), {tail}";
+
 #[rustfmt::skip]
 static SENTENCES: &[Sentence] = &[
     // Connections. `a` is the `for` side, `b` the `to` side.
@@ -116,13 +119,13 @@ static SENTENCES: &[Sentence] = &[
     s(304002, "Access denied URL {url} SRC {src} DEST {dst} on interface {src_iface}", DENY),
     s(106016, "Deny IP spoof from ({src}) to {dst} on interface {src_iface}", DENY),
     // Botnet traffic filter: a connection to or from an address on a dynamic list.
-    s(338001, "Dynamic Filter {verdict} {list} {protocol} traffic from {a_iface}:{a}/{a_port} ({a_nat}/{a_nat_port}) to {b_iface}:{b}/{b_port} ({b_nat}/{b_nat_port}), {tail}", None),
+    s(338001, DYNAMIC_FILTER, None),
     s(338002, "Dynamic Filter {verdict} black listed {protocol} traffic from {a_iface}:{a}/{a_port} ({a_nat}/{a_nat_port}) to {b_iface}:{b}/{b_port} ({b_nat}/{b_nat_port}), {tail}", None),
-    s(338002, "Dynamic Filter {verdict} {list} {protocol} traffic from {a_iface}:{a}/{a_port} ({a_nat}/{a_nat_port}) to {b_iface}:{b}/{b_port} ({b_nat}/{b_nat_port}), {tail}", None),
-    s(338003, "Dynamic Filter {verdict} {list} {protocol} traffic from {a_iface}:{a}/{a_port} ({a_nat}/{a_nat_port}) to {b_iface}:{b}/{b_port} ({b_nat}/{b_nat_port}), {tail}", None),
-    s(338004, "Dynamic Filter {verdict} {list} {protocol} traffic from {a_iface}:{a}/{a_port} ({a_nat}/{a_nat_port}) to {b_iface}:{b}/{b_port} ({b_nat}/{b_nat_port}), {tail}", None),
-    s(338007, "Dynamic Filter {verdict} {list} {protocol} traffic from {a_iface}:{a}/{a_port} ({a_nat}/{a_nat_port}) to {b_iface}:{b}/{b_port} ({b_nat}/{b_nat_port}), {tail}", None),
-    s(338008, "Dynamic Filter {verdict} {list} {protocol} traffic from {a_iface}:{a}/{a_port} ({a_nat}/{a_nat_port}) to {b_iface}:{b}/{b_port} ({b_nat}/{b_nat_port}), {tail}", None),
+    s(338002, DYNAMIC_FILTER, None),
+    s(338003, DYNAMIC_FILTER, None),
+    s(338004, DYNAMIC_FILTER, None),
+    s(338007, DYNAMIC_FILTER, None),
+    s(338008, DYNAMIC_FILTER, None),
     s(734001, "DAP: User {user}, Addr {src}, Connection {connection}: {tail}", None),
     s(313005, "No matching connection for ICMP error message: {protocol} src {src_iface}:{src} dst {dst_iface}:{dst} ({icmp}) on {iface} interface.{*}", DROP),
     s(402117, "IPSEC: Received a non-IPSec packet (protocol= {protocol}) from {src} to {dst}.", DROP),
