@@ -49,6 +49,9 @@ const ALLOW: Option<&str> = Some("allow");
 const DENY: Option<&str> = Some("deny");
 const DROP: Option<&str> = Some("drop");
 
+/// IKEv2 session sentences: `Local:203.0.113.10:4500 Remote:198.51.100.25:50466 Username:an ...`.
+const IKEV2: &str = "Local:{src_hostport} Remote:{dst_hostport} Username:{user} {tail}";
+
 /// The botnet traffic filter's sentence, shared by its ids (338001-338008).
 const DYNAMIC_FILTER: &str = "Dynamic Filter {verdict} {list} {protocol} traffic from {a_iface}:{a}/{a_port} ({a_nat}/{a_nat_port}) to {b_iface}:{b}/{b_port} ({b_nat}/{b_nat_port}), {tail}";
 
@@ -174,9 +177,11 @@ static SENTENCES: &[Sentence] = &[
     s(716001, "Group {group} User {user} IP {src} WebVPN session started.", None),
     s(716002, "Group {group} User {user} IP {src} WebVPN session terminated: {reason}", None),
     s(109201, "UAUTH: Session={session}, User={user}, Assigned IP={src}, {tail}", None),
-    s(750002, "Local:{src}:{src_port} Remote:{dst}:{dst_port} Username:{user} {tail}", None),
-    s(750003, "Local:{src}:{src_port} Remote:{dst}:{dst_port} Username:{user} {tail}", None),
-    s(750006, "Local:{src}:{src_port} Remote:{dst}:{dst_port} Username:{user} {tail}", None),
+    // IKEv2: the ASA's own end (`Local`) first, as Elastic's reading has it; IPv6 too.
+    s(750002, IKEV2, None),
+    s(750003, IKEV2, None),
+    s(750006, IKEV2, None),
+    s(751025, IKEV2, None),
     // SSL/TLS sessions of clients of the ASA's own VPN or ASDM (newer versions add `to addr/port`).
     s(725001, "Starting SSL handshake with client {src_iface}:{src}/{src_port} to {dst}/{dst_port} for {tls_version} session.", None),
     s(725001, "Starting SSL handshake with client {src_iface}:{src}/{src_port}{*}", None),
@@ -228,6 +233,9 @@ enum Role {
     /// An address, of the source (`true`) or destination, written with or without `/port` and
     /// an identity (`src_spec`, `dst_spec`).
     MaybePort(bool),
+    /// `address:port` with the port after the last colon (IPv6 too): `src_hostport`,
+    /// `dst_hostport`.
+    HostPort(bool),
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -271,6 +279,8 @@ fn role_of(name: &str) -> Role {
         "bytes" => return Role::BytesTotal,
         "src_spec" => return Role::MaybePort(true),
         "dst_spec" => return Role::MaybePort(false),
+        "src_hostport" => return Role::HostPort(true),
+        "dst_hostport" => return Role::HostPort(false),
         "tail" => return Role::Skip,
         _ => return Role::Field,
     })
@@ -672,6 +682,19 @@ fn apply<'a>(caps: &Captures<'a>, roles: &[Role], outbound: bool, ev: &mut Event
             Role::Column(col) => col,
             Role::MaybePort(src) => {
                 address_and_port(value, src, ev);
+                continue;
+            }
+            Role::HostPort(src) => {
+                let (addr_col, port_col) = if src {
+                    (Col::SrcIp, Col::SrcPort)
+                } else {
+                    (Col::DstIp, Col::DstPort)
+                };
+                let (addr, port) = value.rsplit_once(':').unwrap_or((value, ""));
+                put(ev, addr_col, name, Cow::Borrowed(addr));
+                if !port.is_empty() {
+                    put(ev, port_col, name, Cow::Borrowed(port));
+                }
                 continue;
             }
             Role::Endpoint(first, part) => {
@@ -1085,6 +1108,18 @@ mod tests {
         );
         assert_eq!(ev.user.as_deref(), Some("an.nv"));
         assert_eq!(ev.src_ip.as_deref(), Some("198.51.100.44"));
+        let ev = parse(
+            "%ASA-6-751025: Local:2001:db8::1:4500 Remote:2001:db8::2:50470 Username:an IKEv2 Group:GroupPolicy_VPN IPv4 Address=172.16.58.34 IPv6 address=2001:db8::1234 assigned to session",
+        );
+        assert_eq!(
+            (ev.src_ip.as_deref(), ev.src_port),
+            (Some("2001:db8::1"), Some(4500))
+        );
+        assert_eq!(
+            (ev.dst_ip.as_deref(), ev.dst_port),
+            (Some("2001:db8::2"), Some(50470))
+        );
+        assert_eq!(ev.user.as_deref(), Some("an"));
         let ev = parse(
             "%ASA-2-106016: Deny IP spoof from (0.0.0.0) to 192.168.99.47 on interface Mobile_Traffic",
         );
