@@ -41,14 +41,17 @@ fn column(folded: &str) -> Option<Col> {
 
 /// `%%01MODULE/5/DIGEST(l)[seq]:` -> (module, severity, digest, text).
 fn split_tag(body: &str) -> Option<(&str, u8, &str, &str)> {
-    let b = body.trim_start().strip_prefix("%%")?;
+    // Some collectors bracket the tag: `[%%01SECURITY/4/ACCESSPOLICY_DENY(l):]: ...`.
+    let b = body.trim_start();
+    let b = b.strip_prefix('[').unwrap_or(b).strip_prefix("%%")?;
     let b = b.trim_start_matches(|c: char| c.is_ascii_digit());
     let (module, rest) = b.split_once('/')?;
     let (severity, rest) = rest.split_once('/')?;
     let severity: u8 = severity.parse().ok().filter(|s| *s <= 7)?;
     let colon = rest.find(':')?;
     let digest = rest[..colon].split(['(', '[']).next()?;
-    Some((module, severity, digest, rest[colon + 1..].trim()))
+    let text = rest[colon + 1..].trim_start_matches([']', ':']);
+    Some((module, severity, digest, text.trim()))
 }
 
 impl PayloadParser for HuaweiUsg {
@@ -78,9 +81,8 @@ impl PayloadParser for HuaweiUsg {
             }
             _ => text.trim_end_matches('.'),
         };
-        let sep = if list.contains(';') { ';' } else { ',' };
         let mut folded = String::with_capacity(32);
-        for part in list.split(sep) {
+        for part in pairs(list) {
             let Some((key, value)) = part.split_once('=') else {
                 continue;
             };
@@ -115,6 +117,18 @@ impl PayloadParser for HuaweiUsg {
         }
         Ok(())
     }
+}
+
+/// The `k=v` items of a list separated by `,` or `;` (both in one record: `CID=0x81;vsys=public,
+/// protocol=6, ...`), a separator inside a quoted value kept.
+fn pairs(list: &str) -> impl Iterator<Item = &str> {
+    let mut quoted = false;
+    list.split(move |c: char| {
+        if c == '"' {
+            quoted = !quoted;
+        }
+        !quoted && (c == ',' || c == ';')
+    })
 }
 
 #[cfg(test)]
@@ -165,6 +179,38 @@ mod tests {
         assert_eq!(ev.action.as_deref(), Some("deny"));
         assert_eq!(ev.src_ip.as_deref(), Some("203.0.113.5"));
         assert_eq!(ev.rule_name.as_deref(), Some("deny-dns"));
+    }
+
+    #[test]
+    fn mixed_separators_bracketed_tag_and_quoted_commas() {
+        let ev = parse(
+            "<188>Nov 26 2026 07:04:08 USG6712E-SOTTTT %%01POLICY/4/POLICYDENY(l):CID=0x814f041e;vsys=public, protocol=6, source-ip=198.51.100.7, source-port=4444, destination-ip=10.30.1.8, destination-port=3389, time=2026/11/26 07:04:08, source-zone=untrust, destination-zone=trust, application-name=RDP, rule-name=default.",
+        );
+        assert_eq!(ev.action.as_deref(), Some("deny"));
+        assert_eq!(
+            (ev.src_ip.as_deref(), ev.src_port),
+            (Some("198.51.100.7"), Some(4444))
+        );
+        assert_eq!(
+            (ev.dst_ip.as_deref(), ev.dst_port),
+            (Some("10.30.1.8"), Some(3389))
+        );
+        assert_eq!(ev.rule_name.as_deref(), Some("default"));
+        assert_eq!(ev.get_field("CID"), Some("0x814f041e"));
+        let ev = parse(
+            "2026-11-26 14:23:45 usg-master [%%01SECURITY/4/ACCESSPOLICY_DENY(l):]: vsys=public, protocol=17, source-ip=10.1.1.5, source-port=5353, destination-ip=10.2.2.2, destination-port=53, rule-name=deny-dns.",
+        );
+        assert_eq!(ev.source_type, SourceType::HuaweiUsg);
+        assert_eq!(ev.src_ip.as_deref(), Some("10.1.1.5"));
+        assert_eq!(ev.rule_name.as_deref(), Some("deny-dns"));
+        let ev = parse(
+            r#"<189>Nov 26 2026 11:00:03 USG6600-SOTTTT %%01SHELL/5/CMDRECORD(s)[5]:Recorded command information. (Task=VT0, Ip=10.0.0.50, VpnName=, User=netadmin, AuthenticationMethod="Password", Command="rule 5 permit source 10.0.0.0 0.0.0.255, logging")"#,
+        );
+        assert_eq!(ev.user.as_deref(), Some("netadmin"));
+        assert_eq!(
+            ev.get_field("Command"),
+            Some("rule 5 permit source 10.0.0.0 0.0.0.255, logging")
+        );
     }
 
     #[test]
