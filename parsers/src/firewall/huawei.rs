@@ -39,12 +39,32 @@ fn column(folded: &str) -> Option<Col> {
     })
 }
 
+/// `IPSTRAP/4/...`: capitals (and digits, `_`) up to a `/`, a severity digit and a `/`. Asked
+/// of records no earlier parser claimed: refuses most on their first two bytes.
+fn bare_module(b: &str) -> bool {
+    let bytes = b.as_bytes();
+    if !bytes.first().is_some_and(u8::is_ascii_uppercase) {
+        return false;
+    }
+    let len = bytes
+        .iter()
+        .take(24)
+        .take_while(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || **c == b'_')
+        .count();
+    matches!(bytes.get(len..len + 3), Some([b'/', b'0'..=b'7', b'/']))
+}
+
 /// `%%01MODULE/5/DIGEST(l)[seq]:` -> (module, severity, digest, text).
 fn split_tag(body: &str) -> Option<(&str, u8, &str, &str)> {
-    // Some collectors bracket the tag: `[%%01SECURITY/4/ACCESSPOLICY_DENY(l):]: ...`.
+    // Some collectors bracket the tag: `[%%01SECURITY/4/ACCESSPOLICY_DENY(l):]: ...`; an SNMP
+    // trap rendered as a log has no `%%01` at all (`IPSTRAP/4/THREATTRAP:OID ...`).
     let b = body.trim_start();
-    let b = b.strip_prefix('[').unwrap_or(b).strip_prefix("%%")?;
-    let b = b.trim_start_matches(|c: char| c.is_ascii_digit());
+    let b = b.strip_prefix('[').unwrap_or(b);
+    let b = match b.strip_prefix("%%") {
+        Some(tagged) => tagged.trim_start_matches(|c: char| c.is_ascii_digit()),
+        None if bare_module(b) => b,
+        None => return None,
+    };
     let (module, rest) = b.split_once('/')?;
     let (severity, rest) = rest.split_once('/')?;
     let severity: u8 = severity.parse().ok().filter(|s| *s <= 7)?;
@@ -73,7 +93,17 @@ impl PayloadParser for HuaweiUsg {
         ev.msgid = Some(Cow::Borrowed(digest));
         ev.severity.get_or_insert(severity);
         ev.message = Some(Cow::Borrowed(text));
+        // `CID=0x8093043a;Sentence. (k=v, ...).`: the context id in front of a sentence.
+        let text = match text.strip_prefix("CID=").and_then(|r| r.split_once(';')) {
+            Some((cid, after)) if !after.split(' ').next().unwrap_or("").contains('=') => {
+                ev.field("CID", cid);
+                ev.message = Some(Cow::Borrowed(after));
+                after
+            }
+            _ => text,
+        };
         // `Sentence. (k=v, k=v)` or a bare `k=v, k=v` / `k=v;k=v` list.
+        let text = text.trim_end_matches('.');
         let list = match (text.rfind(" ("), text.ends_with(')')) {
             (Some(i), true) => {
                 ev.message = Some(Cow::Borrowed(text[..i].trim()));
@@ -211,6 +241,30 @@ mod tests {
             ev.get_field("Command"),
             Some("rule 5 permit source 10.0.0.0 0.0.0.255, logging")
         );
+    }
+
+    #[test]
+    fn context_id_before_a_sentence_and_traps_without_the_prefix() {
+        let ev = parse(
+            "<188>Mar 26 2026 17:06:48+07:00 DST fw-hn-01 %%01SSH/4/SSHS_IP_BLOCK_CLIENT(s):CID=0x8093043a;SSH client IP blocked due to authentication failure in last 1 hour. (IpAddress=198.51.100.5, VpnName=_public_, BlockCount=1).",
+        );
+        assert_eq!(ev.source_type, SourceType::HuaweiUsg);
+        assert_eq!(ev.src_ip.as_deref(), Some("198.51.100.5"));
+        assert_eq!(ev.get_field("CID"), Some("0x8093043a"));
+        assert_eq!(
+            ev.message.as_deref(),
+            Some("SSH client IP blocked due to authentication failure in last 1 hour.")
+        );
+        let ev = parse(
+            "<188>Nov 26 2026 13:53:05 USG6630E-SOTTTT IPSTRAP/4/THREATTRAP:OID 1.3.6.1.4.1.2011.6.122.43.1.2.8 An intrusion was detected. (SrcIp=198.51.100.5, DstIp=10.30.1.8, SrcPort=52000, DstPort=80, Protocol=TCP, Event=SQL injection, DetectTime=2026/11/26 14:53:06)",
+        );
+        assert_eq!(ev.source_type, SourceType::HuaweiUsg);
+        assert_eq!(ev.msgid.as_deref(), Some("THREATTRAP"));
+        assert_eq!(
+            (ev.src_ip.as_deref(), ev.dst_port),
+            (Some("198.51.100.5"), Some(80))
+        );
+        assert_eq!(ev.get_field("Event"), Some("SQL injection"));
     }
 
     #[test]

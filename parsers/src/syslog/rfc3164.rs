@@ -402,7 +402,7 @@ fn month(s: &str) -> IResult<&str, u32> {
 /// An optional zone after the time: ` UTC`, ` GMT`, ` ICT` (Indochina Time), or ` +07:00`.
 fn zone_name(s: &str, default: Zone) -> (&str, Zone) {
     let Some(after_space) = s.strip_prefix(' ') else {
-        return (s, default);
+        return attached_offset(s).unwrap_or((s, default));
     };
     // Most records have a hostname here: reject by the first byte before anything else, or
     // for an abbreviation (`CET:`), by three capitals and its end.
@@ -434,6 +434,20 @@ fn zone_name(s: &str, default: Zone) -> (&str, Zone) {
         Some(z) => (&s[1 + word.len()..], z),
         None => (s, default),
     }
+}
+
+/// Huawei VRP writes the offset against the clock, and ` DST` after it in summer:
+/// `Mar 26 2022 17:06:48+03:00 DST host ...`.
+#[cold]
+fn attached_offset(s: &str) -> Option<(&str, Zone)> {
+    if !s.starts_with(['+', '-']) {
+        return None;
+    }
+    let (tok, _) = token(s);
+    let word = tok.strip_suffix(':').unwrap_or(tok);
+    let zone = crate::time::parse_offset(word).map(Zone::Fixed)?;
+    let rest = &s[word.len()..];
+    Some((rest.strip_prefix(" DST").unwrap_or(rest), zone))
 }
 
 /// UTC offsets, in hours, of the zone abbreviations network devices print after their clock
@@ -624,6 +638,22 @@ mod tests {
         assert_eq!(ev.host, None);
         assert_eq!(ev.app.as_deref(), Some("sshd"));
         assert_eq!(ev.message.as_deref(), Some("hello"));
+    }
+
+    #[test]
+    fn an_offset_against_the_clock_and_summer_time() {
+        let ev = parse_at(
+            "<188>Mar 26 2026 17:06:48+03:00 DST fw-hn-01 %%01SSH/4/SSHS_IP_BLOCK_CLIENT(s):text",
+            "2026-03-27T00:00:00Z",
+        );
+        assert_eq!(ev.ts, Some(at("2026-03-26T14:06:48Z")));
+        assert_eq!(ev.host.as_deref(), Some("fw-hn-01"));
+        let ev = parse_at(
+            "<188>Nov 26 2026 10:00:00+07:00 fw-hn-01 app: x",
+            "2026-11-27T00:00:00Z",
+        );
+        assert_eq!(ev.ts, Some(at("2026-11-26T03:00:00Z")));
+        assert_eq!(ev.host.as_deref(), Some("fw-hn-01"));
     }
 
     #[test]
