@@ -137,7 +137,8 @@ impl PayloadParser for HuaweiUsg {
         } else if upper.contains("DENY") {
             ev.action = Some(Cow::Borrowed("deny"));
         }
-        if upper.contains("LOGIN") || upper.contains("AUTH") {
+        // `SHELL/4/LOGINFAILED`, `SSH/4/SSH_FAIL` ("Failed to login through SSH."), `AAA/...`.
+        if upper.contains("LOGIN") || upper.contains("AUTH") || upper.ends_with("_FAIL") {
             let lower = text.to_ascii_lowercase();
             if lower.contains("fail") {
                 ev.outcome = Some(FAILURE);
@@ -255,6 +256,12 @@ mod tests {
             ev.message.as_deref(),
             Some("SSH client IP blocked due to authentication failure in last 1 hour.")
         );
+        let ev = parse(
+            "<188>Nov 26 2026 11:00:00 sw-core %%01SSH/4/SSH_FAIL(s)[14]:Failed to login through SSH. (IP=203.0.113.9, VpnInstanceName=, UserName=root, Times=2, FailedReason=The password is incorrect)",
+        );
+        assert_eq!(ev.user.as_deref(), Some("root"));
+        assert_eq!(ev.src_ip.as_deref(), Some("203.0.113.9"));
+        assert_eq!(ev.outcome, Some(FAILURE));
         let ev = parse(
             "<188>Nov 26 2026 13:53:05 USG6630E-SOTTTT IPSTRAP/4/THREATTRAP:OID 1.3.6.1.4.1.2011.6.122.43.1.2.8 An intrusion was detected. (SrcIp=198.51.100.5, DstIp=10.30.1.8, SrcPort=52000, DstPort=80, Protocol=TCP, Event=SQL injection, DetectTime=2026/11/26 14:53:06)",
         );
