@@ -176,6 +176,13 @@ fn known_difference(case: &Case, field: &str, expected: &str, ours: &str) -> Opt
         ("loghub", "message") if ours.trim_start() == expected => Some(
             "loghub trims the space that follows `kernel: `; we keep the message as sent after the single delimiting space",
         ),
+        ("rsyslog", "app" | "message")
+            if case.id.starts_with("pmsnare") && input.contains(": %IOSXE-") =>
+        {
+            Some(
+                "rsyslog (here with its pmsnare parser) takes the IOS sequence number `123456789:` for the tag; we read the IOS header (sequence, origin name, stamp) and the `%` tag as the program",
+            )
+        }
         ("sekoia-openssh", "user") if input.contains("User child is on pid") => {
             Some("`User child is on pid N` is sshd's fixed text: `child` is not a user name")
         }

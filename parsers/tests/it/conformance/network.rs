@@ -336,6 +336,14 @@ pub(super) fn known_difference(
             "FTD's words for \"no identity\" are kept in `fields.User`; as an account name they would count every unauthenticated connection as one user",
         );
     }
+    if corpus.starts_with("sekoia") && field == "user" && !ours.is_empty() && input.contains('\n') {
+        let (first, later) = input.split_once('\n').unwrap_or((input, ""));
+        if later.contains(expected) && !first.contains(expected) {
+            return Some(
+                "the case's input is two records joined by a line break; Sekoia takes the user from the second, a line-framed collector reads the first on its own",
+            );
+        }
+    }
     if !ours.is_empty() && expected.starts_with(ours) && expected[ours.len()..].contains('=') {
         return Some(
             "the expected value runs on over the following key=value pairs (a quoted value misread); ours ends at the quote",
