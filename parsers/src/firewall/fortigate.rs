@@ -69,8 +69,9 @@ fn column(key: &str) -> Option<Col> {
         "sentbyte" | "obytes" => Col::BytesOut,
         "rcvdbyte" | "ibytes" => Col::BytesIn,
         "sentpkt" | "rcvdpkt" => Col::Packets,
-        // `xauthuser`: who logged in over an IPsec tunnel (its `user` is the peer's address).
-        "user" | "srcuser" | "unauthuser" | "xauthuser" => Col::User,
+        // `xauthuser`, `eapuser`: who logged in over an IPsec tunnel (its `user` is the peer's
+        // address).
+        "user" | "srcuser" | "unauthuser" | "xauthuser" | "eapuser" => Col::User,
         "msg" => Col::Message,
         "devname" => Col::Host,
         "status" => Col::Outcome,
@@ -299,5 +300,10 @@ mod tests {
         assert_eq!(ev.user.as_deref(), Some("an.nv"));
         assert_eq!(ev.get_field("user"), Some("198.51.100.24"));
         assert_eq!(ev.src_ip.as_deref(), Some("198.51.100.24"));
+        // EAP (IKEv2) logins name the account `eapuser`.
+        let line = r#"date=2026-11-26 time=17:46:12 devname="FGT-HN" eventtime=1795231172523151273 tz="+0700" logid="0101037121" type="event" subtype="vpn" level="error" vd="root" logdesc="Negotiate IPsec phase 1" msg="negotiate IPsec phase 1" action="negotiate" remip=198.51.100.24 locip=192.0.2.45 remport=500 locport=500 user="198.51.100.24" group="N/A" useralt="N/A" eapuser="an.nv" eapauthgroup="N/A" status="failure""#;
+        let ev = parse(line);
+        assert_eq!(ev.user.as_deref(), Some("an.nv"));
+        assert_eq!(ev.outcome, Some(crate::event::FAILURE));
     }
 }
