@@ -91,6 +91,12 @@ pub fn parse<'a>(s: &'a str, ctx: &ParseContext, ev: &mut Event<'a>) {
 /// Parses `[id k="v" ...][...]` into `fields`; returns what follows.
 pub(crate) fn structured_data<'a>(mut s: &'a str, ev: &mut Event<'a>) -> Result<&'a str, ()> {
     while s.starts_with('[') {
+        // `[]`: an empty element some senders (and Fluent Bit's tests) write for "no structured
+        // data"; nothing to keep, nothing malformed to report.
+        if let Some(after) = s.strip_prefix("[]") {
+            s = after;
+            continue;
+        }
         let (rest, id) = sd_id(&s[1..]).map_err(|_| ())?;
         s = rest;
         loop {
@@ -241,6 +247,17 @@ mod tests {
             ev.message.as_deref(),
             Some("An application event log entry...")
         );
+    }
+
+    #[test]
+    fn an_empty_element_is_no_structured_data() {
+        let ev =
+            parse_str("<13>1 1970-01-01T00:00:00.000000+00:00 testhost testuser - - [] Hello!");
+        assert_eq!(ev.status, ParseStatus::Ok);
+        assert_eq!(ev.message.as_deref(), Some("Hello!"));
+        let ev = parse_str("<13>1 2026-11-28T10:00:00Z h app - - [][a@1 k=\"v\"] Hi");
+        assert_eq!(ev.get_field("a@1.k"), Some("v"));
+        assert_eq!(ev.message.as_deref(), Some("Hi"));
     }
 
     #[test]
