@@ -12,6 +12,9 @@
 //!    header is guessed except a leading tag, and the event time is the receive time;
 //! 3. a hostname, unless the next token is already a tag (ends in `:` or has `[pid]`);
 //! 4. a tag `app[pid]:` / `app:` / `app[pid]`; without one the rest is all message.
+//!
+//! Two relays' layouts are read too: Kiwi Syslog Server's files (`date time<TAB>Local4.Warning
+//! <TAB>host<TAB>message`) and a leading `FACILITY.LEVEL:` with the host after it.
 
 use std::borrow::Cow;
 
@@ -64,6 +67,10 @@ pub fn parse<'a>(s: &'a str, had_pri: bool, ctx: &ParseContext, ev: &mut Event<'
     match timestamp(rest, ctx).or_else(|| origin_hostname(rest, ctx, ev)) {
         Some((ts, after)) => {
             ev.ts = Some(ts);
+            // Kiwi Syslog Server's log files: `date time<TAB>Local4.Warning<TAB>host<TAB>msg`.
+            if after.starts_with('\t') && kiwi_columns(after, ev) {
+                return;
+            }
             rest = after.trim_start_matches(' ');
             // AIX relays write `Message forwarded from HOST: ` where the hostname goes.
             rest = match rest.strip_prefix("Message forwarded from ") {
@@ -77,8 +84,12 @@ pub fn parse<'a>(s: &'a str, had_pri: bool, ctx: &ParseContext, ev: &mut Event<'
             };
             rest = tag_and_pid(rest.trim_start_matches(' '), TagRule::WordAfterHeader, ev);
         }
+        // `LOCAL4.WARNING: fw-1 %ASA-...`: a relay's facility and level, then the host.
         // Without a timestamp only an unmistakable tag is taken.
         None => {
+            if level_prefix(rest, ev) {
+                return;
+            }
             let rule = if had_pri {
                 TagRule::Colon
             } else {
@@ -172,6 +183,105 @@ fn ios_origin<'a>(
     // A second sequence number (the device's own, behind a relay's).
     let (_, after) = cisco_sequence(rest.trim_start_matches(' '))?;
     stamped(after).map(|after| (host, after))
+}
+
+/// Kiwi Syslog Server's tab-separated columns after its timestamp: `<TAB>Facility.Level<TAB>host
+/// <TAB>message`. Reads the rest of the record (facility, severity, host, tag, message) and
+/// says whether it was that layout.
+#[cold]
+#[inline(never)]
+fn kiwi_columns<'a>(s: &'a str, ev: &mut Event<'a>) -> bool {
+    let mut columns = s[1..].splitn(3, '\t');
+    let (Some(level), Some(host), Some(message)) = (columns.next(), columns.next(), columns.next())
+    else {
+        return false;
+    };
+    let Some((facility, severity)) = facility_level(level) else {
+        return false;
+    };
+    ev.facility.get_or_insert(facility);
+    ev.severity.get_or_insert(severity);
+    if !host.is_empty() {
+        ev.host = Some(Cow::Borrowed(host));
+    }
+    let rest = tag_and_pid(
+        message.trim_start_matches(' '),
+        TagRule::WordAfterHeader,
+        ev,
+    );
+    if !rest.is_empty() {
+        ev.message = Some(Cow::Borrowed(rest));
+    }
+    true
+}
+
+/// `LOCAL4.WARNING: host tag: message`: a relay's facility and level, then the host. Reads the
+/// rest of the record and says whether it had that shape. Every record without a timestamp
+/// asks: refused unless the first word ends in `:`.
+fn level_prefix<'a>(s: &'a str, ev: &mut Event<'a>) -> bool {
+    // Bounded scans: a facility name is at most 8 letters, a level at most 13.
+    let b = s.as_bytes();
+    let Some(dot) = b.iter().take(9).position(|&c| c == b'.') else {
+        return false;
+    };
+    let Some(colon) = b[dot..].iter().take(15).position(|&c| c == b':') else {
+        return false;
+    };
+    let end = dot + colon;
+    match facility_level(&s[..end]) {
+        Some(level) => {
+            relayed_with_level(level, s[end + 1..].trim_start_matches(' '), ev);
+            true
+        }
+        None => false,
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn relayed_with_level<'a>(level: (u8, u8), s: &'a str, ev: &mut Event<'a>) {
+    ev.facility.get_or_insert(level.0);
+    ev.severity.get_or_insert(level.1);
+    let rest = hostname(s, ev);
+    let rest = tag_and_pid(rest, TagRule::WordAfterHeader, ev);
+    if !rest.is_empty() {
+        ev.message = Some(Cow::Borrowed(rest));
+    }
+}
+
+/// `Local4.Warning`, `AUTH.INFO`, `daemon.err`: a facility and a level by name, as relays
+/// write them.
+fn facility_level(word: &str) -> Option<(u8, u8)> {
+    const FACILITIES: [&str; 24] = [
+        "kern", "user", "mail", "daemon", "auth", "syslog", "lpr", "news", "uucp", "cron",
+        "authpriv", "ftp", "ntp", "security", "console", "clock", "local0", "local1", "local2",
+        "local3", "local4", "local5", "local6", "local7",
+    ];
+    const LEVELS: [(&str, u8); 13] = [
+        ("emerg", 0),
+        ("emergency", 0),
+        ("alert", 1),
+        ("crit", 2),
+        ("critical", 2),
+        ("err", 3),
+        ("error", 3),
+        ("warning", 4),
+        ("warn", 4),
+        ("notice", 5),
+        ("info", 6),
+        ("informational", 6),
+        ("debug", 7),
+    ];
+    let (facility, level) = word.split_once('.')?;
+    let facility = FACILITIES
+        .iter()
+        .position(|f| f.eq_ignore_ascii_case(facility))
+        .and_then(|n| u8::try_from(n).ok())?;
+    let severity = LEVELS
+        .iter()
+        .find(|(name, _)| name.eq_ignore_ascii_case(level))
+        .map(|(_, n)| *n)?;
+    Some((facility, severity))
 }
 
 /// Whether one of the `[...]` blocks leading `s` holds a `=`, as a structured-data element with
@@ -638,6 +748,32 @@ mod tests {
         assert_eq!(ev.host, None);
         assert_eq!(ev.app.as_deref(), Some("sshd"));
         assert_eq!(ev.message.as_deref(), Some("hello"));
+    }
+
+    #[test]
+    fn kiwi_columns_and_a_facility_level_prefix() {
+        let ev = parse_at(
+            "2026-11-28 10:00:00\tLocal4.Warning\t10.0.0.1\t%ASA-4-106023: Deny tcp src outside:198.51.100.7/4444 dst inside:10.1.1.5/22 by access-group \"out\" [0x0, 0x0]",
+            "2026-11-28T12:00:00Z",
+        );
+        assert_eq!(ev.host.as_deref(), Some("10.0.0.1"));
+        assert_eq!((ev.facility, ev.severity), (Some(20), Some(4)));
+        assert_eq!(ev.source_type, crate::SourceType::CiscoAsa);
+        assert_eq!(ev.src_ip.as_deref(), Some("198.51.100.7"));
+        let ev = parse_at(
+            "2026-11-28 10:00:00\tAuth.Info\tweb01\tsshd[123]: Accepted password for an from 10.0.0.9 port 5555 ssh2",
+            "2026-11-28T12:00:00Z",
+        );
+        assert_eq!(ev.host.as_deref(), Some("web01"));
+        assert_eq!(ev.app.as_deref(), Some("sshd"));
+        assert_eq!(ev.user.as_deref(), Some("an"));
+        let ev = parse_at(
+            "LOCAL4.WARNING: fw-1 %ASA-4-106023: Deny udp src outside:10.8.1.9/54864 dst inside:172.16.1.3/53 by access-group \"outside_acl\" [0x0, 0x0]",
+            "2026-11-28T12:00:00Z",
+        );
+        assert_eq!(ev.host.as_deref(), Some("fw-1"));
+        assert_eq!(ev.severity, Some(4));
+        assert_eq!(ev.dst_port, Some(53));
     }
 
     #[test]
