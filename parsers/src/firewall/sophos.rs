@@ -19,8 +19,9 @@ static HTTPD: StaticFinder = StaticFinder::new(b" httpd: id=");
 
 fn column(key: &str) -> Option<Col> {
     Some(match key {
-        "src_ip" | "srcip" => Col::SrcIp,
-        "dst_ip" | "dstip" => Col::DstIp,
+        // ATP (advanced threat protection) logs spell them out.
+        "src_ip" | "srcip" | "sourceip" => Col::SrcIp,
+        "dst_ip" | "dstip" | "destinationip" => Col::DstIp,
         "src_port" | "srcport" => Col::SrcPort,
         "dst_port" | "dstport" | "port" => Col::DstPort,
         "src_trans_ip" | "tran_src_ip" | "localip" => Col::NatSrcIp,
@@ -86,9 +87,10 @@ impl PayloadParser for Sophos {
         {
             ev.ts = crate::time::parse_iso8601(stamp, crate::time::Zone::Utc).map(|(ts, _)| ts);
         }
-        // SFOS 21 firewall records carry their verdict only as the subtype (`Allowed`, `Denied`).
+        // SFOS 21 firewall records carry their verdict only as the subtype (`Allowed`, `Denied`),
+        // as ATP ones do (`Drop`, `Alert`).
         if ev.action.is_none()
-            && ev.get_field("log_type") == Some("Firewall")
+            && matches!(ev.get_field("log_type"), Some("Firewall" | "ATP"))
             && let Some(verdict) = ev
                 .get_field("log_subtype")
                 .and_then(super::normalize_action)
@@ -114,6 +116,17 @@ impl PayloadParser for Sophos {
 mod tests {
     use super::*;
     use crate::firewall::test_support::parse;
+
+    #[test]
+    fn atp_detections_name_both_ends_and_the_verdict() {
+        let ev = parse(
+            r#"<30>device="SFW" date=2026-11-28 time=18:44:31 timezone="ICT" device_name="XG430-SOTTTT" device_id=C44310050024 log_id=086304418010 log_type="ATP" log_component="Firewall" log_subtype="Drop" priority=Warning user_name="an" protocol="TCP" src_port=22623 dst_port=80 sourceip=10.20.5.14 destinationip=198.51.100.47 url=198.51.100.47 threatname=C2/Generic-A eventid=C366ACFB eventtype="Standard""#,
+        );
+        assert_eq!(ev.src_ip.as_deref(), Some("10.20.5.14"));
+        assert_eq!(ev.dst_ip.as_deref(), Some("198.51.100.47"));
+        assert_eq!(ev.action.as_deref(), Some("drop"));
+        assert_eq!(ev.get_field("threatname"), Some("C2/Generic-A"));
+    }
 
     #[test]
     fn sfos_from_version_19_5_starts_with_the_device_name() {
