@@ -10,6 +10,7 @@ pub mod bans;
 pub mod cron;
 pub mod kernel;
 pub mod logind;
+pub mod openvpn;
 pub mod pam;
 pub mod sshd;
 pub mod su;
@@ -102,6 +103,11 @@ mod tests {
                 super::logind::SENTENCES.len(),
             ),
             ("bans", &*super::bans::SET, super::bans::SENTENCES.len()),
+            (
+                "openvpn",
+                &*super::openvpn::SET,
+                super::openvpn::SENTENCES.len(),
+            ),
         ] {
             assert_eq!(table.compiled(), len, "a {name} sentence is malformed");
         }
