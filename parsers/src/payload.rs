@@ -64,9 +64,9 @@ pub static REGISTRY: &[&dyn PayloadParser] = &[
     &crate::linux::su::Su,
     &crate::linux::accounts::Accounts,
     &crate::linux::cron::Cron,
-    &crate::linux::logind::Logind,
-    &crate::linux::bans::Bans,
-    &crate::linux::openvpn::OpenVpn,
+    &crate::linux::logind::LOGIND,
+    &crate::linux::bans::BANS,
+    &crate::linux::openvpn::OPENVPN,
     // First of the firewalls: its claim rejects anything that does not start with one of its
     // keys in a few instructions, and FortiGate is most of a data centre's volume, which would
     // otherwise pay every other vendor's search of the whole record.

@@ -3,14 +3,9 @@
 //! `Blocking "203.0.113.9/32" for 120 secs ...`). A ban says which address a host itself already
 //! judged hostile, and which service it went after.
 
-use crate::event::{Event, SourceType};
 use std::sync::LazyLock;
 
-use crate::linux::{Sentence, Sentences, s};
-use crate::payload::PayloadParser;
-
-/// fail2ban and sshguard.
-pub struct Bans;
+use crate::linux::{ProgramSentences, Sentence, Sentences, s};
 
 pub(crate) const SENTENCES: &[Sentence] = &[
     s("{level} [{jail}] Ban {src}", "address_banned", None),
@@ -41,21 +36,11 @@ pub(crate) const SENTENCES: &[Sentence] = &[
 
 pub(crate) static SET: LazyLock<Sentences> = LazyLock::new(|| Sentences::new(SENTENCES));
 
-impl PayloadParser for Bans {
-    fn source_type(&self) -> SourceType {
-        SourceType::LinuxAuth
-    }
-
-    fn claims(&self, app: Option<&str>, _message: &str) -> bool {
-        app.is_some_and(|a| a == "sshguard" || a.starts_with("fail2ban"))
-    }
-
-    fn parse<'a>(&self, message: &'a str, ev: &mut Event<'a>) -> Result<(), &'static str> {
-        // Start-up and configuration news is kept as it is.
-        SET.apply(message.trim(), ev);
-        Ok(())
-    }
-}
+/// fail2ban and sshguard. Start-up and configuration news is kept as it is.
+pub static BANS: ProgramSentences = ProgramSentences {
+    programs: |app| app == "sshguard" || app.starts_with("fail2ban"),
+    sentences: &SET,
+};
 
 #[cfg(test)]
 mod tests {

@@ -3,14 +3,10 @@
 //! to gain authorization for action ... (owned by unix-user:an)`). A session opened at the
 //! console or by a desktop login shows up only here.
 
-use crate::event::{Event, FAILURE, SUCCESS, SourceType};
 use std::sync::LazyLock;
 
-use crate::linux::{Sentence, Sentences, s};
-use crate::payload::PayloadParser;
-
-/// systemd-logind and polkitd.
-pub struct Logind;
+use crate::event::{FAILURE, SUCCESS};
+use crate::linux::{ProgramSentences, Sentence, Sentences, s};
 
 pub(crate) const SENTENCES: &[Sentence] = &[
     s(
@@ -38,24 +34,12 @@ pub(crate) const SENTENCES: &[Sentence] = &[
 
 pub(crate) static SET: LazyLock<Sentences> = LazyLock::new(|| Sentences::new(SENTENCES));
 
-impl PayloadParser for Logind {
-    fn source_type(&self) -> SourceType {
-        SourceType::LinuxAuth
-    }
-
-    fn claims(&self, app: Option<&str>, _message: &str) -> bool {
-        matches!(
-            app,
-            Some("systemd-logind" | "polkitd" | "polkit-agent-helper-1")
-        )
-    }
-
-    fn parse<'a>(&self, message: &'a str, ev: &mut Event<'a>) -> Result<(), &'static str> {
-        // Seats, power keys and idle notices are the daemon's other news: kept as they are.
-        SET.apply(message.trim(), ev);
-        Ok(())
-    }
-}
+/// systemd-logind and polkitd. Seats, power keys and idle notices are the daemon's other news:
+/// kept as they are.
+pub static LOGIND: ProgramSentences = ProgramSentences {
+    programs: |app| matches!(app, "systemd-logind" | "polkitd" | "polkit-agent-helper-1"),
+    sentences: &SET,
+};
 
 #[cfg(test)]
 mod tests {

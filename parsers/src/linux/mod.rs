@@ -16,9 +16,11 @@ pub mod sshd;
 pub mod su;
 pub mod sudo;
 
-use crate::event::Event;
+use std::sync::LazyLock;
+
+use crate::event::{Event, SourceType};
 use crate::pattern::{Captures, TemplateSet};
-use crate::payload::apply;
+use crate::payload::{PayloadParser, apply};
 
 /// A sentence a parser recognises: the template, the kind of event, and its outcome.
 pub(crate) struct Sentence {
@@ -79,6 +81,30 @@ impl Sentences {
     #[cfg(test)]
     pub(crate) fn compiled(&self) -> usize {
         self.set.len()
+    }
+}
+
+/// A program whose every line worth reading is one of a sentence table's (logind, the ban
+/// daemons, OpenVPN): claims by program name, fills what the first matching sentence names,
+/// keeps any other line as it is.
+pub struct ProgramSentences {
+    /// Whether a syslog tag (its base, without pid) names the program.
+    programs: fn(&str) -> bool,
+    sentences: &'static LazyLock<Sentences>,
+}
+
+impl PayloadParser for ProgramSentences {
+    fn source_type(&self) -> SourceType {
+        SourceType::LinuxAuth
+    }
+
+    fn claims(&self, app: Option<&str>, _message: &str) -> bool {
+        app.is_some_and(self.programs)
+    }
+
+    fn parse<'a>(&self, message: &'a str, ev: &mut Event<'a>) -> Result<(), &'static str> {
+        self.sentences.apply(message.trim(), ev);
+        Ok(())
     }
 }
 

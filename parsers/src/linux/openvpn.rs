@@ -4,12 +4,8 @@
 
 use std::sync::LazyLock;
 
-use crate::event::{Event, FAILURE, SUCCESS, SourceType};
-use crate::linux::{Sentence, Sentences, s};
-use crate::payload::PayloadParser;
-
-/// OpenVPN server logs.
-pub struct OpenVpn;
+use crate::event::{FAILURE, SUCCESS};
+use crate::linux::{ProgramSentences, Sentence, Sentences, s};
 
 pub(crate) const SENTENCES: &[Sentence] = &[
     s(
@@ -72,25 +68,17 @@ pub(crate) const SENTENCES: &[Sentence] = &[
 
 pub(crate) static SET: LazyLock<Sentences> = LazyLock::new(|| Sentences::new(SENTENCES));
 
-impl PayloadParser for OpenVpn {
-    fn source_type(&self) -> SourceType {
-        SourceType::LinuxAuth
-    }
-
-    fn claims(&self, app: Option<&str>, _message: &str) -> bool {
-        app.is_some_and(|a| a.starts_with("openvpn"))
-    }
-
-    fn parse<'a>(&self, message: &'a str, ev: &mut Event<'a>) -> Result<(), &'static str> {
-        // Most of a server's lines are routine (keys, routes, pings): kept as they are.
-        SET.apply(message.trim(), ev);
-        Ok(())
-    }
-}
+/// OpenVPN server logs (`openvpn`, OPNsense's `openvpn_server1`). Most of a server's lines are
+/// routine (keys, routes, pings) and kept as they are.
+pub static OPENVPN: ProgramSentences = ProgramSentences {
+    programs: |app| app.starts_with("openvpn"),
+    sentences: &SET,
+};
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::event::SourceType;
     use crate::firewall::test_support::parse;
 
     #[test]
