@@ -13,8 +13,9 @@
 //! 3. a hostname, unless the next token is already a tag (ends in `:` or has `[pid]`);
 //! 4. a tag `app[pid]:` / `app:` / `app[pid]`; without one the rest is all message.
 //!
-//! Two relays' layouts are read too: Kiwi Syslog Server's files (`date time<TAB>Local4.Warning
-//! <TAB>host<TAB>message`) and a leading `FACILITY.LEVEL:` with the host after it.
+//! Relays' layouts are read too: Kiwi Syslog Server's files (`date time<TAB>Local4.Warning
+//! <TAB>host<TAB>message`), a leading `FACILITY.LEVEL:` with the host after it, and a
+//! `facility.level` word between the hostname and the tag (`gw user.info kernel: ...`).
 
 use std::borrow::Cow;
 
@@ -82,7 +83,8 @@ pub fn parse<'a>(s: &'a str, had_pri: bool, ctx: &ParseContext, ev: &mut Event<'
                 None if ev.host.is_some() => rest,
                 None => hostname(rest, ev),
             };
-            rest = tag_and_pid(rest.trim_start_matches(' '), TagRule::WordAfterHeader, ev);
+            let rest_after_level = facility_level_word(rest.trim_start_matches(' '), ev);
+            rest = tag_and_pid(rest_after_level, TagRule::WordAfterHeader, ev);
         }
         // `LOCAL4.WARNING: fw-1 %ASA-...`: a relay's facility and level, then the host.
         // Without a timestamp only an unmistakable tag is taken.
@@ -213,6 +215,33 @@ fn kiwi_columns<'a>(s: &'a str, ev: &mut Event<'a>) -> bool {
         ev.message = Some(Cow::Borrowed(rest));
     }
     true
+}
+
+/// `host user.info kernel: ...`: some relays (and UniFi gateways) write the facility and level
+/// between the hostname and the tag. Read into facility and severity and skipped; anything else
+/// is returned as it is. Every record asks: refused unless a `.` follows a facility name's
+/// length (3 to 8 letters).
+#[inline]
+fn facility_level_word<'a>(s: &'a str, ev: &mut Event<'a>) -> &'a str {
+    let b = s.as_bytes();
+    if !(3..=8).any(|i| b.get(i) == Some(&b'.')) {
+        return s;
+    }
+    after_facility_level(s, ev)
+}
+
+#[cold]
+#[inline(never)]
+fn after_facility_level<'a>(s: &'a str, ev: &mut Event<'a>) -> &'a str {
+    let (word, after) = token(s);
+    match facility_level(word) {
+        Some((facility, severity)) if !after.is_empty() => {
+            ev.facility.get_or_insert(facility);
+            ev.severity.get_or_insert(severity);
+            after.trim_start_matches(' ')
+        }
+        _ => s,
+    }
 }
 
 /// `LOCAL4.WARNING: host tag: message`: a relay's facility and level, then the host. Reads the
@@ -748,6 +777,25 @@ mod tests {
         assert_eq!(ev.host, None);
         assert_eq!(ev.app.as_deref(), Some("sshd"));
         assert_eq!(ev.message.as_deref(), Some("hello"));
+    }
+
+    #[test]
+    fn facility_and_level_between_host_and_tag() {
+        let ev = parse_at(
+            "May  5 20:46:45 My-Office-Gateway user.info kernel: [WAN_LOCAL-default-D]IN=eth0 OUT= MAC=90:10:20:76:8d:20:90:10:24:67:f4:89:08:00 SRC=198.51.100.7 DST=192.168.2.25 LEN=52 TOS=0x00 PREC=0x00 TTL=63 ID=0 DF PROTO=TCP SPT=50093 DPT=22 WINDOW=2853 RES=0x00 SYN URGP=0",
+            "2026-05-06T00:00:00Z",
+        );
+        assert_eq!(ev.host.as_deref(), Some("My-Office-Gateway"));
+        assert_eq!(ev.app.as_deref(), Some("kernel"));
+        assert_eq!((ev.facility, ev.severity), (Some(1), Some(6)));
+        assert_eq!(ev.rule_name.as_deref(), Some("WAN_LOCAL"));
+        assert_eq!(ev.action.as_deref(), Some("drop"));
+        // A tag with a dot is still a tag.
+        let ev = parse_at(
+            "May  5 20:46:45 web01 fail2ban.actions[1234]: NOTICE [sshd] Ban 203.0.113.9",
+            "2026-05-06T00:00:00Z",
+        );
+        assert_eq!(ev.app.as_deref(), Some("fail2ban.actions"));
     }
 
     #[test]
