@@ -624,6 +624,12 @@ impl PayloadParser for CiscoAsa {
                 .get("direction")
                 .is_some_and(|d| d.eq_ignore_ascii_case("outbound"));
             apply(&caps, &form.roles, outbound, ev);
+            // An interface without its address: the address may have been read as a name.
+            if (ev.src_ip.is_none() && ev.in_iface.is_some())
+                || (ev.dst_ip.is_none() && ev.out_iface.is_some())
+            {
+                context_interfaces(text, ev);
+            }
             if matches!(numeric, 302013 | 302015)
                 && let Some(ident) = trailing_identity(text)
             {
@@ -649,6 +655,51 @@ impl PayloadParser for CiscoAsa {
             return Err("the text does not have the known form of its message id");
         }
         Ok(())
+    }
+}
+
+/// `src v1:outside:10.8.1.9/54864`: an interface name with a prefix (a virtual router or
+/// context) has a colon of its own, so the sentence read `v1` as the interface and
+/// `outside:10.8.1.9` as the address, which went to `fields` as a host. Joined back here.
+#[cold]
+fn context_interfaces<'a>(text: &'a str, ev: &mut Event<'a>) {
+    for (host_key, src) in [("src_host", true), ("dst_host", false)] {
+        let Some(pos) = ev.fields.iter().position(|(k, _)| k == host_key) else {
+            continue;
+        };
+        let Cow::Borrowed(host) = ev.fields[pos].1 else {
+            continue;
+        };
+        let Some((inner, addr)) = host.rsplit_once(':') else {
+            continue;
+        };
+        if addr.parse::<std::net::Ipv4Addr>().is_err() {
+            continue;
+        }
+        let outer = if src { &ev.in_iface } else { &ev.out_iface };
+        let Some(Cow::Borrowed(outer)) = *outer else {
+            continue;
+        };
+        // Both are pieces of `text`: the interface runs from the first to the end of the second.
+        let base = text.as_ptr() as usize;
+        let start = (outer.as_ptr() as usize).wrapping_sub(base);
+        let end = (inner.as_ptr() as usize).wrapping_sub(base) + inner.len();
+        let Some(iface) = text.get(start..end) else {
+            continue;
+        };
+        ev.fields.remove(pos);
+        let (iface_col, addr_col) = if src {
+            (Col::InIface, Col::SrcIp)
+        } else {
+            (Col::OutIface, Col::DstIp)
+        };
+        if src {
+            ev.in_iface = None;
+        } else {
+            ev.out_iface = None;
+        }
+        put(ev, iface_col, "iface", Cow::Borrowed(iface));
+        put(ev, addr_col, host_key, Cow::Borrowed(addr));
     }
 }
 
@@ -1197,6 +1248,21 @@ mod tests {
         assert_eq!(ev.user.as_deref(), Some("an"));
         assert_eq!(ev.src_ip.as_deref(), Some("198.51.100.14"));
         assert_eq!(ev.host.as_deref(), Some("localhost"));
+        // Interface names with a prefix of their own (`v1:outside`).
+        let ev = parse(
+            "%ASA-4-106023: Deny udp src v1:outside:10.8.1.9/54864 dst v2:inside:172.16.1.3/53 by access-group \"outside_acl\" [0x0, 0x0]",
+        );
+        assert_eq!(
+            (ev.src_ip.as_deref(), ev.src_port),
+            (Some("10.8.1.9"), Some(54864))
+        );
+        assert_eq!(
+            (ev.dst_ip.as_deref(), ev.dst_port),
+            (Some("172.16.1.3"), Some(53))
+        );
+        assert_eq!(ev.in_iface.as_deref(), Some("v1:outside"));
+        assert_eq!(ev.out_iface.as_deref(), Some("v2:inside"));
+        assert_eq!(ev.get_field("src_host"), None);
         // An AAA result whose tag a relay removed.
         let ev = parse(
             "<166>Jul  1 09:27:13 216.160.83.56 : AAA user authentication Rejected : reason = Account has been disabled : server = 10.1.1.4 : user = alice : user IP = 198.51.100.23",
