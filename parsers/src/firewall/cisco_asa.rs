@@ -676,8 +676,12 @@ fn context_interfaces<'a>(text: &'a str, ev: &mut Event<'a>) {
         if addr.parse::<std::net::Ipv4Addr>().is_err() {
             continue;
         }
-        let outer = if src { &ev.in_iface } else { &ev.out_iface };
-        let Some(Cow::Borrowed(outer)) = *outer else {
+        let (iface_slot, iface_col, addr_col) = if src {
+            (&mut ev.in_iface, Col::InIface, Col::SrcIp)
+        } else {
+            (&mut ev.out_iface, Col::OutIface, Col::DstIp)
+        };
+        let Some(Cow::Borrowed(outer)) = *iface_slot else {
             continue;
         };
         // Both are pieces of `text`: the interface runs from the first to the end of the second.
@@ -687,17 +691,9 @@ fn context_interfaces<'a>(text: &'a str, ev: &mut Event<'a>) {
         let Some(iface) = text.get(start..end) else {
             continue;
         };
+        // The half-read interface makes way for the whole one.
+        *iface_slot = None;
         ev.fields.remove(pos);
-        let (iface_col, addr_col) = if src {
-            (Col::InIface, Col::SrcIp)
-        } else {
-            (Col::OutIface, Col::DstIp)
-        };
-        if src {
-            ev.in_iface = None;
-        } else {
-            ev.out_iface = None;
-        }
         put(ev, iface_col, "iface", Cow::Borrowed(iface));
         put(ev, addr_col, host_key, Cow::Borrowed(addr));
     }
@@ -736,16 +732,8 @@ fn apply<'a>(caps: &Captures<'a>, roles: &[Role], outbound: bool, ev: &mut Event
                 continue;
             }
             Role::HostPort(src) => {
-                let (addr_col, port_col) = if src {
-                    (Col::SrcIp, Col::SrcPort)
-                } else {
-                    (Col::DstIp, Col::DstPort)
-                };
                 let (addr, port) = value.rsplit_once(':').unwrap_or((value, ""));
-                put(ev, addr_col, name, Cow::Borrowed(addr));
-                if !port.is_empty() {
-                    put(ev, port_col, name, Cow::Borrowed(port));
-                }
+                put_endpoint(ev, src, addr, port);
                 continue;
             }
             Role::Endpoint(first, part) => {
@@ -803,24 +791,19 @@ fn address_and_port<'a>(value: &'a str, src: bool, ev: &mut Event<'a>) {
         .trim_end()
         .split_once('/')
         .unwrap_or((value.trim_end(), ""));
-    let (addr_col, port_col) = if src {
-        (Col::SrcIp, Col::SrcPort)
+    put_endpoint(ev, src, addr, port);
+}
+
+/// The source's (`true`) or destination's address, and its port unless empty.
+fn put_endpoint<'a>(ev: &mut Event<'a>, src: bool, addr: &'a str, port: &'a str) {
+    let (addr_col, port_col, addr_key, port_key) = if src {
+        (Col::SrcIp, Col::SrcPort, "src", "src_port")
     } else {
-        (Col::DstIp, Col::DstPort)
+        (Col::DstIp, Col::DstPort, "dst", "dst_port")
     };
-    put(
-        ev,
-        addr_col,
-        if src { "src" } else { "dst" },
-        Cow::Borrowed(addr),
-    );
+    put(ev, addr_col, addr_key, Cow::Borrowed(addr));
     if !port.is_empty() {
-        put(
-            ev,
-            port_col,
-            if src { "src_port" } else { "dst_port" },
-            Cow::Borrowed(port),
-        );
+        put(ev, port_col, port_key, Cow::Borrowed(port));
     }
 }
 

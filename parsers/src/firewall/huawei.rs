@@ -8,7 +8,7 @@
 use std::borrow::Cow;
 
 use super::{Col, put};
-use crate::event::{Event, FAILURE, SUCCESS, SourceType};
+use crate::event::{Event, SourceType};
 use crate::payload::PayloadParser;
 
 /// Huawei USG-family `%%` logs.
@@ -138,13 +138,10 @@ impl PayloadParser for HuaweiUsg {
             ev.action = Some(Cow::Borrowed("deny"));
         }
         // `SHELL/4/LOGINFAILED`, `SSH/4/SSH_FAIL` ("Failed to login through SSH."), `AAA/...`.
-        if upper.contains("LOGIN") || upper.contains("AUTH") || upper.ends_with("_FAIL") {
-            let lower = text.to_ascii_lowercase();
-            if lower.contains("fail") {
-                ev.outcome = Some(FAILURE);
-            } else if lower.contains("succeed") || lower.contains("success") {
-                ev.outcome = Some(SUCCESS);
-            }
+        if (upper.contains("LOGIN") || upper.contains("AUTH") || upper.ends_with("_FAIL"))
+            && let Some(outcome) = super::outcome_in_text(text)
+        {
+            ev.outcome = Some(outcome);
         }
         Ok(())
     }
@@ -165,6 +162,7 @@ fn pairs(list: &str) -> impl Iterator<Item = &str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::event::FAILURE;
     use crate::firewall::test_support::parse;
 
     #[test]

@@ -450,6 +450,30 @@ pub fn normalize_outcome(word: &str) -> Option<&'static str> {
     }
 }
 
+/// The outcome a free-text login message states (`Administrator login denied`, `SSH
+/// authentication failed: ...`, `The user succeeded in logging in`), for vendors with no
+/// outcome key; `None` when it names neither.
+pub fn outcome_in_text(text: &str) -> Option<&'static str> {
+    const FAILED: [&str; 7] = [
+        "denied",
+        "fail",
+        "incorrect",
+        "rejected",
+        "invalid",
+        "locked out",
+        "refused",
+    ];
+    const SUCCEEDED: [&str; 5] = ["allowed", "succeed", "success", "logged in", "accepted"];
+    let lower = text.to_ascii_lowercase();
+    if FAILED.iter().any(|w| lower.contains(w)) {
+        Some(FAILURE)
+    } else if SUCCEEDED.iter().any(|w| lower.contains(w)) {
+        Some(SUCCESS)
+    } else {
+        None
+    }
+}
+
 /// ASCII-lower-cases a short word into `buf` without allocating; `None` if it does not fit.
 fn lower_into<'b>(word: &str, buf: &'b mut [u8; 24]) -> Option<&'b str> {
     let bytes = word.as_bytes();

@@ -6,7 +6,7 @@
 use std::borrow::Cow;
 
 use super::{Col, StaticFinder, first_key, kv, put};
-use crate::event::{Event, FAILURE, SUCCESS, SourceType, Text};
+use crate::event::{Event, SourceType, Text};
 use crate::payload::PayloadParser;
 
 /// SonicWall key=value logs.
@@ -142,27 +142,7 @@ fn login_outcome(msg: &str) -> Option<&'static str> {
     if !(msg.contains("ogin") || msg.contains("ogged in") || msg.contains("uthenticat")) {
         return None;
     }
-    let lower = msg.to_ascii_lowercase();
-    if [
-        "denied",
-        "fail",
-        "incorrect",
-        "rejected",
-        "invalid",
-        "locked out",
-    ]
-    .iter()
-    .any(|w| lower.contains(w))
-    {
-        Some(FAILURE)
-    } else if ["allowed", "success", "logged in", "accepted"]
-        .iter()
-        .any(|w| lower.contains(w))
-    {
-        Some(SUCCESS)
-    } else {
-        None
-    }
+    super::outcome_in_text(msg)
 }
 
 #[cfg(test)]

@@ -2,8 +2,6 @@
 //! fw="SN210A..." tz=+0700 startime="..." ... src=10.0.0.5 srcport=51000 dst=... action=pass`.
 //! Values may be quoted or not, and unquoted times contain a space; the pair reader handles both.
 
-use std::borrow::Cow;
-
 use super::{Col, StaticFinder, first_key, read_pairs};
 use crate::event::{Event, FAILURE, SUCCESS, SourceType};
 use crate::payload::PayloadParser;
@@ -55,10 +53,12 @@ impl PayloadParser for Stormshield {
         read_pairs(body, ev, column)?;
         // `fw` names the firewall (its serial number unless renamed): the host when no syslog
         // header named one.
-        if ev.host.is_none()
-            && let Some(fw) = ev.get_field("fw").filter(|f| !f.is_empty())
-        {
-            ev.host = Some(Cow::Owned(fw.to_owned()));
+        if ev.host.is_none() {
+            ev.host = ev
+                .fields
+                .iter()
+                .find(|(k, v)| k == "fw" && !v.is_empty())
+                .map(|(_, v)| v.clone());
         }
         if matches!(ev.get_field("logtype"), Some("auth" | "xvpn" | "vpn")) {
             ev.outcome = login_outcome(ev.get_field("error"), ev.message.as_deref());
@@ -75,14 +75,7 @@ fn login_outcome(error: Option<&str>, message: Option<&str>) -> Option<&'static 
         Some(code) if !code.is_empty() => return Some(FAILURE),
         _ => {}
     }
-    let message = message?.to_ascii_lowercase();
-    if message.contains("fail") || message.contains("denied") || message.contains("refused") {
-        Some(FAILURE)
-    } else if message.contains("success") {
-        Some(SUCCESS)
-    } else {
-        None
-    }
+    super::outcome_in_text(message?)
 }
 
 #[cfg(test)]

@@ -198,23 +198,29 @@ fn kiwi_columns<'a>(s: &'a str, ev: &mut Event<'a>) -> bool {
     else {
         return false;
     };
-    let Some((facility, severity)) = facility_level(level) else {
+    let Some(level) = facility_level(level) else {
         return false;
     };
-    ev.facility.get_or_insert(facility);
-    ev.severity.get_or_insert(severity);
     if !host.is_empty() {
         ev.host = Some(Cow::Borrowed(host));
     }
-    let rest = tag_and_pid(
-        message.trim_start_matches(' '),
-        TagRule::WordAfterHeader,
-        ev,
-    );
+    relayed_tail(level, message.trim_start_matches(' '), ev);
+    true
+}
+
+/// What follows a relay's facility, level and host: the tag and the message.
+fn relayed_tail<'a>(level: (u8, u8), s: &'a str, ev: &mut Event<'a>) {
+    set_level(level, ev);
+    let rest = tag_and_pid(s, TagRule::WordAfterHeader, ev);
     if !rest.is_empty() {
         ev.message = Some(Cow::Borrowed(rest));
     }
-    true
+}
+
+/// Facility and severity from a relay's words, unless the PRI gave them.
+fn set_level(level: (u8, u8), ev: &mut Event<'_>) {
+    ev.facility.get_or_insert(level.0);
+    ev.severity.get_or_insert(level.1);
 }
 
 /// `host user.info kernel: ...`: some relays (and UniFi gateways) write the facility and level
@@ -235,9 +241,8 @@ fn facility_level_word<'a>(s: &'a str, ev: &mut Event<'a>) -> &'a str {
 fn after_facility_level<'a>(s: &'a str, ev: &mut Event<'a>) -> &'a str {
     let (word, after) = token(s);
     match facility_level(word) {
-        Some((facility, severity)) if !after.is_empty() => {
-            ev.facility.get_or_insert(facility);
-            ev.severity.get_or_insert(severity);
+        Some(level) if !after.is_empty() => {
+            set_level(level, ev);
             after.trim_start_matches(' ')
         }
         _ => s,
@@ -269,13 +274,8 @@ fn level_prefix<'a>(s: &'a str, ev: &mut Event<'a>) -> bool {
 #[cold]
 #[inline(never)]
 fn relayed_with_level<'a>(level: (u8, u8), s: &'a str, ev: &mut Event<'a>) {
-    ev.facility.get_or_insert(level.0);
-    ev.severity.get_or_insert(level.1);
     let rest = hostname(s, ev);
-    let rest = tag_and_pid(rest, TagRule::WordAfterHeader, ev);
-    if !rest.is_empty() {
-        ev.message = Some(Cow::Borrowed(rest));
-    }
+    relayed_tail(level, rest, ev);
 }
 
 /// `Local4.Warning`, `AUTH.INFO`, `daemon.err`: a facility and a level by name, as relays
