@@ -57,13 +57,17 @@ pub enum SourceType {
     WatchGuard,
     /// pfSense / OPNsense web GUI logins (their packet logs are `Filterlog`).
     PfSense,
+    /// Mail servers: Dovecot, Postfix, Exim.
+    Mail,
+    /// FTP servers: vsftpd, ProFTPD, Pure-FTPd.
+    Ftp,
     /// Nothing recognised the record; `raw` holds it.
     Unknown,
 }
 
 impl SourceType {
     /// Every source type, for listing and for parsing names.
-    pub const ALL: [SourceType; 23] = [
+    pub const ALL: [SourceType; 25] = [
         SourceType::Syslog,
         SourceType::LinuxAuth,
         SourceType::LinuxCron,
@@ -86,6 +90,8 @@ impl SourceType {
         SourceType::MikroTik,
         SourceType::WatchGuard,
         SourceType::PfSense,
+        SourceType::Mail,
+        SourceType::Ftp,
         SourceType::Unknown,
     ];
 
@@ -114,6 +120,8 @@ impl SourceType {
             SourceType::MikroTik => "mikrotik",
             SourceType::WatchGuard => "watchguard",
             SourceType::PfSense => "pfsense",
+            SourceType::Mail => "mail",
+            SourceType::Ftp => "ftp",
             SourceType::Unknown => "unknown",
         }
     }

@@ -92,6 +92,10 @@ pub static REGISTRY: &[&dyn PayloadParser] = &[
     &crate::firewall::mikrotik::MikroTik,
     &crate::firewall::watchguard::WatchGuard,
     &crate::firewall::pfsense::PfSense,
+    // Claimed by program name like the Linux parsers above, but after the firewalls: a mail or
+    // FTP server writes a fraction of what the firewalls do, which would pay these claims first.
+    &crate::linux::mail::Mail,
+    &crate::linux::ftp::Ftp,
     &crate::linux::kernel::Kernel,
 ];
 
@@ -144,6 +148,14 @@ pub fn canonical_ip(s: &str) -> Option<Text<'_>> {
     let IpAddr::V6(v6) = ip else {
         return Some(Cow::Owned(ip.to_string()));
     };
+    // An IPv4 client of a server listening on IPv6 (`::ffff:203.0.113.5`, vsftpd's and
+    // Dovecot's default on Debian) is the same host the firewall names `203.0.113.5`.
+    if let Some(v4) = v6.to_ipv4_mapped() {
+        return Some(match trimmed.rsplit_once(':') {
+            Some((_, quad)) if is_canonical_ipv4(quad.as_bytes()) => Cow::Borrowed(quad),
+            _ => Cow::Owned(v4.to_string()),
+        });
+    }
     let mut buf = [0u8; 48];
     let n = write_ipv6(v6, &mut buf);
     let canonical = std::str::from_utf8(&buf[..n]).ok()?;

@@ -8,8 +8,10 @@ pub mod accounts;
 pub mod auditd;
 pub mod bans;
 pub mod cron;
+pub mod ftp;
 pub mod kernel;
 pub mod logind;
+pub mod mail;
 pub mod openvpn;
 pub mod pam;
 pub mod sshd;
@@ -84,6 +86,17 @@ impl Sentences {
     }
 }
 
+/// An address a server names its client (`source`) or itself by: the address column, or
+/// `src_host`/`dst_host` when it is a name.
+pub(crate) fn put_address<'a>(ev: &mut Event<'a>, value: &'a str, source: bool) {
+    match (crate::payload::canonical_ip(value), source) {
+        (Some(ip), true) => ev.src_ip = Some(ip),
+        (Some(ip), false) => ev.dst_ip = Some(ip),
+        (None, true) => ev.field("src_host", value),
+        (None, false) => ev.field("dst_host", value),
+    }
+}
+
 /// A program whose every line worth reading is one of a sentence table's (logind, the ban
 /// daemons, OpenVPN): claims by program name, fills what the first matching sentence names,
 /// keeps any other line as it is.
@@ -105,6 +118,32 @@ impl PayloadParser for ProgramSentences {
     fn parse<'a>(&self, message: &'a str, ev: &mut Event<'a>) -> Result<(), &'static str> {
         self.sentences.apply(message.trim(), ev);
         Ok(())
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod test_support {
+    use crate::event::SourceType;
+    use crate::firewall::test_support::parse;
+
+    /// A login line and what it must give: (line, user, source address, outcome, event).
+    pub(crate) type LoginCase = (
+        &'static str,
+        Option<&'static str>,
+        Option<&'static str>,
+        Option<&'static str>,
+        &'static str,
+    );
+
+    pub(crate) fn check_logins(source_type: SourceType, cases: &[LoginCase]) {
+        for &(line, user, src, outcome, event) in cases {
+            let ev = parse(line);
+            assert_eq!(ev.source_type, source_type, "{line}");
+            assert_eq!(ev.user.as_deref(), user, "user: {line}");
+            assert_eq!(ev.src_ip.as_deref(), src, "src: {line}");
+            assert_eq!(ev.outcome, outcome, "outcome: {line}");
+            assert_eq!(ev.get_field("event"), Some(event), "event: {line}");
+        }
     }
 }
 
@@ -134,7 +173,11 @@ mod tests {
                 &*super::openvpn::SET,
                 super::openvpn::SENTENCES.len(),
             ),
-        ] {
+        ]
+        .into_iter()
+        .chain(super::mail::sentence_tables())
+        .chain(super::ftp::sentence_tables())
+        {
             assert_eq!(table.compiled(), len, "a {name} sentence is malformed");
         }
     }

@@ -73,6 +73,11 @@ pub fn parse<'a>(s: &'a str, had_pri: bool, ctx: &ParseContext, ev: &mut Event<'
                 return;
             }
             rest = after.trim_start_matches(' ');
+            // A log file whose stamp already named its program (vsftpd's own) has no host or tag.
+            if ev.app.is_some() {
+                ev.message = Some(Cow::Borrowed(rest));
+                return;
+            }
             // AIX relays write `Message forwarded from HOST: ` where the hostname goes.
             rest = match rest.strip_prefix("Message forwarded from ") {
                 Some(after) => {
@@ -127,6 +132,11 @@ fn origin_hostname<'a>(
         return None;
     }
     let (host, after) = ios_origin(s, true, ctx)?;
+    if host.is_some_and(|h| h.len() == 3)
+        && let Some(found) = ctime_stamp(s, ctx, ev)
+    {
+        return Some(found);
+    }
     let stamped = after.trim_start_matches(['*', '.']);
     let found = timestamp(stamped, ctx)?;
     if let Some(host) = host {
@@ -141,6 +151,21 @@ fn origin_hostname<'a>(
         ev.field("clock_unsynced", unsynced);
     }
     Some(found)
+}
+
+/// A C library `ctime` stamp, `Wed Jul 27 18:32:27 2016`, as log files of their own write it (a
+/// weekday is not a hostname). vsftpd's file follows it with `[pid 1234]` and no program name, so
+/// the program is named here for the payload parsers.
+#[cold]
+#[inline(never)]
+fn ctime_stamp<'a>(s: &'a str, ctx: &ParseContext, ev: &mut Event<'a>) -> Option<(i64, &'a str)> {
+    const WEEKDAYS: [&str; 7] = ["Mon ", "Tue ", "Wed ", "Thu ", "Fri ", "Sat ", "Sun "];
+    let after_weekday = WEEKDAYS.iter().find_map(|day| s.strip_prefix(day))?;
+    let (ts, after) = timestamp(after_weekday, ctx)?;
+    if after.trim_start_matches(' ').starts_with("[pid ") {
+        ev.app = Some(Cow::Borrowed("vsftpd"));
+    }
+    Some((ts, after))
 }
 
 /// What IOS (or a relay in front of it) may write between a sequence number and the timestamp:
@@ -744,6 +769,23 @@ mod tests {
             ev.message.as_deref(),
             Some("'su root' failed for lonvick on /dev/pts/8")
         );
+    }
+
+    #[test]
+    fn a_weekday_before_the_stamp_is_not_a_host() {
+        let ev = parse_at(
+            "Sun May 28 15:50:36 2006 host1 sshd[1]: x",
+            "2026-01-01T00:00:00Z",
+        );
+        assert_eq!(ev.ts, Some(at("2006-05-28T15:50:36Z")));
+        assert_eq!(ev.host.as_deref(), Some("host1"));
+        assert_eq!(ev.app.as_deref(), Some("sshd"));
+        let ev = parse_at(
+            "Wed Jul 27 18:32:27 2016 [pid 2] CONNECT: Client \"10.11.12.13\"",
+            "2026-01-01T00:00:00Z",
+        );
+        assert_eq!(ev.ts, Some(at("2016-07-27T18:32:27Z")));
+        assert_eq!((ev.host, ev.app.as_deref()), (None, Some("vsftpd")));
     }
 
     #[test]

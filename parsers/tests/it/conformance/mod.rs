@@ -186,9 +186,6 @@ fn known_difference(case: &Case, field: &str, expected: &str, ours: &str) -> Opt
         ("sekoia-openssh", "user") if input.contains("User child is on pid") => {
             Some("`User child is on pid N` is sshd's fixed text: `child` is not a user name")
         }
-        ("wazuh", "app_base") if input.contains("[pid ") => Some(
-            "vsftpd's own log file format names no program; Wazuh knows it from the file it reads",
-        ),
         _ => network::known_difference(case, field, expected, ours),
     }
 }
