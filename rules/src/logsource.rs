@@ -201,7 +201,7 @@ impl Logsources {
                     && fits(&e.category, category)
             })
             // A rule naming a service we do not map must not fall back to the product alone:
-            // `linux/vsftpd` is not `linux`.
+            // `linux/apache` is not `linux`.
             .filter(|(_, e)| {
                 service.is_none() || e.service.is_some() || e.category.is_some() || e.any_service
             })
@@ -237,7 +237,10 @@ mod tests {
         let sshd = map.route(Some("linux"), Some("sshd"), None);
         let entry = sshd.and_then(|i| map.get(i)).map(|e| e.name.clone());
         assert_eq!(entry.as_deref(), Some("product=linux,service=sshd"));
-        assert!(map.route(Some("linux"), Some("vsftpd"), None).is_none());
+        assert!(map.route(Some("linux"), Some("apache"), None).is_none());
+        let vsftpd = map.route(Some("linux"), Some("vsftpd"), None);
+        let entry = vsftpd.and_then(|i| map.get(i)).map(|e| e.name.clone());
+        assert_eq!(entry.as_deref(), Some("product=linux,service=vsftpd"));
         assert!(map.route(Some("windows"), None, None).is_none());
         let fw = map
             .route(None, None, Some("firewall"))

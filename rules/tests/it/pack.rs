@@ -25,27 +25,40 @@ fn titles(alerts: &[canhgac_rules::Alert]) -> BTreeSet<String> {
     alerts.iter().map(|a| a.title.clone()).collect()
 }
 
+fn assert_fired(alerts: &[canhgac_rules::Alert], expected: &[&str]) {
+    let t = titles(alerts);
+    for title in expected {
+        assert!(t.contains(*title), "{title} did not fire; fired: {t:?}");
+    }
+}
+
+/// Every alert grouped by source names one of the samples' attackers.
+fn assert_from_attackers(alerts: &[canhgac_rules::Alert]) {
+    for a in alerts {
+        if let Some(ip) = a.group_by.get("src_ip") {
+            assert!(ATTACKERS.contains(&ip.as_str()), "{} from {ip}", a.title);
+        }
+    }
+}
+
 #[test]
 fn every_pack_rule_loads() {
     let set = pack();
-    assert_eq!(set.rules.len(), 15);
-    assert_eq!(set.correlations.len(), 8);
+    assert_eq!(set.rules.len(), 18);
+    assert_eq!(set.correlations.len(), 10);
 }
 
 #[test]
 fn linux_attacks_fire_and_name_the_attackers() {
     let alerts = detect(pack(), &sample_lines("linux/auth.log"));
-    let t = titles(&alerts);
-    for expected in [
-        "SSH brute force from one source",
-        "SSH password spraying from one source",
-        "Sudo attempted by a user not in sudoers",
-    ] {
-        assert!(
-            t.contains(expected),
-            "{expected} did not fire; fired: {t:?}"
-        );
-    }
+    assert_fired(
+        &alerts,
+        &[
+            "SSH brute force from one source",
+            "SSH password spraying from one source",
+            "Sudo attempted by a user not in sudoers",
+        ],
+    );
     for a in alerts
         .iter()
         .filter(|a| a.title.starts_with("SSH brute force"))
@@ -56,7 +69,7 @@ fn linux_attacks_fire_and_name_the_attackers() {
         assert!(a.techniques.contains(&"T1110.001".to_owned()));
     }
     // Helper rules feed correlations only.
-    assert!(!t.contains("SSH authentication failure"));
+    assert!(!titles(&alerts).contains("SSH authentication failure"));
 }
 
 #[test]
@@ -65,26 +78,35 @@ fn firewall_attacks_fire_across_vendors() {
     lines.extend(sample_lines("firewall/cisco-asa.log"));
     lines.extend(sample_lines("firewall/iptables.log"));
     let alerts = detect(pack(), &lines);
-    let t = titles(&alerts);
-    for expected in [
-        "Port scan from one source",
-        "VPN brute force against the firewall",
-    ] {
-        assert!(
-            t.contains(expected),
-            "{expected} did not fire; fired: {t:?}"
-        );
-    }
-    for a in &alerts {
-        if let Some(ip) = a.group_by.get("src_ip") {
-            assert!(ATTACKERS.contains(&ip.as_str()), "{} from {ip}", a.title);
-        }
-    }
+    assert_fired(
+        &alerts,
+        &[
+            "Port scan from one source",
+            "VPN brute force against the firewall",
+        ],
+    );
+    assert_from_attackers(&alerts);
+}
+
+#[test]
+fn mail_and_ftp_attacks_fire_and_name_the_attackers() {
+    let alerts = detect(pack(), &sample_lines("linux/mail-ftp.log"));
+    assert_fired(
+        &alerts,
+        &[
+            "Mail password guessing from one source",
+            "FTP password guessing from one source",
+            "Server-side script uploaded over FTP",
+        ],
+    );
+    // The FTP server wrote `::ffff:103.145.13.102`: one attacker, one address.
+    assert_from_attackers(&alerts);
 }
 
 #[test]
 fn normal_traffic_stays_quiet() {
     let mut lines = sample_lines("linux/auth.log");
+    lines.extend(sample_lines("linux/mail-ftp.log"));
     lines.extend(sample_lines("firewall/fortigate.log"));
     lines.extend(sample_lines("firewall/cisco-asa.log"));
     lines.extend(sample_lines("firewall/iptables.log"));
