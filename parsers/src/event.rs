@@ -57,6 +57,10 @@ pub enum SourceType {
     WatchGuard,
     /// pfSense / OPNsense web GUI logins (their packet logs are `Filterlog`).
     PfSense,
+    /// Snort and Suricata alert lines (syslog or `fast.log`).
+    Ids,
+    /// Suricata's EVE JSON records (alerts, flows, protocol events).
+    SuricataEve,
     /// Mail servers: Dovecot, Postfix, Exim.
     Mail,
     /// FTP servers: vsftpd, ProFTPD, Pure-FTPd.
@@ -67,7 +71,7 @@ pub enum SourceType {
 
 impl SourceType {
     /// Every source type, for listing and for parsing names.
-    pub const ALL: [SourceType; 25] = [
+    pub const ALL: [SourceType; 27] = [
         SourceType::Syslog,
         SourceType::LinuxAuth,
         SourceType::LinuxCron,
@@ -90,6 +94,8 @@ impl SourceType {
         SourceType::MikroTik,
         SourceType::WatchGuard,
         SourceType::PfSense,
+        SourceType::Ids,
+        SourceType::SuricataEve,
         SourceType::Mail,
         SourceType::Ftp,
         SourceType::Unknown,
@@ -120,6 +126,8 @@ impl SourceType {
             SourceType::MikroTik => "mikrotik",
             SourceType::WatchGuard => "watchguard",
             SourceType::PfSense => "pfsense",
+            SourceType::Ids => "ids",
+            SourceType::SuricataEve => "suricata_eve",
             SourceType::Mail => "mail",
             SourceType::Ftp => "ftp",
             SourceType::Unknown => "unknown",

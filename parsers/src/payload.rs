@@ -92,8 +92,11 @@ pub static REGISTRY: &[&dyn PayloadParser] = &[
     &crate::firewall::mikrotik::MikroTik,
     &crate::firewall::watchguard::WatchGuard,
     &crate::firewall::pfsense::PfSense,
-    // Claimed by program name like the Linux parsers above, but after the firewalls: a mail or
-    // FTP server writes a fraction of what the firewalls do, which would pay these claims first.
+    // Claimed by program name (or a first byte) as cheaply as the Linux parsers above, but after
+    // the firewalls: an IDS, a mail or an FTP server writes a fraction of what the firewalls do,
+    // which would pay these claims first. EVE before the alert lines: Suricata writes both.
+    &crate::firewall::ids::SuricataEve,
+    &crate::firewall::ids::IdsAlert,
     &crate::linux::mail::Mail,
     &crate::linux::ftp::Ftp,
     &crate::linux::kernel::Kernel,

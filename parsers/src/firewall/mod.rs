@@ -18,6 +18,7 @@ pub mod cisco_ios;
 pub mod filterlog;
 pub mod fortigate;
 pub mod huawei;
+pub mod ids;
 pub mod juniper;
 pub mod kv;
 pub mod mikrotik;
@@ -670,6 +671,53 @@ pub(crate) fn offset_in(whole: &str, part: &str) -> Option<usize> {
 }
 
 /// What the parser tests share.
+/// Splits a CSV line; quoted values are unquoted (`""` -> `"`).
+pub(crate) fn csv(line: &str) -> Vec<Text<'_>> {
+    let mut out = Vec::with_capacity(64);
+    let b = line.as_bytes();
+    let mut i = 0;
+    loop {
+        if b.get(i) == Some(&b'"') {
+            let start = i + 1;
+            let mut j = start;
+            let mut doubled = false;
+            while j < b.len() {
+                if b[j] == b'"' {
+                    if b.get(j + 1) == Some(&b'"') {
+                        doubled = true;
+                        j += 2;
+                        continue;
+                    }
+                    break;
+                }
+                j += 1;
+            }
+            let text = &line[start..j.min(b.len())];
+            out.push(if doubled {
+                Cow::Owned(text.replace("\"\"", "\""))
+            } else {
+                Cow::Borrowed(text)
+            });
+            // Skip the closing quote and anything up to the next comma.
+            i = match memchr::memchr(b',', &b[j.min(b.len())..]) {
+                Some(off) => j + off + 1,
+                None => return out,
+            };
+        } else {
+            match memchr::memchr(b',', &b[i..]) {
+                Some(off) => {
+                    out.push(Cow::Borrowed(&line[i..i + off]));
+                    i += off + 1;
+                }
+                None => {
+                    out.push(Cow::Borrowed(&line[i..]));
+                    return out;
+                }
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 pub(crate) mod test_support {
     use crate::{Event, ParseContext, parse_record};

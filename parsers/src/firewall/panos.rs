@@ -8,7 +8,7 @@
 
 use std::borrow::Cow;
 
-use super::{Col, put};
+use super::{Col, csv, put};
 use crate::event::{Event, FAILURE, SUCCESS, SourceType, Text};
 use crate::pattern::match_template;
 use crate::payload::PayloadParser;
@@ -59,53 +59,6 @@ fn log_type(body: &str) -> Option<&str> {
     let _serial = cols.next()?;
     let kind = cols.next()?;
     TYPES.contains(&kind).then_some(kind)
-}
-
-/// Splits a CSV line; quoted values are unquoted (`""` -> `"`).
-fn csv(line: &str) -> Vec<Text<'_>> {
-    let mut out = Vec::with_capacity(64);
-    let b = line.as_bytes();
-    let mut i = 0;
-    loop {
-        if b.get(i) == Some(&b'"') {
-            let start = i + 1;
-            let mut j = start;
-            let mut doubled = false;
-            while j < b.len() {
-                if b[j] == b'"' {
-                    if b.get(j + 1) == Some(&b'"') {
-                        doubled = true;
-                        j += 2;
-                        continue;
-                    }
-                    break;
-                }
-                j += 1;
-            }
-            let text = &line[start..j.min(b.len())];
-            out.push(if doubled {
-                Cow::Owned(text.replace("\"\"", "\""))
-            } else {
-                Cow::Borrowed(text)
-            });
-            // Skip the closing quote and anything up to the next comma.
-            i = match memchr::memchr(b',', &b[j.min(b.len())..]) {
-                Some(off) => j + off + 1,
-                None => return out,
-            };
-        } else {
-            match memchr::memchr(b',', &b[i..]) {
-                Some(off) => {
-                    out.push(Cow::Borrowed(&line[i..i + off]));
-                    i += off + 1;
-                }
-                None => {
-                    out.push(Cow::Borrowed(&line[i..]));
-                    return out;
-                }
-            }
-        }
-    }
 }
 
 impl PayloadParser for PanOs {

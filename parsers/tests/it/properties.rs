@@ -58,6 +58,12 @@ fn loggy_bytes() -> impl Strategy<Value = Vec<u8>> {
         "[junos@2636.1 source-address=\"",
         "IN=eth0 OUT= SRC=1.2.3.4 DST=5.6.7.8 PROTO=TCP SPT=1 DPT=2 ",
         "[UFW BLOCK] ",
+        // IDS alerts.
+        "snort[1]: [1:2:3] m [Classification: c] [Priority: 2] {TCP} ",
+        "11/28-10:00:06.000001  [**] [1:2:3] ",
+        " -> [2001:db8::1]:",
+        "11/28/26-10:00:08.428952 ,1,2,3,\"m\",TCP,",
+        "{\"event_type\":\"alert\",\"alert\":{\"action\":\"blocked\"},\"src_ip\":\"",
         // Mail and FTP servers.
         "dovecot: ",
         "imap-login: Disconnected: x (auth failed, 1 attempts): user=<",
