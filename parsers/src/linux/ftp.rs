@@ -116,10 +116,10 @@ fn vsftpd<'a>(message: &'a str, ev: &mut Event<'a>) {
         .split(", ")
         .find_map(|part| part.strip_suffix(" bytes"))
         .and_then(|n| n.trim().parse().ok());
-    // From the server's side: a download is data it sent.
+    // The source is the client: it receives what it downloads and sends what it uploads.
     match command {
-        "DOWNLOAD" => ev.bytes_out = bytes,
-        "UPLOAD" => ev.bytes_in = bytes,
+        "DOWNLOAD" => ev.bytes_in = bytes,
+        "UPLOAD" => ev.bytes_out = bytes,
         _ => {}
     }
 }
@@ -286,7 +286,7 @@ mod tests {
             "Nov 28 10:02:04 ftp01 vsftpd[2215]: [an] OK DOWNLOAD: Client \"203.0.113.5\", \"/srv/ftp/so-tc/bao cao.xlsx\", 204800 bytes, 1520.75Kbyte/sec",
         );
         assert_eq!(ev.get_field("file"), Some("/srv/ftp/so-tc/bao cao.xlsx"));
-        assert_eq!(ev.bytes_out, Some(204_800));
+        assert_eq!(ev.bytes_in, Some(204_800));
         // Other lines (errors that Sigma's vsftpd rule looks for) stay as they are.
         let ev = parse(
             "Nov 28 10:02:06 ftp01 vsftpd[2217]: Connection refused: too many sessions for this address.",
