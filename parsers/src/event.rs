@@ -61,6 +61,8 @@ pub enum SourceType {
     Ids,
     /// Suricata's EVE JSON records (alerts, flows, protocol events).
     SuricataEve,
+    /// Web servers: nginx and Apache access and error logs.
+    WebServer,
     /// Mail servers: Dovecot, Postfix, Exim.
     Mail,
     /// FTP servers: vsftpd, ProFTPD, Pure-FTPd.
@@ -71,7 +73,7 @@ pub enum SourceType {
 
 impl SourceType {
     /// Every source type, for listing and for parsing names.
-    pub const ALL: [SourceType; 27] = [
+    pub const ALL: [SourceType; 28] = [
         SourceType::Syslog,
         SourceType::LinuxAuth,
         SourceType::LinuxCron,
@@ -96,6 +98,7 @@ impl SourceType {
         SourceType::PfSense,
         SourceType::Ids,
         SourceType::SuricataEve,
+        SourceType::WebServer,
         SourceType::Mail,
         SourceType::Ftp,
         SourceType::Unknown,
@@ -128,6 +131,7 @@ impl SourceType {
             SourceType::PfSense => "pfsense",
             SourceType::Ids => "ids",
             SourceType::SuricataEve => "suricata_eve",
+            SourceType::WebServer => "webserver",
             SourceType::Mail => "mail",
             SourceType::Ftp => "ftp",
             SourceType::Unknown => "unknown",

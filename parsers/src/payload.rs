@@ -93,10 +93,11 @@ pub static REGISTRY: &[&dyn PayloadParser] = &[
     &crate::firewall::watchguard::WatchGuard,
     &crate::firewall::pfsense::PfSense,
     // Claimed by program name (or a first byte) as cheaply as the Linux parsers above, but after
-    // the firewalls: an IDS, a mail or an FTP server writes a fraction of what the firewalls do,
+    // the firewalls: an IDS, a web, mail or FTP server writes a fraction of what the firewalls do,
     // which would pay these claims first. EVE before the alert lines: Suricata writes both.
     &crate::firewall::ids::SuricataEve,
     &crate::firewall::ids::IdsAlert,
+    &crate::linux::web::WebServer,
     &crate::linux::mail::Mail,
     &crate::linux::ftp::Ftp,
     &crate::linux::kernel::Kernel,

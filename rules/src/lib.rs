@@ -35,6 +35,7 @@ pub const PACK: &[(&str, &str)] = &[
     ("linux_auth.yml", include_str!("../pack/linux_auth.yml")),
     ("firewall.yml", include_str!("../pack/firewall.yml")),
     ("mail_ftp.yml", include_str!("../pack/mail_ftp.yml")),
+    ("web.yml", include_str!("../pack/web.yml")),
     ("canhgac_ui.yml", include_str!("../pack/canhgac_ui.yml")),
 ];
 

@@ -17,6 +17,7 @@ pub mod pam;
 pub mod sshd;
 pub mod su;
 pub mod sudo;
+pub mod web;
 
 use std::sync::LazyLock;
 

@@ -64,6 +64,15 @@ fn loggy_bytes() -> impl Strategy<Value = Vec<u8>> {
         " -> [2001:db8::1]:",
         "11/28/26-10:00:08.428952 ,1,2,3,\"m\",TCP,",
         "{\"event_type\":\"alert\",\"alert\":{\"action\":\"blocked\"},\"src_ip\":\"",
+        // Web servers.
+        "nginx: ",
+        "1.2.3.4 - - [28/Nov/2026:10:00:00 +0700] \"GET /a?b HTTP/1.1\" 200 1 \"-\" \"",
+        "[1/Apr/2014:00:00:01 -0500] \"",
+        "2026/11/28 10:00:11 [error] 1#1: *5 user \"",
+        ", client: ",
+        ", request: \"",
+        "[Sat Nov 28 10:00:17.123456 2026] [security2:error] [client ",
+        "ModSecurity: Access denied [id \"1\"] [msg \"",
         // Mail and FTP servers.
         "dovecot: ",
         "imap-login: Disconnected: x (auth failed, 1 attempts): user=<",

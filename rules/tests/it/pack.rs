@@ -44,8 +44,8 @@ fn assert_from_attackers(alerts: &[canhgac_rules::Alert]) {
 #[test]
 fn every_pack_rule_loads() {
     let set = pack();
-    assert_eq!(set.rules.len(), 18);
-    assert_eq!(set.correlations.len(), 10);
+    assert_eq!(set.rules.len(), 21);
+    assert_eq!(set.correlations.len(), 11);
 }
 
 #[test]
@@ -104,9 +104,36 @@ fn mail_and_ftp_attacks_fire_and_name_the_attackers() {
 }
 
 #[test]
+fn web_attacks_fire_and_name_the_attackers() {
+    let alerts = detect(pack(), &sample_lines("linux/web.log"));
+    assert_fired(
+        &alerts,
+        &[
+            "Web vulnerability scanner or attack tool",
+            "Request for a sensitive file or path traversal on a web server",
+            "HTTP password guessing from one source",
+        ],
+    );
+    assert_from_attackers(&alerts);
+    for a in &alerts {
+        let sources: BTreeSet<&str> = a
+            .evidence
+            .iter()
+            .filter_map(|e| e.src_ip.as_deref())
+            .collect();
+        assert!(
+            sources.iter().all(|s| ATTACKERS.contains(s)),
+            "{} on {sources:?}",
+            a.title
+        );
+    }
+}
+
+#[test]
 fn normal_traffic_stays_quiet() {
     let mut lines = sample_lines("linux/auth.log");
     lines.extend(sample_lines("linux/mail-ftp.log"));
+    lines.extend(sample_lines("linux/web.log"));
     lines.extend(sample_lines("firewall/fortigate.log"));
     lines.extend(sample_lines("firewall/cisco-asa.log"));
     lines.extend(sample_lines("firewall/iptables.log"));
