@@ -63,6 +63,8 @@ pub enum SourceType {
     SuricataEve,
     /// Web servers: nginx and Apache access and error logs.
     WebServer,
+    /// DNS servers: BIND, dnsmasq (Pi-hole), Unbound.
+    Dns,
     /// Mail servers: Dovecot, Postfix, Exim.
     Mail,
     /// FTP servers: vsftpd, ProFTPD, Pure-FTPd.
@@ -73,7 +75,7 @@ pub enum SourceType {
 
 impl SourceType {
     /// Every source type, for listing and for parsing names.
-    pub const ALL: [SourceType; 28] = [
+    pub const ALL: [SourceType; 29] = [
         SourceType::Syslog,
         SourceType::LinuxAuth,
         SourceType::LinuxCron,
@@ -99,6 +101,7 @@ impl SourceType {
         SourceType::Ids,
         SourceType::SuricataEve,
         SourceType::WebServer,
+        SourceType::Dns,
         SourceType::Mail,
         SourceType::Ftp,
         SourceType::Unknown,
@@ -132,6 +135,7 @@ impl SourceType {
             SourceType::Ids => "ids",
             SourceType::SuricataEve => "suricata_eve",
             SourceType::WebServer => "webserver",
+            SourceType::Dns => "dns",
             SourceType::Mail => "mail",
             SourceType::Ftp => "ftp",
             SourceType::Unknown => "unknown",

@@ -8,6 +8,7 @@ pub mod accounts;
 pub mod auditd;
 pub mod bans;
 pub mod cron;
+pub mod dns;
 pub mod ftp;
 pub mod kernel;
 pub mod logind;

@@ -73,6 +73,12 @@ fn loggy_bytes() -> impl Strategy<Value = Vec<u8>> {
         ", request: \"",
         "[Sat Nov 28 10:00:17.123456 2026] [security2:error] [client ",
         "ModSecurity: Access denied [id \"1\"] [msg \"",
+        // DNS servers.
+        "named[1]: client @0x1 ",
+        "#53 (a.vn): query: a.vn IN A + (",
+        "zone transfer 'a.vn/AXFR/IN' denied",
+        "dnsmasq[1]: query[A] ",
+        "unbound: [1:0] reply: ",
         // Mail and FTP servers.
         "dovecot: ",
         "imap-login: Disconnected: x (auth failed, 1 attempts): user=<",

@@ -44,8 +44,17 @@ fn assert_from_attackers(alerts: &[canhgac_rules::Alert]) {
 #[test]
 fn every_pack_rule_loads() {
     let set = pack();
-    assert_eq!(set.rules.len(), 21);
+    assert_eq!(set.rules.len(), 22);
     assert_eq!(set.correlations.len(), 11);
+    // Alert ids are derived from rule ids: two rules with one id would merge their alerts.
+    let ids: Vec<&str> = set
+        .rules
+        .iter()
+        .map(|r| r.meta.id.as_str())
+        .chain(set.correlations.iter().map(|c| c.meta.id.as_str()))
+        .collect();
+    let unique: BTreeSet<&str> = ids.iter().copied().collect();
+    assert_eq!(unique.len(), ids.len(), "a rule id is used twice");
 }
 
 #[test]
