@@ -179,7 +179,7 @@ fn device_time(ev: &Event<'_>, ctx: &ParseContext) -> Option<i64> {
     } else {
         ev.get_field("tz")
             .or_else(|| ev.get_field("timezone"))
-            .and_then(|tz| time::parse_offset(tz.trim_matches('"')))
+            .and_then(time::parse_zone_label)
             .map_or(ctx.zone, time::Zone::Fixed)
     };
     // `2026-11-26` and `10:00:00` read by position; other shapes through chrono.

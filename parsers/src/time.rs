@@ -171,6 +171,34 @@ pub fn parse_offset(s: &str) -> Option<FixedOffset> {
     FixedOffset::east_opt(sign * (hours * 3600 + minutes * 60))
 }
 
+/// A zone as devices label it: an offset (`+0700`), or a time-zone menu entry such as FortiWeb's
+/// and FortiMail's `(GMT+7:00)Bangkok,Hanoi,Jakarta` (`(GMT)` alone is UTC).
+pub fn parse_zone_label(s: &str) -> Option<FixedOffset> {
+    let s = s.trim_matches('"');
+    if let Some(offset) = parse_offset(s) {
+        return Some(offset);
+    }
+    let inner = s.strip_prefix('(')?.split(')').next()?;
+    let offset = inner
+        .strip_prefix("GMT")
+        .or_else(|| inner.strip_prefix("UTC"))?;
+    if offset.is_empty() {
+        return FixedOffset::east_opt(0);
+    }
+    let (sign, rest) = offset.split_at(1);
+    let (hours, minutes) = rest.split_once(':').unwrap_or((rest, "00"));
+    let (hours, minutes) = (hours.parse::<i32>().ok()?, minutes.parse::<i32>().ok()?);
+    if hours > 23 || minutes > 59 {
+        return None;
+    }
+    let secs = hours * 3600 + minutes * 60;
+    match sign {
+        "+" => FixedOffset::east_opt(secs),
+        "-" => FixedOffset::east_opt(-secs),
+        _ => None,
+    }
+}
+
 /// How the year of a year-less timestamp is chosen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum YearPolicy {
@@ -395,6 +423,17 @@ pub fn parse_iso8601(s: &str, zone: Zone) -> Option<(i64, usize)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn zone_labels_of_time_zone_menus() {
+        let hours = |s: &str| parse_zone_label(s).map(|o| o.local_minus_utc() / 60);
+        assert_eq!(hours("(GMT+7:00)Bangkok,Hanoi,Jakarta"), Some(420));
+        assert_eq!(hours("\"+0700\""), Some(420));
+        assert_eq!(hours("(GMT-5:30)x"), Some(-330));
+        assert_eq!(hours("(GMT)Greenwich Mean Time"), Some(0));
+        assert_eq!(hours("(GMT+25:00)"), None);
+        assert_eq!(hours("Asia/Ho_Chi_Minh"), None);
+    }
 
     #[test]
     fn month_abbreviations_in_any_case_and_nothing_else() {
