@@ -670,7 +670,6 @@ pub(crate) fn offset_in(whole: &str, part: &str) -> Option<usize> {
     (start + part.len() <= whole.len()).then_some(start)
 }
 
-/// What the parser tests share.
 /// Splits a CSV line; quoted values are unquoted (`""` -> `"`).
 pub(crate) fn csv(line: &str) -> Vec<Text<'_>> {
     let mut out = Vec::with_capacity(64);
@@ -718,6 +717,7 @@ pub(crate) fn csv(line: &str) -> Vec<Text<'_>> {
     }
 }
 
+/// What the parser tests share.
 #[cfg(test)]
 pub(crate) mod test_support {
     use crate::{Event, ParseContext, parse_record};
