@@ -65,6 +65,8 @@ pub enum SourceType {
     WebServer,
     /// DNS servers: BIND, dnsmasq (Pi-hole), Unbound.
     Dns,
+    /// Web proxies: Squid.
+    Proxy,
     /// Mail servers: Dovecot, Postfix, Exim.
     Mail,
     /// FTP servers: vsftpd, ProFTPD, Pure-FTPd.
@@ -75,7 +77,7 @@ pub enum SourceType {
 
 impl SourceType {
     /// Every source type, for listing and for parsing names.
-    pub const ALL: [SourceType; 29] = [
+    pub const ALL: [SourceType; 30] = [
         SourceType::Syslog,
         SourceType::LinuxAuth,
         SourceType::LinuxCron,
@@ -102,6 +104,7 @@ impl SourceType {
         SourceType::SuricataEve,
         SourceType::WebServer,
         SourceType::Dns,
+        SourceType::Proxy,
         SourceType::Mail,
         SourceType::Ftp,
         SourceType::Unknown,
@@ -136,6 +139,7 @@ impl SourceType {
             SourceType::SuricataEve => "suricata_eve",
             SourceType::WebServer => "webserver",
             SourceType::Dns => "dns",
+            SourceType::Proxy => "proxy",
             SourceType::Mail => "mail",
             SourceType::Ftp => "ftp",
             SourceType::Unknown => "unknown",

@@ -15,6 +15,7 @@ pub mod logind;
 pub mod mail;
 pub mod openvpn;
 pub mod pam;
+pub mod proxy;
 pub mod sshd;
 pub mod su;
 pub mod sudo;

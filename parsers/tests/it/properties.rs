@@ -73,6 +73,10 @@ fn loggy_bytes() -> impl Strategy<Value = Vec<u8>> {
         ", request: \"",
         "[Sat Nov 28 10:00:17.123456 2026] [security2:error] [client ",
         "ModSecurity: Access denied [id \"1\"] [msg \"",
+        // Web proxies.
+        "squid[1]: 1795834800.123 150 10.0.0.1 TCP_MISS/200 1 GET http://",
+        " - HIER_DIRECT/",
+        "1795834801.5 12 ",
         // DNS servers.
         "named[1]: client @0x1 ",
         "#53 (a.vn): query: a.vn IN A + (",
