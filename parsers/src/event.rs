@@ -67,6 +67,8 @@ pub enum SourceType {
     Dns,
     /// Web proxies: Squid.
     Proxy,
+    /// HAProxy load balancers' HTTP and TCP logs.
+    HaProxy,
     /// Mail servers: Dovecot, Postfix, Exim.
     Mail,
     /// FTP servers: vsftpd, ProFTPD, Pure-FTPd.
@@ -77,7 +79,7 @@ pub enum SourceType {
 
 impl SourceType {
     /// Every source type, for listing and for parsing names.
-    pub const ALL: [SourceType; 30] = [
+    pub const ALL: [SourceType; 31] = [
         SourceType::Syslog,
         SourceType::LinuxAuth,
         SourceType::LinuxCron,
@@ -105,6 +107,7 @@ impl SourceType {
         SourceType::WebServer,
         SourceType::Dns,
         SourceType::Proxy,
+        SourceType::HaProxy,
         SourceType::Mail,
         SourceType::Ftp,
         SourceType::Unknown,
@@ -140,6 +143,7 @@ impl SourceType {
             SourceType::WebServer => "webserver",
             SourceType::Dns => "dns",
             SourceType::Proxy => "proxy",
+            SourceType::HaProxy => "haproxy",
             SourceType::Mail => "mail",
             SourceType::Ftp => "ftp",
             SourceType::Unknown => "unknown",

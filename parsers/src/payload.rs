@@ -93,12 +93,13 @@ pub static REGISTRY: &[&dyn PayloadParser] = &[
     &crate::firewall::watchguard::WatchGuard,
     &crate::firewall::pfsense::PfSense,
     // Claimed by program name (or a first byte) as cheaply as the Linux parsers above, but after
-    // the firewalls: an IDS, web, DNS, proxy, mail or FTP server writes a fraction of what the
-    // firewalls do, which would pay these claims first. EVE before the alert lines: Suricata
-    // writes both.
+    // the firewalls: an IDS, a web server, balancer, DNS server, proxy, mail or FTP server writes
+    // a fraction of what the firewalls do, which would pay these claims first. EVE before the
+    // alert lines: Suricata writes both.
     &crate::firewall::ids::SuricataEve,
     &crate::firewall::ids::IdsAlert,
     &crate::linux::web::WebServer,
+    &crate::linux::haproxy::HaProxy,
     &crate::linux::dns::Dns,
     &crate::linux::proxy::Proxy,
     &crate::linux::mail::Mail,

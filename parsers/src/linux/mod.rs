@@ -10,6 +10,7 @@ pub mod bans;
 pub mod cron;
 pub mod dns;
 pub mod ftp;
+pub mod haproxy;
 pub mod kernel;
 pub mod logind;
 pub mod mail;

@@ -170,7 +170,7 @@ fn quoted(s: &str) -> Option<(&str, &str)> {
 }
 
 /// `GET /path?query HTTP/1.1`; anything else (a TLS handshake sent to port 80, `-`) is kept whole.
-fn request_line<'a>(request: &'a str, ev: &mut Event<'a>) {
+pub(crate) fn request_line<'a>(request: &'a str, ev: &mut Event<'a>) {
     let mut parts = request.splitn(3, ' ');
     let (Some(method), Some(url)) = (parts.next(), parts.next()) else {
         if !request.is_empty() && request != "-" {
