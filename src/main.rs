@@ -40,8 +40,8 @@ struct ParseArgs {
     /// `auto` to detect the format of each record, or a source type: syslog, linux_auth,
     /// linux_cron, linux_kernel, auditd, netfilter, fortigate, cisco_asa, cisco_ios, pf_filterlog,
     /// panos, cef, leef, juniper_srx, sophos, stormshield, sonicwall, checkpoint, huawei_usg,
-    /// mikrotik, watchguard, pfsense, ids, suricata_eve, webserver, haproxy, dns, proxy, mail,
-    /// ftp.
+    /// mikrotik, watchguard, pfsense, ids, suricata_eve, zeek, webserver, haproxy, dns, proxy,
+    /// mail, ftp.
     #[arg(long, default_value = "auto")]
     source_type: String,
     /// Zone for timestamps that carry none: UTC, an offset (+07:00) or an IANA name.

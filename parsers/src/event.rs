@@ -61,6 +61,8 @@ pub enum SourceType {
     Ids,
     /// Suricata's EVE JSON records (alerts, flows, protocol events).
     SuricataEve,
+    /// Zeek network sensor logs in JSON.
+    Zeek,
     /// Web servers: nginx and Apache access and error logs.
     WebServer,
     /// DNS servers: BIND, dnsmasq (Pi-hole), Unbound.
@@ -79,7 +81,7 @@ pub enum SourceType {
 
 impl SourceType {
     /// Every source type, for listing and for parsing names.
-    pub const ALL: [SourceType; 31] = [
+    pub const ALL: [SourceType; 32] = [
         SourceType::Syslog,
         SourceType::LinuxAuth,
         SourceType::LinuxCron,
@@ -104,6 +106,7 @@ impl SourceType {
         SourceType::PfSense,
         SourceType::Ids,
         SourceType::SuricataEve,
+        SourceType::Zeek,
         SourceType::WebServer,
         SourceType::Dns,
         SourceType::Proxy,
@@ -140,6 +143,7 @@ impl SourceType {
             SourceType::PfSense => "pfsense",
             SourceType::Ids => "ids",
             SourceType::SuricataEve => "suricata_eve",
+            SourceType::Zeek => "zeek",
             SourceType::WebServer => "webserver",
             SourceType::Dns => "dns",
             SourceType::Proxy => "proxy",

@@ -93,11 +93,12 @@ pub static REGISTRY: &[&dyn PayloadParser] = &[
     &crate::firewall::watchguard::WatchGuard,
     &crate::firewall::pfsense::PfSense,
     // Claimed by program name (or a first byte) as cheaply as the Linux parsers above, but after
-    // the firewalls: an IDS, a web server, balancer, DNS server, proxy, mail or FTP server writes
+    // the firewalls: a sensor, a web server, balancer, DNS server, proxy, mail or FTP server writes
     // a fraction of what the firewalls do, which would pay these claims first. EVE before the
     // alert lines: Suricata writes both.
     &crate::firewall::ids::SuricataEve,
     &crate::firewall::ids::IdsAlert,
+    &crate::firewall::zeek::Zeek,
     &crate::linux::web::WebServer,
     &crate::linux::haproxy::HaProxy,
     &crate::linux::dns::Dns,

@@ -9,9 +9,8 @@
 
 use memchr::memmem;
 
-use super::{Col, csv, put};
+use super::{Col, claims_json_record, csv, json_record, put};
 use crate::event::{Event, SourceType};
-use crate::json;
 use crate::payload::{PayloadParser, canonical_ip};
 use crate::time::{Zone, parse_iso8601};
 
@@ -217,22 +216,11 @@ impl PayloadParser for SuricataEve {
     }
 
     fn claims(&self, app: Option<&str>, body: &str) -> bool {
-        // The object is the body, or follows Suricata's own tag: a record of any other program
-        // is turned away without a search.
-        let tagged = app == Some("suricata");
-        (tagged || body.trim_start().starts_with('{'))
-            && eve_object(body)
-                .is_some_and(|o| memmem::find(o.as_bytes(), b"\"event_type\"").is_some())
+        claims_json_record(app, body, &["suricata"], b"\"event_type\"")
     }
 
     fn parse<'a>(&self, body: &'a str, ev: &mut Event<'a>) -> Result<(), &'static str> {
-        let object = eve_object(body).ok_or("not a JSON object")?;
-        // Without a tag, a BSD header reads the start of the object as one.
-        if object.len() == body.trim_start().len() {
-            ev.app = None;
-            ev.pid = None;
-        }
-        let pairs = json::object(object.trim_end()).ok_or("not a well-formed JSON object")?;
+        let pairs = json_record(body, ev)?;
         ev.message = None;
         let mut packets = (None, None);
         for (key, value) in pairs {
@@ -290,16 +278,6 @@ impl PayloadParser for SuricataEve {
         }
         Ok(())
     }
-}
-
-/// The object in a body: the body itself, or what follows its tag (`suricata[812]: {...}`).
-fn eve_object(body: &str) -> Option<&str> {
-    let body = body.trim_start();
-    if body.starts_with('{') {
-        return Some(body);
-    }
-    let head = &body.as_bytes()[..body.len().min(64)];
-    memmem::find(head, b": {").map(|i| &body[i + 2..])
 }
 
 #[cfg(test)]

@@ -30,6 +30,7 @@ pub mod sonicwall;
 pub mod sophos;
 pub mod stormshield;
 pub mod watchguard;
+pub mod zeek;
 
 use std::borrow::Cow;
 
@@ -668,6 +669,40 @@ impl StaticFinder {
 pub(crate) fn offset_in(whole: &str, part: &str) -> Option<usize> {
     let start = (part.as_ptr() as usize).checked_sub(whole.as_ptr() as usize)?;
     (start + part.len() <= whole.len()).then_some(start)
+}
+
+/// The JSON object a sensor's record carries: the body itself, or what follows the program's tag
+/// (`suricata[812]: {...}`, `zeek: {...}`).
+fn json_in_body(body: &str) -> Option<&str> {
+    let body = body.trim_start();
+    if body.starts_with('{') {
+        return Some(body);
+    }
+    let head = &body.as_bytes()[..body.len().min(64)];
+    memchr::memmem::find(head, b": {").map(|i| &body[i + 2..])
+}
+
+/// Whether a body is a JSON record holding `key` (a quoted key, `b"\"event_type\""`). The
+/// object must open the body unless the record's tag is one of `tags`: any other program's record
+/// is turned away without a search.
+pub(crate) fn claims_json_record(app: Option<&str>, body: &str, tags: &[&str], key: &[u8]) -> bool {
+    let tagged = app.is_some_and(|a| tags.contains(&a));
+    (tagged || body.trim_start().starts_with('{'))
+        && json_in_body(body).is_some_and(|o| memchr::memmem::find(o.as_bytes(), key).is_some())
+}
+
+/// The pairs of a JSON record's object. Without a tag in front, a BSD header took the start of
+/// the object for one, which is undone.
+pub(crate) fn json_record<'a>(
+    body: &'a str,
+    ev: &mut Event<'a>,
+) -> Result<Vec<(Text<'a>, Text<'a>)>, &'static str> {
+    let object = json_in_body(body).ok_or("not a JSON object")?;
+    if object.len() == body.trim_start().len() {
+        ev.app = None;
+        ev.pid = None;
+    }
+    crate::json::object(object.trim_end()).ok_or("not a well-formed JSON object")
 }
 
 /// Splits a CSV line; quoted values are unquoted (`""` -> `"`).

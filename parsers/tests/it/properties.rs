@@ -73,6 +73,9 @@ fn loggy_bytes() -> impl Strategy<Value = Vec<u8>> {
         ", request: \"",
         "[Sat Nov 28 10:00:17.123456 2026] [security2:error] [client ",
         "ModSecurity: Access denied [id \"1\"] [msg \"",
+        // Zeek.
+        "{\"_path\":\"dns\",\"ts\":1795834800.5,\"id.orig_h\":\"",
+        "zeek: {\"id.orig_h\":\"10.0.0.1\",\"id.orig_p\":",
         // HAProxy.
         "haproxy[1]: 1.2.3.4:5 [28/Nov/2026:10:00:00.655] in~ b/s ",
         "0/0/30/69/109 200 2750 - - ---- 1/1/1/1/0 0/0 {h} \"GET ",
