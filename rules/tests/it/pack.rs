@@ -44,8 +44,8 @@ fn assert_from_attackers(alerts: &[canhgac_rules::Alert]) {
 #[test]
 fn every_pack_rule_loads() {
     let set = pack();
-    assert_eq!(set.rules.len(), 22);
-    assert_eq!(set.correlations.len(), 11);
+    assert_eq!(set.rules.len(), 25);
+    assert_eq!(set.correlations.len(), 13);
     // Alert ids are derived from rule ids: two rules with one id would merge their alerts.
     let ids: Vec<&str> = set
         .rules
@@ -105,6 +105,7 @@ fn mail_and_ftp_attacks_fire_and_name_the_attackers() {
         &[
             "Mail password guessing from one source",
             "FTP password guessing from one source",
+            "FTP login succeeded after password guessing",
             "Server-side script uploaded over FTP",
         ],
     );
