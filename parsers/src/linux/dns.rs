@@ -86,6 +86,13 @@ fn bind<'a>(message: &'a str, ev: &mut Event<'a>) {
         ev.field("level", level);
         text = after;
     }
+    // A severity alone (`error: client ...`), without the category.
+    if let Some((level, after)) = text.split_once(": ")
+        && matches!(level, "info" | "notice" | "warning" | "error" | "critical")
+    {
+        ev.field("level", level);
+        text = after;
+    }
     let Some(client) = text.strip_prefix("client ") else {
         return;
     };
@@ -158,6 +165,14 @@ fn bind<'a>(message: &'a str, ev: &mut Event<'a>) {
         }
         ev.action = Some("deny".into());
         ev.field("event", event);
+    } else if let Some(after) = rest.strip_prefix("bad zone transfer request: '") {
+        // `bad zone transfer request: 'example.vn/IN': non-authoritative zone (NOTAUTH)`
+        if let Some((zone, reason)) = after.split_once('\'') {
+            question_triplet(zone, ev);
+            ev.field("reason", reason.trim_start_matches(": "));
+        }
+        ev.action = Some("deny".into());
+        ev.field("event", "dns_zone_transfer");
     } else if let Some(after) = rest.strip_prefix("transfer of '") {
         // `transfer of 'example.vn/IN': AXFR started`
         if let Some((zone, _)) = after.split_once('\'') {
@@ -324,6 +339,17 @@ mod tests {
         );
         assert_eq!(ev.get_field("record_type"), Some("ANY"));
         assert_eq!(ev.get_field("category"), Some("security"));
+        let ev = parse(
+            "11-Aug-2013 03:36:11.372 error: client 1.2.3.4#52115: zone transfer 'domain.com/AXFR/IN' denied",
+        );
+        assert_eq!(ev.src_ip.as_deref(), Some("1.2.3.4"));
+        assert_eq!(ev.get_field("event"), Some("dns_zone_transfer"));
+        let ev = parse(
+            "Aug 27 16:59:00 host named[28098]: client @0x7f6450002ef0 192.0.2.1#23332 (example.com): bad zone transfer request: 'test.com/IN': non-authoritative zone (NOTAUTH)",
+        );
+        assert_eq!(ev.action.as_deref(), Some("deny"));
+        assert_eq!(ev.get_field("query"), Some("test.com"));
+        assert_eq!(ev.get_field("event"), Some("dns_zone_transfer"));
         // Other named lines are kept as they are.
         let ev =
             parse("Nov 28 10:00:03 ns1 named[812]: zone so-tc.gov.vn/IN: loaded serial 2026112801");

@@ -3,12 +3,11 @@
 //! are, after SSH, the passwords most guessed on a government network, and a guessed one sends
 //! phishing from a trusted address; these rows give each attempt its user, address and outcome.
 
-use std::borrow::Cow;
 use std::sync::LazyLock;
 
 use crate::event::{Event, FAILURE, SUCCESS, SourceType};
 use crate::linux::{Sentence, Sentences, put_address, s};
-use crate::payload::{PayloadParser, base_app, set_user};
+use crate::payload::{PayloadParser, base_app, canonical_ip, set_user};
 
 /// Dovecot, Postfix (`smtpd`, `postscreen`, whatever its instance prefix) and Exim.
 pub struct Mail;
@@ -46,7 +45,7 @@ enum Server {
 /// instance's own name, `postfix-out/smtpd`), so the base is the daemon.
 fn server_of(app: &str) -> Option<Server> {
     match app {
-        "dovecot" => Some(Server::Dovecot),
+        "dovecot" | "auth-worker" => Some(Server::Dovecot),
         tag if login_service_of_tag(tag).is_some() => Some(Server::Dovecot),
         "smtpd" | "postscreen" => Some(Server::Postfix),
         "exim" | "exim4" => Some(Server::Exim),
@@ -59,15 +58,16 @@ fn server_of(app: &str) -> Option<Server> {
 /// or a user's mail process (`imap(an)<4321><sess>`). Dovecot's own log file names the process
 /// where syslog has the tag (`imap-login: Info: Login: ...`).
 fn dovecot<'a>(message: &'a str, ev: &mut Event<'a>) {
-    let tag_service = ev
-        .app
-        .as_deref()
-        .map(base_app)
-        .and_then(login_service_of_tag);
+    let tag = ev.app.as_deref().map(base_app);
+    let tag_service = tag.and_then(login_service_of_tag);
+    let tag_is_auth = tag == Some("auth-worker");
+    // A relay may repeat the program's name (`dovecot[442]: dovecot: auth(default): ...`).
+    let message = message.strip_prefix("dovecot: ").unwrap_or(message);
     let message = without_level(message);
-    let (process, rest) = match tag_service {
-        Some(_) => ("", message),
-        None => message.split_once(": ").unwrap_or(("", message)),
+    let (process, rest) = match (tag_service, tag_is_auth) {
+        (Some(_), _) => ("", message),
+        (None, true) => ("auth", message),
+        (None, false) => message.split_once(": ").unwrap_or(("", message)),
     };
     let rest = without_level(rest);
     if let Some(service) = tag_service.or_else(|| process.strip_suffix("-login")) {
@@ -303,6 +303,8 @@ fn postfix_decision<'a>(message: &'a str, ev: &mut Event<'a>) -> bool {
 #[rustfmt::skip]
 pub(crate) const POSTFIX_SENTENCES: &[Sentence] = &[
     // Postfix 3.x names the account after the reason when the client sent one.
+    // The password check could not run: no guess was refused.
+    s("warning: {client}[{src}]: SASL {method} authentication failed: Connection lost to authentication server", "mail_auth_error", None),
     s("warning: {client}[{src}]: SASL {method} authentication failed: {reason}, sasl_username={user}", "mail_login", Some(FAILURE)),
     s("warning: {client}[{src}]: SASL {method} authentication failed: {reason}", "mail_login", Some(FAILURE)),
     s("warning: {client}[{src}]: SASL {method} authentication aborted", "mail_login", Some(FAILURE)),
@@ -313,6 +315,8 @@ pub(crate) const POSTFIX_SENTENCES: &[Sentence] = &[
     s("lost connection after {stage} from {client}[{src}]", "mail_disconnect", None),
     s("timeout after {stage} from {client}[{src}]", "mail_disconnect", None),
     s("too many errors after {stage} from {client}[{src}]", "mail_disconnect", None),
+    // Spam bots that talk before the server answers.
+    s("improper command pipelining after {stage} from {client}[{src}]{*}", "mail_protocol_violation", None),
     s("CONNECT from [{src}]:{src_port} to [{dst}]:{dst_port}", "mail_connect", None),
     s("PREGREET {bytes} after {seconds} from [{src}]:{src_port}: {greeting}", "mail_pregreet", None),
     s("DNSBL rank {rank} for [{src}]:{src_port}", "mail_blocklisted", None),
@@ -320,46 +324,105 @@ pub(crate) const POSTFIX_SENTENCES: &[Sentence] = &[
 
 static POSTFIX: LazyLock<Sentences> = LazyLock::new(|| Sentences::new(POSTFIX_SENTENCES));
 
-#[rustfmt::skip]
-pub(crate) const EXIM_SENTENCES: &[Sentence] = &[
-    s("{authenticator} authenticator failed for {client?}[{src}]:{src_port}: {reason} (set_id={user})", "mail_login", Some(FAILURE)),
-    s("{authenticator} authenticator failed for {client?}[{src}]:{src_port}: {reason}", "mail_login", Some(FAILURE)),
-    s("{authenticator} authenticator failed for {client?}[{src}]: {reason} (set_id={user})", "mail_login", Some(FAILURE)),
-    s("{authenticator} authenticator failed for {client?}[{src}]: {reason}", "mail_login", Some(FAILURE)),
-    s("SMTP connection from {client?}[{src}]:{src_port} lost{*}", "mail_disconnect", None),
-    s("SMTP connection from {client?}[{src}]:{src_port}{*}", "mail_connect", None),
-    s("SMTP call from {client?}[{src}]:{src_port} dropped: {reason}", "mail_disconnect", None),
-];
-
-static EXIM: LazyLock<Sentences> = LazyLock::new(|| Sentences::new(EXIM_SENTENCES));
-
+/// An Exim line: its own stamp, process id and message id are skipped; an authentication failure
+/// (`dovecot_login authenticator failed for host (helo) [203.0.113.5]:41556 I=[10.0.0.1]:25: 535
+/// Incorrect authentication data (set_id=an)`) names the account; any other line naming a peer
+/// (`H=host (helo) [address]:port`, `SMTP connection from ...`) gives its address and what was
+/// done with it.
 fn exim<'a>(message: &'a str, ev: &mut Event<'a>) {
-    let before = ev.fields.len();
-    EXIM.apply(without_exim_stamp(message), ev);
-    // Exim names a client `host (helo) ` or `(helo) `: the host it resolved and what it said.
-    let Some(i) = (before..ev.fields.len()).find(|&i| ev.fields[i].0 == "client") else {
+    let text = without_exim_prefix(message);
+    if let Some((authenticator, rest)) = text.split_once(" authenticator failed for ") {
+        ev.field("authenticator", authenticator);
+        let close = exim_peer(rest, ev).unwrap_or(0);
+        let reason = rest[close..]
+            .split_once(": ")
+            .map_or("", |(_, reason)| reason);
+        let (reason, user) = match reason
+            .strip_suffix(')')
+            .and_then(|r| r.rsplit_once(" (set_id="))
+        {
+            Some((reason, user)) => (reason, Some(user)),
+            None => (reason, None),
+        };
+        if let Some(user) = user.filter(|u| !u.is_empty()) {
+            set_user(ev, user);
+        }
+        if !reason.is_empty() {
+            ev.field("reason", reason);
+        }
+        ev.field("event", "mail_login");
+        ev.outcome = Some(FAILURE);
+        return;
+    }
+    let peer = text
+        .find("H=")
+        .map(|i| i + 2)
+        .or_else(|| text.find(" from ").map(|i| i + 6));
+    if let Some(start) = peer {
+        exim_peer(&text[start..], ev);
+    }
+    let refused = [
+        "rejected RCPT",
+        "rejected MAIL",
+        "sender verify fail",
+        "rejected connection",
+        "closed by DROP",
+    ];
+    let event = if refused.iter().any(|r| text.contains(r)) {
+        ev.action = Some("reject".into());
+        "mail_refused"
+    } else if text.contains(" dropped: ") {
+        "mail_disconnect"
+    } else if text.contains("protocol error") || text.contains("synchronization error") {
+        "mail_protocol_violation"
+    } else if text.starts_with("SMTP connection from") && !text.contains(" lost") {
+        "mail_connect"
+    } else if peer.is_some() {
+        "mail_disconnect"
+    } else {
         return;
     };
-    let (_, client) = ev.fields.remove(i);
-    let Cow::Borrowed(client) = client else {
-        return;
-    };
-    let client = client.trim();
-    let (host, helo) = match client.split_once('(') {
-        Some((host, helo)) => (host.trim(), helo.strip_suffix(')').unwrap_or(helo)),
-        None => (client, ""),
-    };
-    if !host.is_empty() {
-        ev.field("src_host", host);
+    ev.field("event", event);
+}
+
+/// The peer in `host (helo) [address]:port I=[local]:25 ...`: the first bracketed address not
+/// inside the HELO's parentheses. Fills the source (and its name and HELO) and returns where the
+/// bracket closed.
+fn exim_peer<'a>(text: &'a str, ev: &mut Event<'a>) -> Option<usize> {
+    let mut from = 0;
+    while let Some(open) = text[from..].find('[').map(|i| i + from) {
+        let close = open + text[open..].find(']')?;
+        let before = text[..open].bytes().last();
+        let address = &text[open + 1..close];
+        if matches!(before, None | Some(b' ')) && canonical_ip(address).is_some() {
+            put_address(ev, address, true);
+            let after = &text[close + 1..];
+            if let Some(port) = after.strip_prefix(':') {
+                let digits = port.bytes().take_while(u8::is_ascii_digit).count();
+                ev.src_port = port[..digits].parse().ok();
+            }
+            let client = text[..open].trim();
+            let (host, helo) = match client.split_once('(') {
+                Some((host, helo)) => (host.trim(), helo.trim_end().trim_end_matches(')')),
+                None => (client, ""),
+            };
+            if !host.is_empty() {
+                ev.field("src_host", host);
+            }
+            if !helo.is_empty() {
+                ev.field("helo", helo);
+            }
+            return Some(close + 1);
+        }
+        from = close + 1;
     }
-    if !helo.is_empty() {
-        ev.field("helo", helo);
-    }
+    None
 }
 
 /// Exim writes its own `2026-11-28 10:00:00` (and a zone, with `log_timezone`) into what it
-/// sends to syslog unless told not to; the header already dated the record.
-fn without_exim_stamp(message: &str) -> &str {
+/// sends to syslog unless told not to, then with `log_selector` options the process id
+/// (`[10099]`) and the message id (`1ahr79-0006jK-G9`); the header already dated the record.
+fn without_exim_prefix(message: &str) -> &str {
     let b = message.as_bytes();
     let stamped = b.len() > 20
         && b[4] == b'-'
@@ -367,22 +430,32 @@ fn without_exim_stamp(message: &str) -> &str {
         && b[13] == b':'
         && b[19] == b' '
         && b[..4].iter().all(u8::is_ascii_digit);
-    if !stamped {
-        return message;
+    let mut rest = if stamped { &message[20..] } else { message };
+    if let Some((zone, after)) = rest.split_once(' ')
+        && zone.len() == 5
+        && zone.starts_with(['+', '-'])
+    {
+        rest = after;
     }
-    let rest = &message[20..];
-    match rest.split_once(' ') {
-        Some((zone, after)) if zone.len() == 5 && zone.starts_with(['+', '-']) => after,
-        _ => rest,
+    if let Some((pid, after)) = rest.strip_prefix('[').and_then(|r| r.split_once("] "))
+        && pid.bytes().all(|b| b.is_ascii_digit())
+    {
+        rest = after;
     }
+    // A message id: `xxxxxx-xxxxxx-xx` (base-62 parts of 6, 6 and 2 characters).
+    if let Some((id, after)) = rest.split_once(' ')
+        && id.len() == 16
+        && id.as_bytes()[6] == b'-'
+        && id.as_bytes()[13] == b'-'
+    {
+        rest = after;
+    }
+    rest
 }
 
 #[cfg(test)]
-pub(crate) fn sentence_tables() -> [(&'static str, &'static Sentences, usize); 2] {
-    [
-        ("postfix", &*POSTFIX, POSTFIX_SENTENCES.len()),
-        ("exim", &*EXIM, EXIM_SENTENCES.len()),
-    ]
+pub(crate) fn sentence_tables() -> [(&'static str, &'static Sentences, usize); 1] {
+    [("postfix", &*POSTFIX, POSTFIX_SENTENCES.len())]
 }
 
 #[cfg(test)]
@@ -470,6 +543,19 @@ mod tests {
         assert_eq!(ev.get_field("service"), Some("imap"));
         assert_eq!(ev.get_field("method"), Some("PLAIN"));
         assert_eq!(ev.get_field("session"), Some("kWbHx1"));
+        // The name repeated by a relay; Dovecot's own file naming the auth worker as the tag.
+        let ev = parse(
+            "Jul 02 13:49:32 hostname dovecot[442]: dovecot: auth(default): pam(account@example.com,200.76.17.206): pam_authenticate() failed: User not known to the underlying authentication module: 2 Time(s)",
+        );
+        assert_eq!(ev.user.as_deref(), Some("account"));
+        assert_eq!(ev.src_ip.as_deref(), Some("200.76.17.206"));
+        assert_eq!(ev.outcome, Some(FAILURE));
+        let ev = parse(
+            "2013-08-11 03:56:40 auth-worker(default): Info: pam(username,1.2.3.4): pam_authenticate() failed: Authentication failure (password mismatch?)",
+        );
+        assert_eq!(ev.source_type, SourceType::Mail);
+        assert_eq!(ev.user.as_deref(), Some("username"));
+        assert_eq!(ev.outcome, Some(FAILURE));
         // A mail process's line names its user.
         let ev = parse(
             "Nov 28 10:00:09 mail dovecot: imap(an)<4321><kWbHx1>: Logged out in=120 out=2345",
@@ -546,6 +632,17 @@ mod tests {
                 "mail_refused",
             ),
         ]);
+        // An authentication service that was down refused no guess.
+        let ev = parse(
+            "Feb  3 08:29:28 mail postfix/smtpd[21022]: warning: unknown[192.0.2.1]: SASL LOGIN authentication failed: Connection lost to authentication server",
+        );
+        assert_eq!(ev.outcome, None);
+        assert_eq!(ev.get_field("event"), Some("mail_auth_error"));
+        let ev = parse(
+            "Jan 12 11:07:49 mx postfix/smtpd[13767]: improper command pipelining after DATA from unknown[181.21.131.88]:",
+        );
+        assert_eq!(ev.src_ip.as_deref(), Some("181.21.131.88"));
+        assert_eq!(ev.get_field("stage"), Some("DATA"));
         let ev = parse(
             "Nov 28 10:01:06 mail postfix/smtpd[1238]: NOQUEUE: reject: RCPT from unknown[198.51.100.23]: 554 5.7.1 <x@example.com>: Relay access denied; from=<spam@example.net> to=<x@example.com> proto=ESMTP helo=<ylmf-pc>",
         );
@@ -601,6 +698,35 @@ mod tests {
                 "mail_disconnect",
             ),
         ]);
+        // A HELO holding brackets of its own, the local interface after the port, a process id.
+        let ev = parse(
+            "Jan  4 17:03:46 mx exim[2204]: 2013-01-04 17:03:46 [10099] login authenticator failed for rrcs-24.example.com ([192.168.2.33]) [24.106.174.74]:41556 I=[10.0.0.1]:25: 535 Incorrect authentication data (set_id=brian)",
+        );
+        assert_eq!(ev.src_ip.as_deref(), Some("24.106.174.74"));
+        assert_eq!(ev.src_port, Some(41556));
+        assert_eq!(ev.user.as_deref(), Some("brian"));
+        assert_eq!(ev.get_field("helo"), Some("[192.168.2.33]"));
+        assert_eq!(
+            ev.get_field("reason"),
+            Some("535 Incorrect authentication data")
+        );
+        // Refusals and protocol violations name the peer.
+        let ev = parse(
+            "Jun 10 18:33:32 mx exim[2205]: 2013-06-10 18:33:32 [10099] H=(yakult.com.tw) [202.132.70.178]:3755 I=[1.2.3.4]:25 F=menaced@example.org rejected RCPT dir@example.ru: relay not permitted",
+        );
+        assert_eq!(ev.src_ip.as_deref(), Some("202.132.70.178"));
+        assert_eq!(ev.action.as_deref(), Some("reject"));
+        assert_eq!(ev.get_field("event"), Some("mail_refused"));
+        let ev = parse(
+            "Mar 21 04:07:49 mx exim[2206]: 2016-03-21 04:07:49 [25874] 1ahr79-0006jK-G9 SMTP connection from (voyeur.example.com) [174.137.147.204]:44884 I=[172.89.0.6]:25 closed by DROP in ACL",
+        );
+        assert_eq!(ev.src_ip.as_deref(), Some("174.137.147.204"));
+        assert_eq!(ev.get_field("event"), Some("mail_refused"));
+        let ev = parse(
+            "Mar 18 00:34:06 mx exim[2207]: 2016-03-18 00:34:06 [7513] SMTP protocol error in \"AUTH LOGIN\" H=(ylmf-pc) [45.32.34.167]:60723 I=[172.89.0.6]:587 AUTH command used when not advertised",
+        );
+        assert_eq!(ev.src_ip.as_deref(), Some("45.32.34.167"));
+        assert_eq!(ev.get_field("event"), Some("mail_protocol_violation"));
         let ev = parse(
             "Jan 24 05:22:29 mx exim[2202]: dovecot_plain authenticator failed for host.example (test) [2001:db8::7]:39454: 535 Incorrect authentication data (set_id=test)",
         );

@@ -297,7 +297,12 @@ fn error<'a>(message: &'a str, ev: &mut Event<'a>) {
 }
 
 fn endpoint<'a>(client: &'a str, ev: &mut Event<'a>) {
-    // `203.0.113.5:51234`, `[2001:db8::5]:51234`, or an address alone (Apache 2.2).
+    // `203.0.113.5:51234`, `[2001:db8::5]:51234`, or an address alone (Apache 2.2, an IPv6 one
+    // unbracketed).
+    if crate::payload::canonical_ip(client).is_some() {
+        put_address(ev, client, true);
+        return;
+    }
     let (address, port) = match client.rsplit_once(':') {
         Some((a, p)) if p.bytes().all(|b| b.is_ascii_digit()) && !a.is_empty() => {
             (a.trim_start_matches('[').trim_end_matches(']'), Some(p))
@@ -353,17 +358,21 @@ fn auth_failure<'a>(text: &'a str, ev: &mut Event<'a>) {
     if !FAILED.iter().any(|sign| text.contains(sign)) {
         return;
     }
-    let Some(at) = text
-        .strip_prefix("user ")
-        .map(|_| 0)
-        .or_else(|| text.find(" user ").map(|i| i + 1))
-    else {
+    // Only where the module's own sentence starts: a request path may hold ` user x not found`.
+    let sentence = ["Digest: ", "auth_ldap authenticate: "]
+        .iter()
+        .find_map(|module| text.strip_prefix(module))
+        .unwrap_or(text);
+    let Some(after) = sentence.strip_prefix("user ") else {
         return;
     };
-    let after = &text[at + 5..];
     let user = match after.strip_prefix('"') {
         Some(quoted) => quoted.split_once('"').map(|(user, _)| user),
-        None => after.split([':', ' ', ';']).next(),
+        // mod_auth_digest quotes as `username'.
+        None => match after.strip_prefix('`') {
+            Some(quoted) => quoted.split_once('\'').map(|(user, _)| user),
+            None => after.split([':', ' ', ';']).next(),
+        },
     };
     if let Some(user) = user.filter(|u| !u.is_empty()) {
         set_user(ev, user);
@@ -513,6 +522,21 @@ mod tests {
         assert_eq!(ev.outcome, Some(FAILURE));
         assert_eq!(ev.pid.as_deref(), Some("315546"));
         assert_eq!(ev.get_field("referrer"), Some("http://www.example.edu/"));
+        // A path that holds an authentication failure's words is no failure.
+        let ev = parse(
+            "[Sat Jun 01 02:17:42 2013] [error] [client 192.168.33.1] File does not exist: /srv/http/site/[client 192.168.0.1] user root not found",
+        );
+        assert_eq!((ev.user, ev.outcome), (None, None));
+        assert_eq!(ev.src_ip.as_deref(), Some("192.168.33.1"));
+        let ev = parse(
+            "[Sat Jul 20 21:45:28.890523 2013] [auth_digest:error] [pid 17540:tid 1398] [client 2606:2800:220:1:248:1893:25c8:1946] AH01790: user `username' in realm `digest private area' not found: /digest/",
+        );
+        assert_eq!(ev.user.as_deref(), Some("username"));
+        assert_eq!(
+            ev.src_ip.as_deref(),
+            Some("2606:2800:220:1:248:1893:25c8:1946")
+        );
+        assert_eq!(ev.src_port, None);
         // Other tags are not web servers; other error lines keep their text.
         let ev = parse(
             "<131>Nov 28 10:00:06 web02 nginx: [emerg] 1#1: bind() to 0.0.0.0:80 failed (98: Address in use)",
