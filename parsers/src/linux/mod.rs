@@ -187,6 +187,18 @@ mod tests {
     }
 
     #[test]
+    fn pam_before_0_99_names_its_module_in_parentheses() {
+        use crate::event::FAILURE;
+        use crate::firewall::test_support::parse;
+        let ev = parse(
+            "Oct 11 01:06:47 ServerJV vsftpd: (pam_unix) authentication failure; logname= uid=0 euid=0 tty= ruser= rhost=209.67.1.67",
+        );
+        assert_eq!(ev.src_ip.as_deref(), Some("209.67.1.67"));
+        assert_eq!(ev.outcome, Some(FAILURE));
+        assert_eq!(ev.get_field("pam_module"), Some("pam_unix"));
+    }
+
+    #[test]
     fn account_changes_and_password_checks_name_the_user() {
         use crate::event::{FAILURE, SUCCESS};
         use crate::firewall::test_support::parse;

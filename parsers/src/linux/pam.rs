@@ -88,6 +88,8 @@ impl PayloadParser for Pam {
         let m = crate::payload::trim_start(message);
         matches!(app, Some("pam" | "unix_chkpwd"))
             || m.starts_with("pam_")
+            // PAM before 0.99 put the module in parentheses: `(pam_unix) authentication ...`.
+            || m.starts_with("(pam_")
             // sshd relays PAM's summary line.
             || m.starts_with("PAM ") && m.contains(" more authentication failure")
     }
@@ -106,7 +108,13 @@ impl PayloadParser for Pam {
                 }
                 text
             }
-            _ => m,
+            _ => match m.strip_prefix('(').and_then(|r| r.split_once(") ")) {
+                Some((module, text)) if module.starts_with("pam_") => {
+                    ev.field("pam_module", module);
+                    text
+                }
+                _ => m,
+            },
         };
         parse_text(text, ev);
         Ok(())
