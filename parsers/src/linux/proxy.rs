@@ -97,14 +97,14 @@ fn native<'a>(f: [&'a str; 10], ev: &mut Event<'a>) {
     if !status.is_empty() && status != "000" {
         ev.field("http_status", status);
     }
-    ev.action = Some(
-        if cache_result.contains("DENIED") {
-            "deny"
-        } else {
-            "allow"
-        }
-        .into(),
-    );
+    // `NONE/400`, `NONE/405`: the proxy answered an error itself, forwarding nothing.
+    ev.action = if cache_result.contains("DENIED") {
+        Some("deny".into())
+    } else if cache_result.starts_with("NONE") {
+        None
+    } else {
+        Some("allow".into())
+    };
     // What the proxy sent the client: the bytes the source received.
     ev.bytes_in = bytes.parse().ok();
     ev.field("http_method", method);
@@ -130,6 +130,10 @@ fn native<'a>(f: [&'a str; 10], ev: &mut Event<'a>) {
 /// The site a request names: `www.example.vn` of `CONNECT www.example.vn:443` or of
 /// `http://www.example.vn:8080/path`.
 fn url_host<'a>(method: &str, url: &'a str) -> Option<&'a str> {
+    // `error:method-not-allowed`: Squid's note in place of a URL it refused to read.
+    if url.starts_with("error:") {
+        return None;
+    }
     let authority = if method == "CONNECT" {
         url
     } else {
@@ -206,5 +210,6 @@ mod tests {
             Some("2001:db8::1")
         );
         assert_eq!(url_host("GET", "/relative"), None);
+        assert_eq!(url_host("CONNECT", "error:method-not-allowed"), None);
     }
 }
