@@ -1000,7 +1000,8 @@ fn wazuh(root: &Path) -> Vec<Case> {
         "sshd", "sudo", "su", "vsftpd", "proftpd", "doas", "named", "dovecot", "postfix",
     ];
     for file in [
-        "sshd", "sudo", "su", "pam", "syslog", "systemd", "vsftpd", "proftpd", "doas",
+        "sshd", "sudo", "su", "pam", "syslog", "systemd", "vsftpd", "proftpd", "doas", "dovecot",
+        "named",
     ] {
         let text = read(&root.join(format!(
             "wazuh-ruleset/tools/rules-testing/tests/{file}.ini"
