@@ -3,7 +3,8 @@
 //! syslog_loose only splits the syslog header.
 //!
 //! `cargo bench --bench parse`. The syslog groups report records/s (the line prints bytes per
-//! record so MB/s follows); the `firewall/*` groups report bytes/s of input directly.
+//! record so MB/s follows); the format groups (`firewall/*`, `ids/*`, `web/*`, ...) report bytes/s
+//! of input directly.
 
 // criterion_group! generates undocumented functions.
 #![allow(missing_docs)]
@@ -50,8 +51,8 @@ fn bench_format(c: &mut Criterion, name: &str, lines: &[String]) {
     group.finish();
 }
 
-/// Firewall formats: MB/s of input with every column built (Throughput::Bytes), on the generated
-/// samples (FortiGate, Cisco ASA, iptables) and on each vendor's fixture lines.
+/// Firewall and other formats: MB/s of input with every column built (Throughput::Bytes), on the
+/// generated samples (FortiGate, Cisco ASA, iptables) and on each format's fixture lines.
 fn bench_vendor(c: &mut Criterion, name: &str, lines: &[String]) {
     let bytes: usize = lines.iter().map(String::len).sum();
     println!(
@@ -59,7 +60,7 @@ fn bench_vendor(c: &mut Criterion, name: &str, lines: &[String]) {
         lines.len(),
         bytes as f64 / lines.len() as f64
     );
-    let mut group = c.benchmark_group(format!("firewall/{name}"));
+    let mut group = c.benchmark_group(name);
     group.throughput(Throughput::Bytes(bytes as u64));
     let ctx = ParseContext::new(1_795_000_000_000_000);
     let mut builder = BatchBuilder::new();
@@ -70,10 +71,10 @@ fn bench_vendor(c: &mut Criterion, name: &str, lines: &[String]) {
     group.finish();
 }
 
-/// A vendor's fixture lines, repeated to about a thousand records.
+/// A format's fixture lines (`firewall/panos`, `web/web`), repeated to about a thousand records.
 fn fixture(name: &str) -> Vec<String> {
     let full = format!(
-        "{}/../parsers/tests/fixtures/firewall/{name}.log",
+        "{}/../parsers/tests/fixtures/{name}.log",
         env!("CARGO_MANIFEST_DIR")
     );
     let text = std::fs::read_to_string(&full).unwrap_or_else(|e| panic!("{full}: {e}"));
@@ -84,32 +85,42 @@ fn fixture(name: &str) -> Vec<String> {
 fn firewalls(c: &mut Criterion) {
     bench_vendor(
         c,
-        "fortigate",
+        "firewall/fortigate",
         &sample_lines("firewall/fortigate.log", |_| true),
     );
     bench_vendor(
         c,
-        "cisco_asa",
+        "firewall/cisco_asa",
         &sample_lines("firewall/cisco-asa.log", |_| true),
     );
     bench_vendor(
         c,
-        "iptables",
+        "firewall/iptables",
         &sample_lines("firewall/iptables.log", |_| true),
     );
     for vendor in [
-        "panos",
-        "cef_leef",
-        "checkpoint",
-        "cisco_ios",
-        "filterlog",
-        "huawei",
-        "juniper",
-        "sonicwall",
-        "sophos",
-        "stormshield",
+        "firewall/panos",
+        "firewall/cef_leef",
+        "firewall/checkpoint",
+        "firewall/cisco_ios",
+        "firewall/filterlog",
+        "firewall/huawei",
+        "firewall/juniper",
+        "firewall/sonicwall",
+        "firewall/sophos",
+        "firewall/stormshield",
+        "ids/ids",
+        "zeek/zeek",
+        "web/web",
+        "haproxy/haproxy",
+        "proxy/proxy",
+        "dns/dns",
+        "mail/mail",
+        "ftp/ftp",
     ] {
-        bench_vendor(c, &format!("fixtures_{vendor}"), &fixture(vendor));
+        // `firewall/fixtures_panos`, `web/fixtures_web`: the family, then the fixture.
+        let (family, name) = vendor.split_once('/').unwrap_or(("formats", vendor));
+        bench_vendor(c, &format!("{family}/fixtures_{name}"), &fixture(vendor));
     }
 }
 
