@@ -140,10 +140,27 @@ fn web_attacks_fire_and_name_the_attackers() {
 }
 
 #[test]
+fn sensor_dns_and_proxy_attacks_fire() {
+    let mut lines = sample_lines("firewall/suricata.log");
+    lines.extend(sample_lines("linux/dns-proxy.log"));
+    let alerts = detect(pack(), &lines);
+    assert_fired(
+        &alerts,
+        &[
+            "High-priority intrusion detection alert",
+            "DNS zone transfer refused to an unknown client",
+        ],
+    );
+    assert_from_attackers(&alerts);
+}
+
+#[test]
 fn normal_traffic_stays_quiet() {
     let mut lines = sample_lines("linux/auth.log");
     lines.extend(sample_lines("linux/mail-ftp.log"));
     lines.extend(sample_lines("linux/web.log"));
+    lines.extend(sample_lines("linux/dns-proxy.log"));
+    lines.extend(sample_lines("firewall/suricata.log"));
     lines.extend(sample_lines("firewall/fortigate.log"));
     lines.extend(sample_lines("firewall/cisco-asa.log"));
     lines.extend(sample_lines("firewall/iptables.log"));
