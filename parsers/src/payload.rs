@@ -367,6 +367,17 @@ fn set_principal<'a>(ev: &mut Event<'a>, name: &'a str, at: usize) {
     ev.field("user_principal", name);
 }
 
+/// An address a record names its source or destination by: the address column, or
+/// `src_host`/`dst_host` when it is a name.
+pub(crate) fn put_address<'a>(ev: &mut Event<'a>, value: &'a str, source: bool) {
+    match (canonical_ip(value), source) {
+        (Some(ip), true) => ev.src_ip = Some(ip),
+        (Some(ip), false) => ev.dst_ip = Some(ip),
+        (None, true) => ev.field("src_host", value),
+        (None, false) => ev.field("dst_host", value),
+    }
+}
+
 /// Applies template captures to an event: well-known names go to their columns (`user`, `src`,
 /// `src_port`, `dst`, `dst_port`), every other name to `fields`. `src`/`dst` that are not addresses
 /// become `src_host`/`dst_host`.
@@ -377,14 +388,7 @@ pub fn apply<'a>(caps: &Captures<'a>, ev: &mut Event<'a>) {
         }
         match name {
             "user" => set_user(ev, value),
-            "src" | "dst" => {
-                let is_src = name == "src";
-                match canonical_ip(value) {
-                    Some(ip) if is_src => ev.src_ip = Some(ip),
-                    Some(ip) => ev.dst_ip = Some(ip),
-                    None => ev.field(if is_src { "src_host" } else { "dst_host" }, value),
-                }
-            }
+            "src" | "dst" => put_address(ev, value, name == "src"),
             "src_port" => ev.src_port = value.parse().ok(),
             "dst_port" => ev.dst_port = value.parse().ok(),
             _ => ev.field(name, value),

@@ -171,6 +171,24 @@ pub fn parse_offset(s: &str) -> Option<FixedOffset> {
     FixedOffset::east_opt(sign * (hours * 3600 + minutes * 60))
 }
 
+/// Epoch seconds with an optional fraction (`1795834800.123456`, Zeek's and Squid's stamps), as
+/// UTC microseconds; digits past the sixth are dropped.
+pub fn epoch_micros(s: &str) -> Option<i64> {
+    let (seconds, fraction) = s.split_once('.').unwrap_or((s, ""));
+    if seconds.is_empty() || !seconds.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let seconds: i64 = seconds.parse().ok()?;
+    let micros = fraction
+        .bytes()
+        .chain(std::iter::repeat(b'0'))
+        .take(6)
+        .try_fold(0i64, |n, d| {
+            d.is_ascii_digit().then(|| n * 10 + i64::from(d - b'0'))
+        })?;
+    Some(seconds.saturating_mul(1_000_000).saturating_add(micros))
+}
+
 /// A zone as devices label it: an offset (`+0700`), or a time-zone menu entry such as FortiWeb's
 /// and FortiMail's `(GMT+7:00)Bangkok,Hanoi,Jakarta` (`(GMT)` alone is UTC).
 pub fn parse_zone_label(s: &str) -> Option<FixedOffset> {

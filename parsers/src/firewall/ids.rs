@@ -9,9 +9,9 @@
 
 use memchr::memmem;
 
-use super::{Col, claims_json_record, csv, json_record, put};
+use super::{Col, claims_json_record, csv, json_record, put, split_endpoint};
 use crate::event::{Event, SourceType};
-use crate::payload::{PayloadParser, canonical_ip};
+use crate::payload::PayloadParser;
 use crate::time::{Zone, parse_iso8601};
 
 /// Snort and Suricata alert lines.
@@ -177,20 +177,7 @@ fn bracketed<'a>(text: &'a str, opening: &str) -> Option<&'a str> {
 
 /// `198.51.100.7:51234`, `[2001:db8::7]:443`, `2001:db8::7` or an address alone (ICMP).
 fn endpoint<'a>(ev: &mut Event<'a>, text: &'a str, source: bool) {
-    let text = text.trim();
-    let (address, port) = if let Some(bracketed) = text.strip_prefix('[') {
-        match bracketed.split_once("]:") {
-            Some((address, port)) => (address, Some(port)),
-            None => (bracketed.trim_end_matches(']'), None),
-        }
-    } else if canonical_ip(text).is_some() {
-        (text, None)
-    } else {
-        match text.rsplit_once(':') {
-            Some((address, port)) => (address, Some(port)),
-            None => (text, None),
-        }
-    };
+    let (address, port) = split_endpoint(text.trim(), false);
     let (address_col, port_col) = if source {
         (Col::SrcIp, Col::SrcPort)
     } else {

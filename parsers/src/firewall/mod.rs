@@ -502,6 +502,25 @@ pub fn split_addr_port(s: &str) -> (&str, Option<&str>) {
     }
 }
 
+/// A peer as servers and sensors write it: `203.0.113.5:51234`, `[2001:db8::5]:443`, or an
+/// address alone. Unlike [`split_addr_port`], an IPv6 address may stand unbracketed: when
+/// `port_always` (HAProxy), its last colon starts the port; otherwise a whole address has none.
+pub(crate) fn split_endpoint(text: &str, port_always: bool) -> (&str, Option<&str>) {
+    if let Some(inner) = text.strip_prefix('[') {
+        return match inner.split_once("]:") {
+            Some((address, port)) => (address, Some(port)),
+            None => (inner.trim_end_matches(']'), None),
+        };
+    }
+    if !port_always && crate::payload::canonical_ip(text).is_some() {
+        return (text, None);
+    }
+    match text.rsplit_once(':') {
+        Some((address, port)) if !address.is_empty() => (address, Some(port)),
+        _ => (text, None),
+    }
+}
+
 /// Reads a quoted key=value payload, sending each key to `column`'s choice or to `fields`.
 /// An error when there was not a single pair.
 pub(crate) fn read_pairs<'a>(
@@ -856,5 +875,12 @@ mod tests {
             ("2001:db8::1", Some("22"))
         );
         assert_eq!(split_addr_port("2001:db8::1"), ("2001:db8::1", None));
+        assert_eq!(split_endpoint("2001:db8::1", false), ("2001:db8::1", None));
+        assert_eq!(
+            split_endpoint("2001:db8::1234:58430", true),
+            ("2001:db8::1234", Some("58430"))
+        );
+        assert_eq!(split_endpoint("[::1]:22", false), ("::1", Some("22")));
+        assert_eq!(split_endpoint("10.0.0.1", false), ("10.0.0.1", None));
     }
 }

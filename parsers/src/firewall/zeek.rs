@@ -11,7 +11,7 @@
 use super::{Col, claims_json_record, json_record, put};
 use crate::event::{Event, SourceType};
 use crate::payload::PayloadParser;
-use crate::time::{Zone, parse_iso8601};
+use crate::time::{Zone, epoch_micros, parse_iso8601};
 
 /// Zeek JSON logs.
 pub struct Zeek;
@@ -86,19 +86,10 @@ impl PayloadParser for Zeek {
 
 /// `1795834800.123456` (seconds, the default) or `2026-11-28T03:00:00.123456Z`.
 fn zeek_time(value: &str) -> Option<i64> {
-    if let Some((micros, _)) = parse_iso8601(value, Zone::Utc) {
-        return Some(micros);
+    match parse_iso8601(value, Zone::Utc) {
+        Some((micros, _)) => Some(micros),
+        None => epoch_micros(value),
     }
-    let (seconds, fraction) = value.split_once('.').unwrap_or((value, ""));
-    let seconds: i64 = seconds.parse().ok()?;
-    let micros = fraction
-        .bytes()
-        .chain(std::iter::repeat(b'0'))
-        .take(6)
-        .try_fold(0i64, |n, d| {
-            d.is_ascii_digit().then(|| n * 10 + i64::from(d - b'0'))
-        })?;
-    Some(seconds.saturating_mul(1_000_000).saturating_add(micros))
 }
 
 /// A key only one log has, and that log's name.

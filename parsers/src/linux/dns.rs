@@ -9,8 +9,7 @@
 //! answered the destination.
 
 use crate::event::{Event, SourceType};
-use crate::linux::put_address;
-use crate::payload::{PayloadParser, base_app};
+use crate::payload::{PayloadParser, base_app, put_address};
 
 /// BIND (`named`), dnsmasq and Unbound.
 pub struct Dns;

@@ -5,8 +5,8 @@
 use std::sync::LazyLock;
 
 use crate::event::{Event, FAILURE, SUCCESS, SourceType};
-use crate::linux::{Sentence, Sentences, put_address, s};
-use crate::payload::{PayloadParser, base_app, canonical_ip, set_user};
+use crate::linux::{Sentence, Sentences, s};
+use crate::payload::{PayloadParser, base_app, canonical_ip, put_address, set_user};
 
 /// vsftpd (also its own log file's `[pid 1234]` lines), ProFTPD and Pure-FTPd.
 pub struct Ftp;

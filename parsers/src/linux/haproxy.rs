@@ -9,9 +9,9 @@
 //! `action=deny`.
 
 use crate::event::{Event, SourceType};
-use crate::linux::put_address;
+use crate::firewall::split_endpoint;
 use crate::linux::web::request_line;
-use crate::payload::PayloadParser;
+use crate::payload::{PayloadParser, put_address};
 
 /// HAProxy's HTTP and TCP logs.
 pub struct HaProxy;
@@ -107,14 +107,11 @@ fn accept_date(message: &str) -> Option<(&str, &str, &str)> {
 }
 
 fn client_address<'a>(client: &'a str, ev: &mut Event<'a>) {
-    let (address, port) = match client.rsplit_once(':') {
-        Some((a, p)) => (a.trim_start_matches('[').trim_end_matches(']'), p),
-        None => (client, ""),
-    };
-    if !address.is_empty() && address != "-" {
+    let (address, port) = split_endpoint(client, true);
+    if address != "-" {
         put_address(ev, address, true);
     }
-    ev.src_port = port.parse().ok();
+    ev.src_port = port.and_then(|p| p.parse().ok());
 }
 
 fn is_timers(word: &str) -> bool {

@@ -6,8 +6,8 @@
 use std::sync::LazyLock;
 
 use crate::event::{Event, FAILURE, SUCCESS, SourceType};
-use crate::linux::{Sentence, Sentences, put_address, s};
-use crate::payload::{PayloadParser, base_app, canonical_ip, set_user};
+use crate::linux::{Sentence, Sentences, s};
+use crate::payload::{PayloadParser, base_app, canonical_ip, put_address, set_user};
 
 /// Dovecot, Postfix (`smtpd`, `postscreen`, whatever its instance prefix) and Exim.
 pub struct Mail;

@@ -90,17 +90,6 @@ impl Sentences {
     }
 }
 
-/// An address a server names its client (`source`) or itself by: the address column, or
-/// `src_host`/`dst_host` when it is a name.
-pub(crate) fn put_address<'a>(ev: &mut Event<'a>, value: &'a str, source: bool) {
-    match (crate::payload::canonical_ip(value), source) {
-        (Some(ip), true) => ev.src_ip = Some(ip),
-        (Some(ip), false) => ev.dst_ip = Some(ip),
-        (None, true) => ev.field("src_host", value),
-        (None, false) => ev.field("dst_host", value),
-    }
-}
-
 /// A program whose every line worth reading is one of a sentence table's (logind, the ban
 /// daemons, OpenVPN): claims by program name, fills what the first matching sentence names,
 /// keeps any other line as it is.

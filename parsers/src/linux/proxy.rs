@@ -9,8 +9,8 @@
 //! proxy refused (`TCP_DENIED`) is `action=deny`.
 
 use crate::event::{Event, SourceType};
-use crate::linux::put_address;
-use crate::payload::{PayloadParser, set_user};
+use crate::payload::{PayloadParser, put_address, set_user};
+use crate::time::epoch_micros;
 
 /// Squid.
 pub struct Proxy;
@@ -75,20 +75,8 @@ fn native<'a>(f: [&'a str; 10], ev: &mut Event<'a>) {
         content_type,
     ] = f;
     // The request's own time, in UTC to the millisecond: better than a syslog header's.
-    if let Some((seconds, fraction)) = time.split_once('.')
-        && let Ok(seconds) = seconds.parse::<i64>()
-    {
-        // The fraction's first three digits are milliseconds (`.5` is 500).
-        let millis = fraction
-            .bytes()
-            .chain(std::iter::repeat(b'0'))
-            .take(3)
-            .fold(0, |n, d| n * 10 + i64::from(d.wrapping_sub(b'0')));
-        ev.ts = Some(
-            seconds
-                .saturating_mul(1_000_000)
-                .saturating_add(millis * 1000),
-        );
+    if let Some(ts) = epoch_micros(time) {
+        ev.ts = Some(ts);
     }
     ev.field("elapsed_ms", elapsed);
     put_address(ev, client, true);

@@ -8,8 +8,8 @@
 //! (`cs-method`, `cs-uri-query`, `sc-status`...) onto them.
 
 use crate::event::{Event, FAILURE, SourceType};
-use crate::linux::put_address;
-use crate::payload::{PayloadParser, set_user};
+use crate::firewall::split_endpoint;
+use crate::payload::{PayloadParser, put_address, set_user};
 use crate::time::{Zone, month_from_abbrev, parse_offset};
 
 /// nginx and Apache httpd.
@@ -297,25 +297,11 @@ fn error<'a>(message: &'a str, ev: &mut Event<'a>) {
 }
 
 fn endpoint<'a>(client: &'a str, ev: &mut Event<'a>) {
-    // `203.0.113.5:51234`, `[2001:db8::5]:51234`, or an address alone (Apache 2.2, an IPv6 one
-    // unbracketed).
-    if crate::payload::canonical_ip(client).is_some() {
-        put_address(ev, client, true);
-        return;
-    }
-    let (address, port) = match client.rsplit_once(':') {
-        Some((a, p)) if p.bytes().all(|b| b.is_ascii_digit()) && !a.is_empty() => {
-            (a.trim_start_matches('[').trim_end_matches(']'), Some(p))
-        }
-        _ => (client, None),
-    };
-    if crate::payload::canonical_ip(address).is_some() || port.is_some() {
-        put_address(ev, address, true);
-        if let Some(port) = port.and_then(|p| p.parse().ok()) {
-            ev.src_port = Some(port);
-        }
-    } else {
-        put_address(ev, client, true);
+    // Apache 2.2 writes the address alone, an IPv6 one unbracketed.
+    let (address, port) = split_endpoint(client, false);
+    put_address(ev, address, true);
+    if let Some(port) = port.and_then(|p| p.parse().ok()) {
+        ev.src_port = Some(port);
     }
 }
 
